@@ -1,0 +1,29 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "tunscope",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "tunscope", targets: ["tunscope"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // libpcap: capture files, pcap writing and BPF filters (Debian: libpcap-dev).
+        .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
+        // Byte views, dissection, packet building, checksums and the tcpdump-style summary.
+        .target(name: "Wire"),
+        // Capture files and (later) live devices and the packet store.
+        .target(name: "Capture", dependencies: ["Wire", "CPcap"]),
+        .executableTarget(
+            name: "tunscope",
+            dependencies: ["Wire", "Capture", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(name: "WireTests", dependencies: ["Wire"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "Wire"]),
+        // Runs the built tunscope against tcpdump and tshark on a scapy-made capture.
+        .testTarget(name: "CrossCheckTests", dependencies: ["Wire"]),
+    ]
+)

@@ -1,0 +1,99 @@
+import CPcap
+import Wire
+
+/// One packet as read from a capture or a device: bytes, when, and how long it was on the wire.
+public struct CapturedPacket: Sendable {
+    public var bytes: Bytes
+    /// Seconds and microseconds since the Unix epoch.
+    public var seconds: Int
+    public var microseconds: Int
+    /// Length on the wire; more than `bytes.count` when the capture was cut at a snap length.
+    public var originalLength: Int
+
+    public init(bytes: Bytes, seconds: Int, microseconds: Int, originalLength: Int? = nil) {
+        self.bytes = bytes
+        self.seconds = seconds
+        self.microseconds = microseconds
+        self.originalLength = originalLength ?? bytes.count
+    }
+}
+
+/// A failure a person can act on: what failed, why, and (where there is one) what to do.
+public struct CaptureError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Reads pcap and pcapng files through libpcap (pcap_open_offline), optionally keeping only
+/// packets that match a BPF expression (pcap_compile, pcap_offline_filter), as `tcpdump -r` does.
+public final class CaptureFileReader {
+    private let handle: OpaquePointer
+    private var filter: bpf_program?
+    public let path: String
+    public let linkType: LinkType
+
+    /// Opens `path`; throws a CaptureError naming the file and libpcap's reason.
+    public init(path: String, filter expression: String? = nil) throws {
+        var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
+        guard let h = pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_MICRO), &errbuf) else {
+            throw CaptureError("\(path): \(Self.explain(errbuf.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }, path: path))")
+        }
+        handle = h
+        self.path = path
+        linkType = LinkType(rawValue: Int(pcap_datalink(h)))
+        if let expression {
+            var program = bpf_program()
+            if pcap_compile(h, &program, expression, 1, tunscope_pcap_netmask_unknown()) != 0 {
+                let reason = String(cString: pcap_geterr(h))
+                pcap_close(h)
+                throw CaptureError("filter '\(expression)': \(reason)")
+            }
+            filter = program
+        }
+    }
+
+    deinit {
+        if filter != nil { pcap_freecode(&filter!) }
+        pcap_close(handle)
+    }
+
+    /// libpcap's wording is terse; add the likely cause where it is not obvious.
+    private static func explain(_ message: String, path: String) -> String {
+        if message.contains("unknown file format") {
+            return "not a pcap or pcapng capture file (\(message))"
+        }
+        if message.hasSuffix(path) || message.contains("No such file") {
+            return message.replacingPrefix(path + ": ")
+        }
+        return message
+    }
+
+    /// The next packet that passes the filter; nil at the end of the file. Throws when the file
+    /// is damaged (cut short mid-record, an absurd record length): every packet before is returned.
+    public func next() throws -> CapturedPacket? {
+        var header: UnsafeMutablePointer<pcap_pkthdr>?
+        var data: UnsafePointer<UInt8>?
+        while true {
+            let r = pcap_next_ex(handle, &header, &data)
+            switch r {
+            case 1:
+                guard let header, let data else { continue }
+                if var program = filter, pcap_offline_filter(&program, header, data) == 0 { continue }
+                let h = header.pointee
+                let bytes = Bytes(UnsafeBufferPointer(start: data, count: Int(h.caplen)))
+                return CapturedPacket(bytes: bytes, seconds: Int(h.ts.tv_sec), microseconds: Int(h.ts.tv_usec),
+                                      originalLength: Int(h.len))
+            case PCAP_ERROR_BREAK:
+                return nil
+            default:
+                throw CaptureError("\(path): \(String(cString: pcap_geterr(handle)))")
+            }
+        }
+    }
+}
+
+extension String {
+    fileprivate func replacingPrefix(_ prefix: String) -> String {
+        hasPrefix(prefix) ? String(dropFirst(prefix.count)) : self
+    }
+}

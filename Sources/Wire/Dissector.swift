@@ -1,0 +1,127 @@
+/// Turns a packet's bytes into layers and fields. Each protocol file adds its own `dissectX`;
+/// this file only routes between them, by link type, EtherType and IP protocol number.
+///
+/// The contract (as smoltcp's wire module): bytes are untrusted; every length is checked before
+/// a field is read, nothing traps, and a packet that stops making sense keeps every layer that
+/// decoded, followed by `Dissection.malformed`.
+public enum Dissector {
+    public static func dissect(_ bytes: Bytes, linkType: LinkType) -> Dissection {
+        var d = Dissection()
+        switch linkType.rawValue {
+        case LinkType.ethernet.rawValue:
+            dissectEthernet(bytes, at: 0, end: bytes.count, into: &d)
+        case LinkType.raw.rawValue, LinkType.rawOpenBSD.rawValue, LinkType.linktypeRaw.rawValue,
+            LinkType.ipv4.rawValue, LinkType.ipv6.rawValue:
+            dissectIP(bytes, at: 0, end: bytes.count, into: &d)
+        default:
+            d.fail("link type \(linkType.rawValue) is not one tunscope decodes", at: 0..<bytes.count)
+        }
+        return d
+    }
+
+    /// IPv4 or IPv6, by the version nibble (raw IP captures and tun devices carry both).
+    static func dissectIP(_ b: Bytes, at start: Int, end: Int, quoted: Bool = false, into d: inout Dissection) {
+        guard start < end else {
+            d.fail("no IP header: the packet ends here", at: start..<end)
+            return
+        }
+        switch b[start] >> 4 {
+        case 4: dissectIPv4(b, at: start, end: end, quoted: quoted, into: &d)
+        case 6: dissectIPv6(b, at: start, end: end, quoted: quoted, into: &d)
+        default:
+            d.fail("IP version \(b[start] >> 4) is neither 4 nor 6", at: start..<start + 1)
+        }
+    }
+
+    /// The layer above IPv4 or IPv6 (after any IPv6 extension headers).
+    static func dissectIPPayload(
+        _ proto: IPProtocol, _ b: Bytes, at start: Int, end: Int, ip: IPContext, into d: inout Dissection
+    ) {
+        switch proto {
+        case .tcp: dissectTCP(b, at: start, end: end, ip: ip, into: &d)
+        case .udp: dissectUDP(b, at: start, end: end, ip: ip, into: &d)
+        case .icmp: dissectICMPv4(b, at: start, end: end, ip: ip, into: &d)
+        case .icmpv6: dissectICMPv6(b, at: start, end: end, ip: ip, into: &d)
+        default:
+            if start < end {
+                d.layers.append(Layer("data", title: "Data (\(end - start) bytes)", range: start..<end, fields: [
+                    Field("data.data", "Data", .bytes, range: start..<end,
+                          explain: "Payload of a protocol tunscope does not decode, shown as raw bytes."),
+                    Field("data.len", "Length", .uint(UInt64(end - start)), range: start..<end,
+                          explain: "How many payload bytes there are."),
+                ]))
+            }
+        }
+    }
+}
+
+/// Writes the one-line summary that `tcpdump -nn -S` prints after the timestamp. Each protocol
+/// file adds its own `writeX`; this file only routes between them.
+public enum Summary {
+    public static func write(_ bytes: Bytes, linkType: LinkType, into w: inout TextWriter) {
+        switch linkType.rawValue {
+        case LinkType.ethernet.rawValue:
+            writeEthernet(bytes, at: 0, end: bytes.count, into: &w)
+        case LinkType.raw.rawValue, LinkType.rawOpenBSD.rawValue, LinkType.linktypeRaw.rawValue,
+            LinkType.ipv4.rawValue, LinkType.ipv6.rawValue:
+            writeIP(bytes, at: 0, end: bytes.count, into: &w)
+        default:
+            w.write("unsupported link type ")
+            w.write(decimal: linkType.rawValue)
+        }
+    }
+
+    public static func string(_ bytes: Bytes, linkType: LinkType) -> String {
+        var w = TextWriter()
+        write(bytes, linkType: linkType, into: &w)
+        return w.string
+    }
+
+    /// tcpdump's raw-IP printer: by the version nibble.
+    static func writeIP(_ b: Bytes, at start: Int, end: Int, into w: inout TextWriter) {
+        guard start < end else {
+            w.write(" [|ip]")
+            return
+        }
+        switch b[start] >> 4 {
+        case 4: writeIPv4(b, at: start, end: end, into: &w)
+        case 6: writeIPv6(b, at: start, end: end, into: &w)
+        default:
+            w.write("IP")
+            w.write(decimal: b[start] >> 4)
+            w.write(" (invalid)")
+        }
+    }
+
+    /// The part after the IP addresses, by protocol number.
+    static func writeIPPayload(
+        _ proto: IPProtocol, _ b: Bytes, at start: Int, end: Int, ip: IPContext, into w: inout TextWriter
+    ) {
+        switch proto {
+        case .tcp: writeTCP(b, at: start, end: end, ip: ip, into: &w)
+        case .udp: writeUDP(b, at: start, end: end, ip: ip, into: &w)
+        case .icmp: writeICMPv4(b, at: start, end: end, ip: ip, into: &w)
+        case .icmpv6: writeICMPv6(b, at: start, end: end, ip: ip, into: &w)
+        default:
+            // The IP printer has already written "a > b: " for protocols other than TCP and UDP.
+            w.write(" ip-proto-")
+            w.write(decimal: proto.rawValue)
+            w.write(byte: 32)
+            w.write(decimal: ip.length)
+        }
+    }
+}
+
+extension Dissector {
+    /// Where the link-layer header ends (Ethernet and VLAN tags), which is where `tcpdump -X`
+    /// starts its hex dump.
+    public static func networkLayerStart(_ bytes: Bytes, linkType: LinkType) -> Int {
+        guard linkType == .ethernet else { return 0 }
+        var i = 12
+        while i + 2 <= bytes.count {
+            let type = bytes.be16(i)
+            if type == EtherType.vlan { i += 4 } else { return min(i + 2, bytes.count) }
+        }
+        return min(i, bytes.count)
+    }
+}

@@ -1,0 +1,36 @@
+/// What a capture knows about a packet besides its bytes: Wireshark's "frame" layer.
+public struct FrameInfo: Sendable {
+    /// 1-based position in the capture (`frame.number`).
+    public var number: Int
+    public var seconds: Int
+    public var microseconds: Int
+    /// Length on the wire (`frame.len`); the captured length is the byte count.
+    public var originalLength: Int
+
+    public init(number: Int, seconds: Int, microseconds: Int, originalLength: Int) {
+        self.number = number
+        self.seconds = seconds
+        self.microseconds = microseconds
+        self.originalLength = originalLength
+    }
+
+    /// The frame layer as a tree layer, so tree and JSON output treat it like any other.
+    public func layer(capturedLength: Int) -> Layer {
+        var epoch = TextWriter(capacity: 24)
+        epoch.write(decimal: seconds)
+        epoch.write(byte: 46)
+        epoch.write(unsigned: UInt64(microseconds), width: 6)
+        let all = 0..<capturedLength
+        return Layer("frame", title: "Frame \(number): \(originalLength) bytes on wire (\(originalLength * 8) bits), "
+                        + "\(capturedLength) bytes captured (\(capturedLength * 8) bits)", range: all, payload: all, fields: [
+            Field("frame.time_epoch", "Epoch Time", .text(epoch.string), note: "seconds", range: 0..<0,
+                  explain: "When the packet was captured, in seconds since 1970-01-01 UTC."),
+            Field("frame.number", "Frame Number", .uint(UInt64(number)), range: 0..<0,
+                  explain: "Position of this packet in the capture, from 1."),
+            Field("frame.len", "Frame Length", .uint(UInt64(originalLength)), note: "bytes", range: 0..<0,
+                  explain: "Bytes the packet had on the wire."),
+            Field("frame.cap_len", "Capture Length", .uint(UInt64(capturedLength)), note: "bytes", range: 0..<0,
+                  explain: "Bytes captured; fewer than the frame length when cut at the snapshot length."),
+        ])
+    }
+}

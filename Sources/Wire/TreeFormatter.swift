@@ -1,0 +1,76 @@
+/// The whole header tree as indented text, like `tshark -V`: a layer title, then its fields four
+/// spaces in, bit fields drawn as tshark draws them ("0100 .... = Version: 4").
+public enum TreeFormatter {
+    public static func write(_ d: Dissection, frame: FrameInfo, bytes: Bytes, into w: inout TextWriter) {
+        writeLayer(frame.layer(capturedLength: bytes.count), bytes: bytes, into: &w)
+        for layer in d.layers { writeLayer(layer, bytes: bytes, into: &w) }
+        if let m = d.malformed {
+            w.write("[Malformed Packet: ")
+            w.write(m.message)
+            w.write("]\n")
+        }
+    }
+
+    static func writeLayer(_ layer: Layer, bytes: Bytes, into w: inout TextWriter) {
+        w.write(layer.title)
+        w.write(byte: 10)
+        for f in layer.fields { writeField(f, depth: 1, bytes: bytes, into: &w) }
+    }
+
+    static func writeField(_ f: Field, depth: Int, bytes: Bytes, into w: inout TextWriter) {
+        for _ in 0..<depth { w.write("    ") }
+        if f.mask != 0 { writeBits(f, bytes: bytes, into: &w) }
+        w.write(f.label)
+        if f.value != .none {
+            w.write(": ")
+            writeValue(f, bytes: bytes, into: &w)
+        }
+        if let note = f.note {
+            w.write(byte: 32)
+            w.write(note)
+        }
+        w.write(byte: 10)
+        for c in f.children { writeField(c, depth: depth + 1, bytes: bytes, into: &w) }
+    }
+
+    /// The value as the tree shows it: decimal or 0x-hex, Set/Not set, addresses, hex bytes.
+    public static func writeValue(_ f: Field, bytes: Bytes, into w: inout TextWriter) {
+        switch f.value {
+        case .none: break
+        case let .uint(v):
+            switch f.base {
+            case .decimal: w.write(unsigned: v)
+            case let .hex(digits):
+                w.write("0x")
+                w.write(hex: v, digits: digits)
+            }
+        case let .int(v): w.write(decimal: v)
+        case let .bool(v): w.write(v ? "Set" : "Not set")
+        case let .ipv4(a): w.write(ipv4: a.value)
+        case let .ipv6(a): w.write(ipv6: a)
+        case let .mac(m): w.write(mac: m.value)
+        case .bytes:
+            for i in f.range where i < bytes.count { w.write(hex: UInt64(bytes[i]), digits: 2) }
+        case let .text(s): w.write(s)
+        }
+    }
+
+    /// tshark's bit picture: the field's bits where the mask is set, dots elsewhere, in groups of four.
+    static func writeBits(_ f: Field, bytes: Bytes, into w: inout TextWriter) {
+        let width = min(f.range.count, 4)
+        guard width > 0, f.range.lowerBound + width <= bytes.count else { return }
+        var raw: UInt64 = 0
+        for i in 0..<width { raw = raw << 8 | UInt64(bytes[f.range.lowerBound + i]) }
+        let bits = width * 8
+        for i in 0..<bits {
+            let bit = UInt64(1) << UInt64(bits - 1 - i)
+            if f.mask & bit == 0 {
+                w.write(byte: 46)
+            } else {
+                w.write(byte: raw & bit != 0 ? 49 : 48)
+            }
+            if i % 4 == 3 && i != bits - 1 { w.write(byte: 32) }
+        }
+        w.write(" = ")
+    }
+}

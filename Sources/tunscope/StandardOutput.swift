@@ -1,0 +1,43 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Buffered writes to standard output with write(2). A reader that went away (`| head`) ends
+/// the program quietly, as tcpdump does, instead of a SIGPIPE death or an error message.
+struct StandardOutput {
+    private var buffer: [UInt8] = []
+    private let flushAt = 1 << 16
+
+    init() {
+        signal(SIGPIPE, SIG_IGN)
+        buffer.reserveCapacity(flushAt * 2)
+    }
+
+    mutating func write(_ bytes: [UInt8]) {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= flushAt { flush() }
+    }
+
+    mutating func flush() {
+        var done = 0
+        while done < buffer.count {
+            let n = buffer.withUnsafeBytes { Glibc.write(1, $0.baseAddress! + done, $0.count - done) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                if errno == EPIPE { exit(0) }
+                let reason = String(cString: strerror(errno))
+                buffer.removeAll()
+                printError("writing output: \(reason)")
+                exit(1)
+            }
+            done += n
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+}
+
+/// One line on standard error, prefixed with the program's name.
+func printError(_ message: String) {
+    var line = Array("tunscope: \(message)\n".utf8)
+    _ = line.withUnsafeMutableBytes { Glibc.write(2, $0.baseAddress!, $0.count) }
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Tunscope: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tunscope",
+        abstract: "See and poke at what crosses a Linux tun/tap device.",
+        subcommands: [PrintCommand.self]
+    )
+}

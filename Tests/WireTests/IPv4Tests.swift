@@ -1,0 +1,94 @@
+import Testing
+@testable import Wire
+
+@Suite struct IPv4Tests {
+    let syn = TestVectors.referenceSYN
+
+    @Test func parsesEveryHeaderField() throws {
+        let h = try #require(IPv4Header(syn, at: 0))
+        #expect(h.version == 4)
+        #expect(h.headerLength == 20)
+        #expect(h.tos == 0)
+        #expect(h.totalLength == 44)
+        #expect(h.identification == 1)
+        #expect(!h.dontFragment && !h.moreFragments && h.fragmentOffset == 0)
+        #expect(h.ttl == 64)
+        #expect(h.proto == .tcp)
+        #expect(h.checksum == 0x00c4)
+        #expect(h.source == IPv4Address(192, 0, 2, 2))
+        #expect(h.destination == IPv4Address(34, 194, 149, 67))
+    }
+
+    @Test func dissectsWithWiresharkNamesAndByteRanges() throws {
+        let d = Dissector.dissect(syn, linkType: .raw)
+        #expect(d.layers.first?.name == "ip")
+        #expect(d.layers.first?.range == 0..<20)
+        let ttl = try #require(d.field("ip.ttl"))
+        #expect(ttl.value == .uint(64))
+        #expect(ttl.range == 8..<9)
+        #expect(!ttl.explanation.isEmpty)
+        #expect(d.field("ip.src")?.value == .ipv4(IPv4Address(192, 0, 2, 2)))
+        #expect(d.field("ip.checksum.status")?.value == .uint(ChecksumStatus.good.rawValue))
+    }
+
+    @Test func reportsBadHeaderChecksumWithTheRightValue() throws {
+        var bad = syn
+        bad[10] = 0x12
+        bad[11] = 0x34
+        let d = Dissector.dissect(bad, linkType: .raw)
+        #expect(d.field("ip.checksum.status")?.value == .uint(ChecksumStatus.bad.rawValue))
+        #expect(d.field("ip.checksum_calculated")?.value == .uint(0x00c4))
+    }
+
+    @Test func emitsTheSameHeaderIntoAPrefilledBuffer() throws {
+        let header = try #require(IPv4Header(syn, at: 0))
+        let repr = try #require(IPv4Repr(parsing: header))
+        var b = Bytes(repeating: 0xA5, count: 20)
+        repr.emit(into: &b, at: 0, payloadLength: 24)
+        #expect(b == Array(syn[0..<20]))
+    }
+
+    @Test func emitsADeliberatelyWrongChecksum() {
+        let repr = IPv4Repr(source: IPv4Address(192, 0, 2, 2), destination: IPv4Address(192, 0, 2, 1), proto: .udp)
+        var b = Bytes(repeating: 0xA5, count: 20)
+        repr.emit(into: &b, at: 0, payloadLength: 0, checksum: .value(0xbeef))
+        #expect(b.be16(10) == 0xbeef)
+        #expect(Dissector.dissect(b, linkType: .raw).field("ip.checksum.status")?.value == .uint(0))
+    }
+
+    @Test func everyTruncatedPrefixKeepsWhatDecodedAndSaysWhy() {
+        for n in 0..<syn.count {
+            let d = Dissector.dissect(Array(syn[0..<n]), linkType: .raw)
+            #expect(d.malformed != nil, "prefix of \(n) bytes should be reported as malformed")
+            if n >= 20 { #expect(d.layers.first?.name == "ip") }
+            _ = Summary.string(Array(syn[0..<n]), linkType: .raw)
+        }
+    }
+
+    @Test func headerLengthBelowFiveIsMalformedNotATrap() {
+        var bad = syn
+        bad[0] = 0x43
+        let d = Dissector.dissect(bad, linkType: .raw)
+        #expect(d.malformed?.message == "IPv4 header length 12 is less than 20")
+        #expect(Summary.string(bad, linkType: .raw) == "IP bad-hlen 12")
+    }
+}
+
+@Suite struct AddressTextTests {
+    @Test(arguments: [
+        ("2001:db8::1", "2001:db8::1"), ("fe80:0:0:0:1:2:3:4", "fe80::1:2:3:4"),
+        ("2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"), ("::ffff:192.0.2.1", "::ffff:192.0.2.1"),
+        ("ff02::1:ff00:2", "ff02::1:ff00:2"), ("::", "::"), ("::1", "::1"), ("1::", "1::"),
+        ("2001:db8:1:2:3:4:5:6", "2001:db8:1:2:3:4:5:6"), ("2001:0:0:1::1", "2001:0:0:1::1"),
+    ])
+    func ipv6TextIsRFC5952(input: String, expected: String) throws {
+        #expect(try #require(IPv6Address(input)).description == expected)
+    }
+
+    @Test func rejectsMalformedAddresses() {
+        #expect(IPv6Address("1:2:3") == nil)
+        #expect(IPv6Address("1::2::3") == nil)
+        #expect(IPv4Address("1.2.3") == nil)
+        #expect(IPv4Address("1.2.3.256") == nil)
+    }
+}
