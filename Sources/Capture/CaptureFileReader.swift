@@ -44,8 +44,8 @@ public final class CaptureFileReader {
         if let expression {
             var program = bpf_program()
             if pcap_compile(h, &program, expression, 1, tunscope_pcap_netmask_unknown()) != 0 {
+                // Every property is set, so deinit runs on this throw and closes the handle.
                 let reason = String(cString: pcap_geterr(h))
-                pcap_close(h)
                 throw CaptureError("filter '\(expression)': \(reason)")
             }
             filter = program

@@ -1,0 +1,52 @@
+import CPcap
+import Wire
+
+/// Writes a classic pcap file through libpcap (pcap_dump_open), which tcpdump, tshark and
+/// Wireshark open. Packets go to disk as they are written; `close` flushes and reports failures.
+public final class CaptureFileWriter {
+    private let dead: OpaquePointer
+    private var dumper: OpaquePointer?
+    public let path: String
+
+    /// Creates (or truncates) `path` for packets of `linkType`, cut at `snapLength` bytes.
+    public init(path: String, linkType: LinkType, snapLength: Int = 262_144) throws {
+        guard let dead = pcap_open_dead_with_tstamp_precision(Int32(linkType.rawValue), Int32(snapLength),
+                                                              UInt32(PCAP_TSTAMP_PRECISION_MICRO)) else {
+            throw CaptureError("\(path): libpcap could not start a capture file")
+        }
+        guard let dumper = pcap_dump_open(dead, path) else {
+            let reason = String(cString: pcap_geterr(dead))
+            pcap_close(dead)
+            throw CaptureError("\(path): cannot write: \(reason)")
+        }
+        self.dead = dead
+        self.dumper = dumper
+        self.path = path
+    }
+
+    deinit { try? close() }
+
+    public func write(_ packet: CapturedPacket) {
+        guard let dumper else { return }
+        var header = pcap_pkthdr()
+        header.ts.tv_sec = time_t(packet.seconds)
+        header.ts.tv_usec = suseconds_t(packet.microseconds)
+        header.caplen = bpf_u_int32(packet.bytes.count)
+        header.len = bpf_u_int32(max(packet.originalLength, packet.bytes.count))
+        packet.bytes.withUnsafeBufferPointer { p in
+            pcap_dump(UnsafeMutableRawPointer(dumper).assumingMemoryBound(to: UInt8.self), &header, p.baseAddress)
+        }
+    }
+
+    /// Flushes and closes the file; throws if the data could not all be written (disk full).
+    public func close() throws {
+        guard let d = dumper else { return }
+        dumper = nil
+        let flushed = pcap_dump_flush(d)
+        let file = pcap_dump_file(d)
+        let failed = flushed != 0 || (file.map { ferror($0) != 0 } ?? false)
+        pcap_dump_close(d)
+        pcap_close(dead)
+        if failed { throw CaptureError("\(path): writing failed (is the disk full?)") }
+    }
+}
