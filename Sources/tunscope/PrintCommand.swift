@@ -33,6 +33,9 @@ struct PrintCommand: ParsableCommand {
         if let count, count < 1 {
             throw ValidationError("-c needs a positive number of packets, not \(count).")
         }
+        if hex && format == .json {
+            throw ValidationError("-x adds hex lines, which JSON Lines cannot hold: use it with --format text or tree.")
+        }
     }
 
     func run() throws {
