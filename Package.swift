@@ -13,10 +13,12 @@ let package = Package(
     targets: [
         // libpcap: capture files, pcap writing and BPF filters (Debian: libpcap-dev).
         .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
+        // TUNSETIFF, setns and prctl: function-like macros and unions that Swift cannot import.
+        .target(name: "CTun"),
         // Byte views, dissection, packet building, checksums and the tcpdump-style summary.
         .target(name: "Wire"),
         // Capture files and (later) live devices and the packet store.
-        .target(name: "Capture", dependencies: ["Wire", "CPcap"]),
+        .target(name: "Capture", dependencies: ["Wire", "CPcap", "CTun"]),
         .executableTarget(
             name: "tunscope",
             dependencies: ["Wire", "Capture", .product(name: "ArgumentParser", package: "swift-argument-parser")]

@@ -28,7 +28,7 @@ public struct CaptureError: Error, CustomStringConvertible, Sendable {
 /// packets that match a BPF expression (pcap_compile, pcap_offline_filter), as `tcpdump -r` does.
 public final class CaptureFileReader {
     private let handle: OpaquePointer
-    private var filter: bpf_program?
+    private let filter: PacketFilter?
     public let path: String
     public let linkType: LinkType
 
@@ -41,21 +41,15 @@ public final class CaptureFileReader {
         handle = h
         self.path = path
         linkType = LinkType(rawValue: Int(pcap_datalink(h)))
-        if let expression {
-            var program = bpf_program()
-            if pcap_compile(h, &program, expression, 1, tunscope_pcap_netmask_unknown()) != 0 {
-                // Every property is set, so deinit runs on this throw and closes the handle.
-                let reason = String(cString: pcap_geterr(h))
-                throw CaptureError("filter '\(expression)': \(reason)")
-            }
-            filter = program
+        do {
+            filter = try expression.map { try PacketFilter($0, linkType: LinkType(rawValue: Int(pcap_datalink(h)))) }
+        } catch {
+            pcap_close(h)
+            throw error
         }
     }
 
-    deinit {
-        if filter != nil { pcap_freecode(&filter!) }
-        pcap_close(handle)
-    }
+    deinit { pcap_close(handle) }
 
     /// libpcap's wording is terse; add the likely cause where it is not obvious.
     private static func explain(_ message: String, path: String) -> String {
@@ -78,9 +72,9 @@ public final class CaptureFileReader {
             switch r {
             case 1:
                 guard let header, let data else { continue }
-                if var program = filter, pcap_offline_filter(&program, header, data) == 0 { continue }
                 let h = header.pointee
                 let bytes = Bytes(UnsafeBufferPointer(start: data, count: Int(h.caplen)))
+                if let filter, !filter.matches(bytes, originalLength: Int(h.len)) { continue }
                 return CapturedPacket(bytes: bytes, seconds: Int(h.ts.tv_sec), microseconds: Int(h.ts.tv_usec),
                                       originalLength: Int(h.len))
             case PCAP_ERROR_BREAK:

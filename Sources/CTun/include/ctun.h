@@ -1,0 +1,19 @@
+#ifndef TUNSCOPE_CTUN_H
+#define TUNSCOPE_CTUN_H
+/* The few kernel calls Swift cannot make directly: TUNSETIFF is a function-like macro over a
+ * union (struct ifreq), setns and prctl need _GNU_SOURCE. Only plain C types cross this line, so
+ * the kernel headers stay inside ctun.c and never clash with Glibc's in Swift's module map. */
+
+/** Attaches fd (an open /dev/net/tun) to tun or tap device `name`, creating it when the caller
+ *  may. Returns 0, or -1 with errno set; `actual` (16 bytes) receives the device's name. */
+int tunscope_tun_attach(int fd, const char *name, int tap, char *actual);
+
+/** Moves the calling thread into the network namespace open at fd (setns(2), CLONE_NEWNET). */
+int tunscope_enter_netns(int fd);
+
+/** Sends `signal` to this process when its parent dies (prctl PR_SET_PDEATHSIG). */
+int tunscope_parent_death_signal(int signal);
+
+/** IFNAMSIZ: the size of an interface name buffer, terminating zero included. */
+int tunscope_ifnamsiz(void);
+#endif

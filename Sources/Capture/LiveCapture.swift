@@ -1,0 +1,107 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
+import Wire
+
+/// Reads a tun/tap device on a thread of its own into a PacketStore. It never waits for whoever
+/// shows or writes the packets: they read the store at their own pace.
+public final class LiveCapture: Sendable {
+    public let device: TunDevice
+    public let store: PacketStore
+    /// The device's addresses (nil when it has no IPv4 point-to-point address).
+    public let addresses: DeviceAddresses?
+    /// The namespace the device lives in (nil: tunscope's own).
+    public let namespace: String?
+
+    private let shared = Shared()
+    private let dropsAtStart: Int
+
+    /// What the capture thread and its owner share.
+    private final class Shared: Sendable {
+        let stopRequested = Atomic<Bool>(false)
+        let running = Atomic<Bool>(true)
+        let failure = Mutex<CaptureError?>(nil)
+        let drops = Mutex<Int?>(nil)
+    }
+
+    /// Opens `name` (in `namespace`, when given) and starts reading into `store`, keeping only
+    /// packets that match `filter`. Throws what opening the device threw.
+    public init(device name: String, tap: Bool = false, namespace: String? = nil, filter: String? = nil,
+                store: PacketStore) throws {
+        let opened = Handoff<Result<(TunDevice, DeviceAddresses?, Int, PacketFilter?), CaptureError>>()
+        let shared = self.shared
+        startThread {
+            let device: TunDevice
+            let packetFilter: PacketFilter?
+            do {
+                if let namespace { try NetworkNamespace.enter(namespace) }
+                device = try TunDevice(name: name, tap: tap)
+                packetFilter = try filter.map { try PacketFilter($0, linkType: device.linkType) }
+            } catch let e as CaptureError {
+                shared.running.store(false, ordering: .releasing)
+                opened.put(.failure(e))
+                return
+            } catch {
+                shared.running.store(false, ordering: .releasing)
+                opened.put(.failure(CaptureError("\(name): \(error)")))
+                return
+            }
+            opened.put(.success((device, DeviceAddresses.read(device: device.name), kernelDrops(device: device.name) ?? 0,
+                                 packetFilter)))
+            Self.readLoop(device: device, filter: packetFilter, store: store, shared: shared)
+            shared.running.store(false, ordering: .releasing)
+        }
+        switch opened.take() {
+        case let .failure(e):
+            throw e
+        case let .success((device, addresses, drops, _)):
+            self.device = device
+            self.addresses = addresses
+            self.dropsAtStart = drops
+        }
+        self.store = store
+        self.namespace = namespace
+    }
+
+    private static func readLoop(device: TunDevice, filter: PacketFilter?, store: PacketStore,
+                                 shared: Shared) {
+        var buffer = [UInt8](repeating: 0, count: 65_536 + 64)
+        var now = timespec()
+        while !shared.stopRequested.load(ordering: .acquiring) {
+            let n: Int
+            do {
+                n = try device.read(into: &buffer, timeoutMilliseconds: 100)
+            } catch let e as CaptureError {
+                shared.failure.withLock { $0 = e }
+                break
+            } catch {
+                break
+            }
+            guard n > 0 else { continue }
+            clock_gettime(CLOCK_REALTIME, &now)
+            let bytes = Bytes(buffer[0..<n])
+            if let filter, !filter.matches(bytes) { continue }
+            store.append(CapturedPacket(bytes: bytes, seconds: now.tv_sec, microseconds: now.tv_nsec / 1000))
+        }
+        // Read here, on the thread that is in the device's namespace.
+        let drops = kernelDrops(device: device.name)
+        shared.drops.withLock { $0 = drops }
+    }
+
+    /// Asks the capture thread to stop and waits (at most a second) until it has.
+    public func stop() {
+        shared.stopRequested.store(true, ordering: .releasing)
+        for _ in 0..<100 where isRunning { usleep(10_000) }
+    }
+
+    public var isRunning: Bool { shared.running.load(ordering: .acquiring) }
+
+    /// Why capture stopped on its own (the device was deleted), if it did.
+    public var failure: CaptureError? { shared.failure.withLock { $0 } }
+
+    /// Packets the kernel dropped at the device's queue since capture started (known after stop).
+    public var kernelDropped: Int? {
+        shared.drops.withLock { $0 }.map { max(0, $0 - dropsAtStart) }
+    }
+}

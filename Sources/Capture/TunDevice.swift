@@ -1,0 +1,97 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CTun
+import Wire
+
+/// A tun or tap device opened through /dev/net/tun (TUNSETIFF with IFF_NO_PI): each read is one
+/// packet the kernel sent into the device, each write one packet the kernel receives from it.
+public final class TunDevice: @unchecked Sendable {
+    public let name: String
+    public let isTap: Bool
+    public let fd: Int32
+    /// Raw IP for tun, Ethernet for tap.
+    public var linkType: LinkType { isTap ? .ethernet : .raw }
+
+    /// Attaches to device `name`, or creates it when running with CAP_NET_ADMIN. Errors name the
+    /// cause and the fix.
+    public init(name: String, tap: Bool = false) throws {
+        guard !name.isEmpty, name.utf8.count < Int(tunscope_ifnamsiz()), !name.contains("/") else {
+            throw CaptureError("'\(name)' is not a valid interface name (at most 15 characters, no '/')")
+        }
+        let existed = Self.exists(name)
+        let fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else {
+            let e = errno
+            if e == ENOENT {
+                throw CaptureError("/dev/net/tun does not exist: load the tun module ('sudo modprobe tun') or, in a container, pass the device in")
+            }
+            throw CaptureError("cannot open /dev/net/tun: \(String(cString: strerror(e)))")
+        }
+        var actual = [CChar](repeating: 0, count: Int(tunscope_ifnamsiz()))
+        if tunscope_tun_attach(fd, name, tap ? 1 : 0, &actual) != 0 {
+            let e = errno
+            close(fd)
+            throw Self.attachError(name: name, tap: tap, existed: existed, errno: e)
+        }
+        self.fd = fd
+        self.name = actual.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        isTap = tap
+    }
+
+    deinit { close(fd) }
+
+    static func exists(_ name: String) -> Bool {
+        access("/sys/class/net/\(name)", F_OK) == 0
+    }
+
+    private static func attachError(name: String, tap: Bool, existed: Bool, errno e: Int32) -> CaptureError {
+        let kind = tap ? "tap" : "tun"
+        switch e {
+        case EPERM, EACCES:
+            if existed {
+                return CaptureError("\(name): permission denied: the device belongs to another user; run 'sudo tunscope setup --name \(name) --user $USER' or use sudo")
+            }
+            return CaptureError("\(name) does not exist and creating it needs root: run 'sudo tunscope setup --name \(name) --user $USER' first")
+        case EBUSY:
+            return CaptureError("\(name) is busy: another program (or another tunscope) is attached to it")
+        case EINVAL:
+            return CaptureError("\(name) exists but is not a \(kind) device (try \(tap ? "without" : "with") --tap)")
+        default:
+            return CaptureError("\(name): TUNSETIFF failed: \(String(cString: strerror(e)))")
+        }
+    }
+
+    /// Reads one packet into `buffer`; returns its length, 0 when `timeoutMilliseconds` passed
+    /// with nothing to read, or throws when the device went away.
+    public func read(into buffer: inout [UInt8], timeoutMilliseconds: Int32) throws -> Int {
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&p, 1, timeoutMilliseconds)
+        if ready < 0 {
+            if errno == EINTR { return 0 }
+            throw CaptureError("\(name): poll failed: \(String(cString: strerror(errno)))")
+        }
+        if ready == 0 { return 0 }
+        if p.revents & Int16(POLLERR | POLLHUP | POLLNVAL) != 0 && p.revents & Int16(POLLIN) == 0 {
+            throw CaptureError("\(name) went away (the device was deleted)")
+        }
+        let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
+        if n < 0 {
+            let e = errno
+            if e == EINTR || e == EAGAIN { return 0 }
+            if e == EBADFD || e == EIO || e == ENXIO {
+                throw CaptureError("\(name) went away (the device was deleted)")
+            }
+            throw CaptureError("\(name): read failed: \(String(cString: strerror(e)))")
+        }
+        return n
+    }
+
+    /// Writes one packet into the device, as if it arrived from the far end.
+    public func write(_ bytes: Bytes) throws {
+        let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress!, $0.count) }
+        if n < 0 {
+            throw CaptureError("\(name): write failed: \(String(cString: strerror(errno)))")
+        }
+    }
+}
