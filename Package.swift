@@ -19,12 +19,15 @@ let package = Package(
         .target(name: "Wire"),
         // Capture files and (later) live devices and the packet store.
         .target(name: "Capture", dependencies: ["Wire", "CPcap", "CTun"]),
+        // Network namespaces, addresses, routes and NAT: `tunscope setup` and the lab.
+        .target(name: "Lab", dependencies: ["Wire", "CTun"]),
         .executableTarget(
             name: "tunscope",
-            dependencies: ["Wire", "Capture", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Wire", "Capture", "Lab", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Wire"]),
+        .testTarget(name: "LabTests", dependencies: ["Lab"]),
         // Runs the built tunscope against tcpdump and tshark on a scapy-made capture.
         .testTarget(name: "CrossCheckTests", dependencies: ["Wire"]),
     ]

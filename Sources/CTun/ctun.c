@@ -1,9 +1,12 @@
 #define _GNU_SOURCE
 #include "ctun.h"
 
+#include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
 #include <sched.h>
+#include <spawn.h>
+#include <unistd.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -24,3 +27,7 @@ int tunscope_enter_netns(int fd) { return setns(fd, CLONE_NEWNET); }
 int tunscope_parent_death_signal(int signal) { return prctl(PR_SET_PDEATHSIG, signal, 0, 0, 0); }
 
 int tunscope_ifnamsiz(void) { return IFNAMSIZ; }
+
+int tunscope_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+short tunscope_spawn_setsid_flag(void) { return POSIX_SPAWN_SETSID; }

@@ -14,6 +14,12 @@ int tunscope_enter_netns(int fd);
 /** Sends `signal` to this process when its parent dies (prctl PR_SET_PDEATHSIG). */
 int tunscope_parent_death_signal(int signal);
 
+/** pipe2(fds, O_CLOEXEC): a pipe no child inherits unless handed it explicitly. */
+int tunscope_pipe_cloexec(int fds[2]);
+
+/** POSIX_SPAWN_SETSID: the posix_spawn flag that starts the child in a session of its own. */
+short tunscope_spawn_setsid_flag(void);
+
 /** IFNAMSIZ: the size of an interface name buffer, terminating zero included. */
 int tunscope_ifnamsiz(void);
 #endif

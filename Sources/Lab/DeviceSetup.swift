@@ -1,0 +1,94 @@
+import Foundation
+
+/// What `tunscope setup` does, as the classic exercise's script does it: a tun device owned by
+/// the user, addressed point-to-point, and (with NAT) forwarded and masqueraded. Each step knows
+/// how to check whether it is already done, so running setup twice changes nothing, and how to be
+/// undone, so teardown removes exactly what setup added.
+public struct DeviceSetup: Sendable {
+    public var name: String
+    public var user: String?
+    public var address: String
+    public var peer: String
+    public var nat: Bool
+
+    public init(name: String = "tun0", user: String? = nil, address: String = "192.0.2.1", peer: String = "192.0.2.2", nat: Bool = false) {
+        self.name = name
+        self.user = user
+        self.address = address
+        self.peer = peer
+        self.nat = nat
+    }
+
+    public struct Step: Sendable {
+        /// What the step does, for people.
+        public var purpose: String
+        public var command: [String]
+        /// Exits 0 when the step is already done.
+        public var check: [String]?
+        /// Undoes it (nil: removed together with the device).
+        public var undo: [String]?
+    }
+
+    public var steps: [Step] {
+        var s: [Step] = []
+        var add = ["ip", "tuntap", "add", "name", name, "mode", "tun"]
+        if let user { add += ["user", user] }
+        s.append(Step(purpose: "create the tun device\(user.map { " for user \($0)" } ?? "")", command: add,
+                      check: ["ip", "link", "show", "dev", name], undo: ["ip", "link", "delete", "dev", name]))
+        s.append(Step(purpose: "bring it up", command: ["ip", "link", "set", "dev", name, "up"], check: nil, undo: nil))
+        s.append(Step(purpose: "address it: this side \(address), the far side (tunscope) \(peer)",
+                      command: ["ip", "addr", "replace", address, "peer", peer, "dev", name], check: nil, undo: nil))
+        if nat {
+            s.append(Step(purpose: "let the kernel forward packets between interfaces",
+                          command: ["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"], check: nil, undo: nil))
+            let masquerade = ["-t", "nat", "POSTROUTING", "-s", "\(peer)/32", "!", "-o", name, "-j", "MASQUERADE"]
+            let forwardOut = ["FORWARD", "-i", name, "-s", "\(peer)/32", "-j", "ACCEPT"]
+            let forwardIn = ["FORWARD", "-o", name, "-d", "\(peer)/32", "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-j", "ACCEPT"]
+            for (purpose, rule) in [("rewrite the far side's address to this host's on the way out (NAT)", masquerade),
+                                    ("forward what the far side sends", forwardOut),
+                                    ("forward the replies back to it", forwardIn)] {
+                let table = rule.first == "-t" ? Array(rule.prefix(2)) : []
+                let spec = rule.first == "-t" ? Array(rule.dropFirst(2)) : rule
+                s.append(Step(purpose: purpose, command: ["iptables"] + table + ["-A"] + spec,
+                              check: ["iptables"] + table + ["-C"] + spec, undo: ["iptables"] + table + ["-D"] + spec))
+            }
+        }
+        return s
+    }
+
+    /// The steps as a shell script (`--dry-run`).
+    public var script: String {
+        var lines = ["#!/bin/sh", "# tunscope setup for \(name)", "set -e"]
+        for step in steps {
+            lines.append("# \(step.purpose)")
+            if let check = step.check {
+                lines.append("\(SystemCommand.shellLine(check)) >/dev/null 2>&1 || \(SystemCommand.shellLine(step.command))")
+            } else {
+                lines.append(SystemCommand.shellLine(step.command))
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Runs each step not already done, printing each command before it runs.
+    public func apply(log: (String) -> Void) throws {
+        for step in steps {
+            if let check = step.check, SystemCommand.succeeds(check) {
+                log("# already done: \(step.purpose)")
+                continue
+            }
+            log("+ \(SystemCommand.shellLine(step.command))")
+            try SystemCommand.run(step.command)
+        }
+    }
+
+    /// Undoes the steps in reverse order, skipping what is not there.
+    public func remove(log: (String) -> Void) throws {
+        for step in steps.reversed() {
+            guard let undo = step.undo else { continue }
+            if let check = step.check, !SystemCommand.succeeds(check) { continue }
+            log("+ \(SystemCommand.shellLine(undo))")
+            try SystemCommand.run(undo)
+        }
+    }
+}

@@ -1,0 +1,79 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParser
+import Capture
+import Lab
+
+/// `tunscope lab`: the exercise in a sandbox of network namespaces, with the kernel as the peer.
+struct LabCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lab",
+        abstract: "Build a self-contained lab (router with tun0 and NAT, a server with HTTP, DNS and ping) and watch its tun (needs root).",
+        discussion: """
+        Nothing in the lab touches this host's own network: it lives in two network namespaces that \
+        are removed when tunscope ends, however it ends (q, Ctrl-C, SIGTERM, SIGHUP or kill -9).
+        """
+    )
+
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        try requireRoot("tunscope lab")
+        Signals.catchStopSignals()
+        let owner = getenv("SUDO_USER").map { String(cString: $0) }
+        let session: LabSession
+        do {
+            session = try LabSession(tunUser: owner)
+        } catch {
+            printError("the lab could not be built: \(error)")
+            throw ExitCode(1)
+        }
+        defer { session.end() }
+        let lab = session.network
+        printError("""
+            lab is up: tunscope is \(lab.tunPeer) on \(lab.tun) (the kernel is \(lab.tunAddress)); \
+            server \(lab.serverAddress) (\(lab.serverName)): HTTP :\(lab.httpPort), closed :\(lab.closedPort), DNS :53, ping
+            watch the tun:         sudo ip netns exec \(lab.router) tcpdump -nn -i \(lab.tun)
+            watch the NAT rewrite: sudo ip netns exec \(lab.server) tcpdump -nn -i veth-in
+            """)
+        do {
+            let capture = try LiveCapture(device: lab.tun, namespace: lab.router, filter: output.filter,
+                                          store: PacketStore(limits: .init(packets: output.maxPackets)))
+            try Privileges.dropToInvokingUser()
+            try LivePrinter(output: output).run(capture)
+        } catch let e as CaptureError {
+            printError(e.description)
+            throw ExitCode(1)
+        } catch let e as RuntimeError {
+            printError(e.description)
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// The lab's keeper process (started by `tunscope lab`, not by people).
+struct LabKeeperCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "_lab-keeper", shouldDisplay: false)
+
+    @Option var tunUser: String?
+
+    func run() throws {
+        throw ExitCode(LabKeeper.run(tunUser: tunUser))
+    }
+}
+
+/// The lab server's HTTP and DNS services (run inside the server namespace by the keeper).
+struct LabServicesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "_lab-services", shouldDisplay: false)
+
+    @Option var address: String
+    @Option var httpPort: UInt16 = 80
+    @Option var name: String
+
+    func run() throws {
+        Signals.catchStopSignals()
+        let services = LabServices(address: address, httpPort: httpPort, name: name)
+        throw ExitCode(services.runAsKeepersChild(stop: { Signals.stopSignal != 0 }))
+    }
+}
