@@ -26,6 +26,9 @@ public final class TunDevice: @unchecked Sendable {
             if e == ENOENT {
                 throw CaptureError("/dev/net/tun does not exist: load the tun module ('sudo modprobe tun') or, in a container, pass the device in")
             }
+            if e == EACCES || e == EPERM {
+                throw CaptureError("cannot open /dev/net/tun: permission denied (only root may open it on this system): run tunscope with sudo")
+            }
             throw CaptureError("cannot open /dev/net/tun: \(String(cString: strerror(e)))")
         }
         var actual = [CChar](repeating: 0, count: Int(tunscope_ifnamsiz()))
