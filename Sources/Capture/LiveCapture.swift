@@ -71,14 +71,15 @@ public final class LiveCapture: Sendable {
         while !shared.stopRequested.load(ordering: .acquiring) {
             let n: Int
             do {
-                n = try device.read(into: &buffer, timeoutMilliseconds: 100)
-            } catch let e as CaptureError {
-                shared.failure.withLock { $0 = e }
-                break
+                n = try device.read(into: &buffer)
+                if n == 0 {
+                    try device.waitReadable(timeoutMilliseconds: 100)
+                    continue
+                }
             } catch {
+                shared.failure.withLock { $0 = error as? CaptureError ?? CaptureError("\(device.name): \(error)") }
                 break
             }
-            guard n > 0 else { continue }
             clock_gettime(CLOCK_REALTIME, &now)
             let bytes = Bytes(buffer[0..<n])
             if let filter, !filter.matches(bytes) { continue }

@@ -37,6 +37,8 @@ public final class TunDevice: @unchecked Sendable {
             close(fd)
             throw Self.attachError(name: name, tap: tap, existed: existed, errno: e)
         }
+        // Non-blocking, so a busy capture costs one read(2) per packet; poll(2) only when idle.
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
         self.fd = fd
         self.name = actual.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         isTap = tap
@@ -65,29 +67,30 @@ public final class TunDevice: @unchecked Sendable {
         }
     }
 
-    /// Reads one packet into `buffer`; returns its length, 0 when `timeoutMilliseconds` passed
-    /// with nothing to read, or throws when the device went away.
-    public func read(into buffer: inout [UInt8], timeoutMilliseconds: Int32) throws -> Int {
-        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        let ready = poll(&p, 1, timeoutMilliseconds)
-        if ready < 0 {
-            if errno == EINTR { return 0 }
-            throw CaptureError("\(name): poll failed: \(String(cString: strerror(errno)))")
-        }
-        if ready == 0 { return 0 }
-        if p.revents & Int16(POLLERR | POLLHUP | POLLNVAL) != 0 && p.revents & Int16(POLLIN) == 0 {
+    /// Reads one packet into `buffer` if one is waiting; returns its length, or 0 when none is.
+    /// Throws when the device went away.
+    public func read(into buffer: inout [UInt8]) throws -> Int {
+        let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
+        if n >= 0 { return n }
+        let e = errno
+        if e == EAGAIN || e == EINTR { return 0 }
+        if e == EBADFD || e == EIO || e == ENXIO || e == EFAULT {
             throw CaptureError("\(name) went away (the device was deleted)")
         }
-        let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
-        if n < 0 {
-            let e = errno
-            if e == EINTR || e == EAGAIN { return 0 }
-            if e == EBADFD || e == EIO || e == ENXIO {
-                throw CaptureError("\(name) went away (the device was deleted)")
-            }
-            throw CaptureError("\(name): read failed: \(String(cString: strerror(e)))")
+        throw CaptureError("\(name): read failed: \(String(cString: strerror(e)))")
+    }
+
+    /// Waits until a packet can be read or `timeoutMilliseconds` pass; throws when the device
+    /// went away.
+    public func waitReadable(timeoutMilliseconds: Int32) throws {
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&p, 1, timeoutMilliseconds)
+        if ready < 0 && errno != EINTR {
+            throw CaptureError("\(name): poll failed: \(String(cString: strerror(errno)))")
         }
-        return n
+        if ready > 0 && p.revents & Int16(POLLERR | POLLHUP | POLLNVAL) != 0 && p.revents & Int16(POLLIN) == 0 {
+            throw CaptureError("\(name) went away (the device was deleted)")
+        }
     }
 
     /// Writes one packet into the device, as if it arrived from the far end.
