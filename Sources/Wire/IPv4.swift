@@ -131,7 +131,7 @@ extension Dissector {
             Field("ip.id", "Identification", .uint(UInt64(h.identification)), base: .hex(digits: 4),
                   note: "(\(h.identification))", range: at(O.identification, 2),
                   explain: "Set by the sender so fragments of one datagram can be put back together."),
-            Field("ip.flags", "Flags", .uint(UInt64((h.flagsAndFragment >> 8) & 0xe0)), base: .hex(digits: 2),
+            Field("ip.flags", "Flags", .uint(UInt64(h.flagsAndFragment >> 13)), base: .hex(digits: 1),
                   mask: 0xe0, range: at(O.flagsAndFragment, 1),
                   explain: "Fragmentation control bits.",
                   children: [

@@ -67,7 +67,8 @@ def main():
     compared = 0
     for n, (a, b) in enumerate(zip(ours, theirs), start=1):
         for key, value in a.items():
-            if key not in b:
+            # _ws.* are tshark's own annotations (expert info, "Malformed Packet"), not fields.
+            if key not in b or key.startswith("_ws."):
                 continue
             mine = [normalise(v) for v in (value if isinstance(value, list) else [value])]
             tshark = [normalise(v) for v in b[key]]
