@@ -27,15 +27,20 @@ public final class CaptureFileWriter {
     deinit { try? close() }
 
     public func write(_ packet: CapturedPacket) {
+        packet.bytes.withUnsafeBytes {
+            write($0, seconds: packet.seconds, microseconds: packet.microseconds, originalLength: packet.originalLength)
+        }
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer, seconds: Int, microseconds: Int, originalLength: Int) {
         guard let dumper else { return }
         var header = pcap_pkthdr()
-        header.ts.tv_sec = time_t(packet.seconds)
-        header.ts.tv_usec = suseconds_t(packet.microseconds)
-        header.caplen = bpf_u_int32(packet.bytes.count)
-        header.len = bpf_u_int32(max(packet.originalLength, packet.bytes.count))
-        packet.bytes.withUnsafeBufferPointer { p in
-            pcap_dump(UnsafeMutableRawPointer(dumper).assumingMemoryBound(to: UInt8.self), &header, p.baseAddress)
-        }
+        header.ts.tv_sec = time_t(seconds)
+        header.ts.tv_usec = suseconds_t(microseconds)
+        header.caplen = bpf_u_int32(bytes.count)
+        header.len = bpf_u_int32(max(originalLength, bytes.count))
+        pcap_dump(UnsafeMutableRawPointer(dumper).assumingMemoryBound(to: UInt8.self), &header,
+                  bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
     /// Flushes and closes the file; throws if the data could not all be written (disk full).

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CTun
 import Synchronization
 import Wire
 
@@ -23,6 +24,17 @@ public final class LiveCapture: Sendable {
         let running = Atomic<Bool>(true)
         let failure = Mutex<CaptureError?>(nil)
         let drops = Mutex<Int?>(nil)
+        /// A pipe `stop()` writes to, so a capture thread waiting in poll wakes at once.
+        let wake: (read: Int32, write: Int32) = {
+            var fds: [Int32] = [-1, -1]
+            _ = tunscope_pipe_cloexec(&fds)
+            return (fds[0], fds[1])
+        }()
+
+        deinit {
+            close(wake.read)
+            close(wake.write)
+        }
     }
 
     /// Opens `name` (in `namespace`, when given) and starts reading into `store`, keeping only
@@ -68,12 +80,20 @@ public final class LiveCapture: Sendable {
                                  shared: Shared) {
         var buffer = [UInt8](repeating: 0, count: 65_536 + 64)
         var now = timespec()
+        // Packets go to the store in batches: one lock per batch, not per packet. A batch is handed
+        // over as soon as the device has nothing more to read, so none waits in it.
+        var batch = PacketStore.Batch()
+        defer { store.append(batch) }
         while !shared.stopRequested.load(ordering: .acquiring) {
             let n: Int
             do {
                 n = try device.read(into: &buffer)
                 if n == 0 {
-                    try device.waitReadable(timeoutMilliseconds: 100)
+                    if batch.count > 0 {
+                        store.append(batch)
+                        batch.removeAll()
+                    }
+                    try device.waitReadable(timeoutMilliseconds: 1000, wake: shared.wake.read)
                     continue
                 }
             } catch {
@@ -81,19 +101,30 @@ public final class LiveCapture: Sendable {
                 break
             }
             clock_gettime(CLOCK_REALTIME, &now)
-            let bytes = Bytes(buffer[0..<n])
-            if let filter, !filter.matches(bytes) { continue }
-            store.append(CapturedPacket(bytes: bytes, seconds: now.tv_sec, microseconds: now.tv_nsec / 1000))
+            let kept = buffer.withUnsafeBytes { all -> Bool in
+                let packet = UnsafeRawBufferPointer(rebasing: all[0..<n])
+                if let filter, !filter.matches(packet) { return false }
+                batch.add(packet, seconds: now.tv_sec, microseconds: now.tv_nsec / 1000)
+                return true
+            }
+            if kept && (batch.count == Self.batchSize || batch.byteCount > 1 << 17) {
+                store.append(batch)
+                batch.removeAll()
+            }
         }
         // Read here, on the thread that is in the device's namespace.
         let drops = kernelDrops(device: device.name)
         shared.drops.withLock { $0 = drops }
     }
 
+    static let batchSize = 256
+
     /// Asks the capture thread to stop and waits (at most a second) until it has.
     public func stop() {
         shared.stopRequested.store(true, ordering: .releasing)
-        for _ in 0..<100 where isRunning { usleep(10_000) }
+        var byte: UInt8 = 1
+        _ = write(shared.wake.write, &byte, 1)
+        for _ in 0..<1000 where isRunning { usleep(1_000) }
     }
 
     public var isRunning: Bool { shared.running.load(ordering: .acquiring) }

@@ -22,9 +22,13 @@ public final class PacketFilter: @unchecked Sendable {
     deinit { pcap_freecode(&program) }
 
     public func matches(_ bytes: Bytes, originalLength: Int? = nil) -> Bool {
+        bytes.withUnsafeBytes { matches($0, originalLength: originalLength) }
+    }
+
+    public func matches(_ bytes: UnsafeRawBufferPointer, originalLength: Int? = nil) -> Bool {
         var header = pcap_pkthdr()
         header.caplen = bpf_u_int32(bytes.count)
         header.len = bpf_u_int32(originalLength ?? bytes.count)
-        return bytes.withUnsafeBufferPointer { pcap_offline_filter(&program, &header, $0.baseAddress) != 0 }
+        return pcap_offline_filter(&program, &header, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)) != 0
     }
 }

@@ -80,15 +80,15 @@ public final class TunDevice: @unchecked Sendable {
         throw CaptureError("\(name): read failed: \(String(cString: strerror(e)))")
     }
 
-    /// Waits until a packet can be read or `timeoutMilliseconds` pass; throws when the device
-    /// went away.
-    public func waitReadable(timeoutMilliseconds: Int32) throws {
-        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        let ready = poll(&p, 1, timeoutMilliseconds)
+    /// Waits until a packet can be read, `wake` becomes readable, or `timeoutMilliseconds`
+    /// pass; throws when the device went away.
+    public func waitReadable(timeoutMilliseconds: Int32, wake: Int32 = -1) throws {
+        var p = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: wake, events: Int16(POLLIN), revents: 0)]
+        let ready = poll(&p, wake >= 0 ? 2 : 1, timeoutMilliseconds)
         if ready < 0 && errno != EINTR {
             throw CaptureError("\(name): poll failed: \(String(cString: strerror(errno)))")
         }
-        if ready > 0 && p.revents & Int16(POLLERR | POLLHUP | POLLNVAL) != 0 && p.revents & Int16(POLLIN) == 0 {
+        if ready > 0 && p[0].revents & Int16(POLLERR | POLLHUP | POLLNVAL) != 0 && p[0].revents & Int16(POLLIN) == 0 {
             throw CaptureError("\(name) went away (the device was deleted)")
         }
     }

@@ -15,37 +15,45 @@ struct LivePrinter {
         let writer = try output.writeFile.map { try CaptureFileWriter(path: $0, linkType: capture.device.linkType) }
         var out = StandardOutput()
         var printer = PacketPrinter(format: output.format, hex: output.hex, linkType: capture.device.linkType)
-        var next = 1
-        var handled = 0
+        var next = 1  // the number of the next packet to take from the store
         var missed = 0
+        var batch = PacketStore.Batch()
         let limit = output.count ?? Int.max
-        // Take what capture stored since the last look; packets evicted before we got to them are
-        // counted, never silently skipped.
+        // Take what capture stored since the last look, a few hundred at a time so the store's
+        // lock is never held for long. Packets evicted before we got to them are counted, never
+        // silently skipped.
         func drain() {
-            let total = store.counts.total
-            guard total >= next else { return }
-            let batch = store.packets(numbered: next...total)
-            if let first = batch.first { missed += first.number - next }
-            for p in batch where handled < limit {
-                writer?.write(p.packet)
-                if !output.quiet { out.write(printer.format(p.packet, number: p.number)) }
-                handled += 1
+            let upTo = min(store.newestNumber, limit, next + 511)
+            guard upTo >= next else { return }
+            store.copy(numbered: next...upTo, into: &batch)
+            missed += batch.firstNumber - next
+            var number = batch.firstNumber
+            batch.forEach { bytes, seconds, microseconds, originalLength in
+                writer?.write(bytes, seconds: seconds, microseconds: microseconds, originalLength: originalLength)
+                if !output.quiet {
+                    let packet = CapturedPacket(bytes: Bytes(bytes), seconds: seconds, microseconds: microseconds,
+                                                originalLength: originalLength)
+                    out.write(printer.format(packet, number: number))
+                }
+                number += 1
             }
             out.flush()
-            next = total + 1
+            next = upTo + 1
         }
-        while Signals.stopSignal == 0 && capture.isRunning && handled < limit {
+        while Signals.stopSignal == 0 && capture.isRunning && next <= limit {
+            let before = next
             drain()
-            usleep(2_000)
+            if next == before { usleep(2_000) }
         }
         capture.stop()
-        drain()
+        while next <= min(store.newestNumber, limit) { drain() }
         try writer?.close()
         let dropped = capture.kernelDropped.map(String.init) ?? "unknown"
-        printError("\(handled) packets captured, \(dropped) dropped by the kernel, \(store.counts.evicted) evicted"
+        let captured = next - 1
+        printError("\(captured) packets captured, \(dropped) dropped by the kernel, \(store.counts.evicted) evicted"
                    + (missed > 0 ? " (\(missed) evicted before they were printed or written)" : ""))
         if let failure = capture.failure {
-            let kept = output.writeFile.map { ": the \(handled) packets captured are in \($0)" } ?? ""
+            let kept = output.writeFile.map { ": the \(captured - missed) packets captured are in \($0)" } ?? ""
             throw RuntimeError("\(failure.description)\(kept)")
         }
     }
