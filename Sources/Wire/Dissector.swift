@@ -58,13 +58,15 @@ public enum Dissector {
 /// Writes the one-line summary that `tcpdump -nn -S` prints after the timestamp. Each protocol
 /// file adds its own `writeX`; this file only routes between them.
 public enum Summary {
-    public static func write(_ bytes: Bytes, linkType: LinkType, into w: inout TextWriter) {
+    /// `wireLength` is the packet's length on the wire when the capture kept fewer bytes (a snap
+    /// length): tcpdump then prints what the bytes allow and " [|proto]", not "truncated-ip".
+    public static func write(_ bytes: Bytes, linkType: LinkType, wireLength: Int? = nil, into w: inout TextWriter) {
         switch linkType.rawValue {
         case LinkType.ethernet.rawValue:
             writeEthernet(bytes, at: 0, end: bytes.count, into: &w)
         case LinkType.raw.rawValue, LinkType.rawOpenBSD.rawValue, LinkType.linktypeRaw.rawValue,
             LinkType.ipv4.rawValue, LinkType.ipv6.rawValue:
-            writeIP(bytes, at: 0, end: bytes.count, into: &w)
+            writeIP(bytes, at: 0, end: bytes.count, wireLength: wireLength, into: &w)
         default:
             w.write("unsupported link type ")
             w.write(decimal: linkType.rawValue)
@@ -78,13 +80,13 @@ public enum Summary {
     }
 
     /// tcpdump's raw-IP printer: by the version nibble.
-    static func writeIP(_ b: Bytes, at start: Int, end: Int, into w: inout TextWriter) {
+    static func writeIP(_ b: Bytes, at start: Int, end: Int, wireLength: Int? = nil, into w: inout TextWriter) {
         guard start < end else {
             w.write(" [|ip]")
             return
         }
         switch b[start] >> 4 {
-        case 4: writeIPv4(b, at: start, end: end, into: &w)
+        case 4: writeIPv4(b, at: start, end: end, wireLength: wireLength.map { $0 - start } ?? end - start, into: &w)
         case 6: writeIPv6(b, at: start, end: end, into: &w)
         default:
             w.write("IP")

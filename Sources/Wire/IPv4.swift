@@ -286,8 +286,9 @@ func hex<T: BinaryInteger>(_ v: T, _ digits: Int) -> String {
 }
 
 extension Summary {
-    /// tcpdump's `ip_print` at default verbosity.
-    static func writeIPv4(_ b: Bytes, at start: Int, end: Int, into w: inout TextWriter) {
+    /// tcpdump's `ip_print` at default verbosity. `wireLength` is the datagram's length on the
+    /// wire from `start` (more than `end - start` when the capture kept only a snap length).
+    static func writeIPv4(_ b: Bytes, at start: Int, end: Int, wireLength: Int, into w: inout TextWriter) {
         w.write("IP ")
         guard let h = IPv4Header(b, at: start, end: end) else {
             if end - start < 20 && end - start >= 1 {
@@ -296,7 +297,7 @@ extension Summary {
             }
             return
         }
-        let length = end - start
+        let length = wireLength
         let hl = h.headerLength
         if hl < IPv4Header.minimumLength {
             w.write("bad-hlen ")

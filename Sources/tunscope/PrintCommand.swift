@@ -103,7 +103,7 @@ struct PacketPrinter {
         case .text:
             clock.write(seconds: p.seconds, microseconds: p.microseconds, into: &text)
             text.write(byte: 32)
-            Summary.write(p.bytes, linkType: linkType, into: &text)
+            Summary.write(p.bytes, linkType: linkType, wireLength: p.originalLength, into: &text)
             text.write(byte: 10)
             if hex { networkStart = Dissector.networkLayerStart(p.bytes, linkType: linkType) }
         case .tree:
