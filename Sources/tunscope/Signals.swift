@@ -9,6 +9,11 @@ let stopRequested = Atomic<Int32>(0)
 
 enum Signals {
     static func catchStopSignals() {
+        // A parent may have started us with these blocked (the mask is inherited across exec).
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        for s in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&unblock, s) }
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         for s in [SIGINT, SIGTERM, SIGHUP] {
             var action = sigaction()
             action.__sigaction_handler.sa_handler = { signal in stopRequested.store(signal, ordering: .relaxed) }

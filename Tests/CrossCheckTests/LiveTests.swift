@@ -94,7 +94,8 @@ struct LiveTests {
 
     @Test(arguments: ["normal", "SIGINT", "SIGTERM", "SIGHUP", "SIGKILL"])
     func labLeavesNothingBehind(exit: String) throws {
-        let lab = try Background([Tools.tunscope, "lab", "-c", "1"], in: nil)
+        let lab = try Background([Tools.tunscope, "lab", "-c", "1", "-f", "udp"], in: nil)
+        defer { _ = lab.stop(signal: SIGKILL) }
         try lab.waitFor("lab is up", timeout: 20, onStandardError: true)
         let router = try #require(Root.labNamespaces(of: lab).first { $0.hasSuffix("-router") })
         let signals = ["SIGINT": SIGINT, "SIGTERM": SIGTERM, "SIGHUP": SIGHUP, "SIGKILL": SIGKILL]
