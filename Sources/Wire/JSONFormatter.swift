@@ -4,12 +4,14 @@
 /// order, as `tshark -T ek` does.
 public enum JSONFormatter {
     public static func write(_ d: Dissection, frame: FrameInfo, bytes: Bytes, into w: inout TextWriter) {
-        var flat: [Field] = []
+        // Flatten to (name, field) in packet order, each name with a cheap fingerprint (its length
+        // and first eight bytes) so repeated names are found without comparing every pair of strings.
+        var flat: [(key: UInt64, field: Field)] = []
         flat.reserveCapacity(64)
         func collect(_ fields: [Field]) {
             for f in fields {
-                if f.value != .none { flat.append(f) }
-                collect(f.children)
+                if f.value != .none { flat.append((fingerprint(f.name), f)) }
+                if !f.children.isEmpty { collect(f.children) }
             }
         }
         collect(frame.layer(capturedLength: bytes.count).fields)
@@ -18,24 +20,29 @@ public enum JSONFormatter {
         w.write(byte: 123)
         var first = true
         var done = [Bool](repeating: false, count: flat.count)
+        var same: [Int] = []
         for i in flat.indices where !done[i] {
-            let name = flat[i].name
-            var same = [i]
-            for j in (i + 1)..<flat.count where !done[j] && flat[j].name == name {
+            let key = flat[i].key
+            same.removeAll(keepingCapacity: true)
+            for j in (i + 1)..<flat.count where !done[j] && flat[j].key == key && flat[j].field.name == flat[i].field.name {
                 same.append(j)
                 done[j] = true
             }
             if !first { w.write(byte: 44) }
             first = false
-            w.write(jsonString: name)
+            // Field names are Wireshark identifiers (letters, digits, '.', '_'): nothing to escape.
+            w.write(byte: 34)
+            w.write(flat[i].field.name)
+            w.write(byte: 34)
             w.write(byte: 58)
-            if same.count == 1 {
-                writeValue(flat[i], bytes: bytes, into: &w)
+            if same.isEmpty {
+                writeValue(flat[i].field, bytes: bytes, into: &w)
             } else {
                 w.write(byte: 91)
-                for (n, k) in same.enumerated() {
-                    if n > 0 { w.write(byte: 44) }
-                    writeValue(flat[k], bytes: bytes, into: &w)
+                writeValue(flat[i].field, bytes: bytes, into: &w)
+                for k in same {
+                    w.write(byte: 44)
+                    writeValue(flat[k].field, bytes: bytes, into: &w)
                 }
                 w.write(byte: 93)
             }
@@ -47,6 +54,16 @@ public enum JSONFormatter {
         }
         w.write(byte: 125)
         w.write(byte: 10)
+    }
+
+    /// Length and first eight bytes of a name: equal names have equal fingerprints.
+    static func fingerprint(_ name: String) -> UInt64 {
+        var name = name
+        return name.withUTF8 { u in
+            var key = UInt64(u.count) << 56
+            for i in 0..<min(7, u.count) { key |= UInt64(u[i]) << (UInt64(i) * 8) }
+            return key
+        }
     }
 
     static func writeValue(_ f: Field, bytes: Bytes, into w: inout TextWriter) {
