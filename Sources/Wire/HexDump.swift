@@ -1,5 +1,5 @@
 /// Hex and ASCII rows as `tcpdump -X` prints them: a tab, the offset, eight groups of two bytes,
-/// two spaces, then the bytes as ASCII with dots for what does not print.
+/// two spaces, then the bytes as ASCII with dots for anything but visible characters.
 public enum HexDump {
     public static func write(_ bytes: Bytes, from start: Int = 0, into w: inout TextWriter) {
         var offset = 0
@@ -18,7 +18,7 @@ public enum HexDump {
             w.write("  ")
             for k in i..<rowEnd {
                 let c = bytes[k]
-                w.write(byte: c >= 0x20 && c < 0x7f ? c : 46)
+                w.write(byte: c > 0x20 && c < 0x7f ? c : 46)  // isgraph(3), as tcpdump: a space is a dot too
             }
             w.write(byte: 10)
             offset += 16

@@ -53,7 +53,9 @@ struct CrossCheckTests {
         let ours = try Tools.run([Tools.tunscope, "print", "-x", "-r", capture])
         let expected = tcpdump.split(separator: "\n").filter { $0.hasPrefix("\t0x") }
         let actual = ours.split(separator: "\n").filter { $0.hasPrefix("\t0x") }
-        #expect(expected == actual)
+        #expect(expected.count == actual.count)
+        let firstDifference = zip(expected, actual).enumerated().first { $0.element.0 != $0.element.1 }
+        #expect(firstDifference == nil, "hex line \(firstDifference?.offset ?? 0) differs:\n  tcpdump:  \(firstDifference?.element.0 ?? "")\n  tunscope: \(firstDifference?.element.1 ?? "")")
     }
 }
 

@@ -1,0 +1,179 @@
+#!/usr/bin/python3
+"""Writes the capture that tunscope's output is cross-checked on (against tcpdump -nn -S and
+tshark -T json): a deterministic mix of every packet kind tunscope decodes, with varied field
+values, bad checksums and malformed packets.
+
+Usage: make_capture.py OUT.pcap [--linktype raw|ethernet]
+"""
+import argparse
+import random
+
+from scapy.all import (ARP, DNS, DNSQR, DNSRR, ICMP, IP, IPOption_NOP, IPOption_RR, TCP, UDP, Dot1Q,
+                       Ether, Raw, PcapWriter, IPv6, IPv6ExtHdrHopByHop, IPv6ExtHdrRouting,
+                       IPv6ExtHdrFragment, IPv6ExtHdrDestOpt, ICMPv6EchoRequest, ICMPv6EchoReply,
+                       ICMPv6DestUnreach, ICMPv6PacketTooBig, ICMPv6TimeExceeded, ICMPv6ND_RS,
+                       ICMPv6ND_RA, ICMPv6ND_NS, ICMPv6ND_NA, ICMPv6NDOptSrcLLAddr, ICMPv6NDOptDstLLAddr,
+                       ICMPv6NDOptPrefixInfo, ICMPv6NDOptMTU)
+
+REFERENCE_SYN = bytes.fromhex(
+    "4500002c00010000400600c4c0000202"
+    "22c29543780c0050f470988b00000000"
+    "6002ffff18c60000020405b4")
+
+rng = random.Random(2026)
+HOSTS = ["192.0.2.2", "192.0.2.1", "198.51.100.80", "203.0.113.7", "10.1.2.3", "172.16.5.4"]
+HOSTS6 = ["2001:db8::1", "2001:db8::2", "fe80::1:2:3:4", "2001:db8:0:0:1:0:0:1", "ff02::1", "2001:db8:1:2:3:4:5:6"]
+
+
+def host():
+    return rng.choice(HOSTS)
+
+
+def port():
+    return rng.randrange(40000, 60000)
+
+
+# TCP: flag combinations, every option, payloads (HTTP on port 80 and plain data elsewhere).
+def tcp_packets():
+    out = [IP(REFERENCE_SYN)]
+    flags = ["S", "SA", "A", "PA", "FA", "R", "RA", "FPU", "SEC", "UA", "F", "SAE"]
+    options = [
+        [("MSS", 1460), ("SAckOK", b""), ("Timestamp", (12345, 0)), ("NOP", None), ("WScale", 7)],
+        [("NOP", None), ("NOP", None), ("Timestamp", (987654321, 123456789))],
+        [("MSS", 536)],
+        [("NOP", None), ("NOP", None), ("SAck", (1000, 2000))],
+        [("NOP", None), ("NOP", None), ("SAck", (1000, 2000, 3000, 4000, 5000, 6000))],
+        [("WScale", 14), ("NOP", None), ("EOL", None)],
+        [(254, b"\x12\x34\x56"), ("NOP", None)],
+        [],
+    ]
+    for i in range(150):
+        f = flags[i % len(flags)]
+        payload = b"" if "S" in f or "R" in f else bytes(rng.randrange(256) for _ in range(rng.choice([0, 1, 7, 100])))
+        out.append(IP(src=host(), dst=host(), ttl=rng.choice([1, 63, 64, 128, 255]), id=rng.randrange(65536),
+                      flags=rng.choice(["", "DF"]), tos=rng.choice([0, 0x10, 0xb8]))
+                   / TCP(sport=port(), dport=rng.choice([443, 22222, 8443]), flags=f, seq=rng.randrange(2**32),
+                         ack=rng.randrange(2**32) if "A" in f else 0, window=rng.randrange(65536),
+                         urgptr=rng.randrange(1, 100) if "U" in f else 0, options=options[i % len(options)])
+                   / Raw(payload))
+    http_get = b"GET /index.html HTTP/1.1\r\nHost: example.test\r\nUser-Agent: tunscope\r\n\r\n"
+    http_ok = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 5\r\n\r\nhello"
+    out.append(IP(src="192.0.2.2", dst="198.51.100.80") / TCP(sport=40001, dport=80, flags="PA", seq=1, ack=2) / http_get)
+    out.append(IP(src="198.51.100.80", dst="192.0.2.2") / TCP(sport=80, dport=40001, flags="PA", seq=2, ack=77) / http_ok)
+    return out
+
+
+# UDP on ports tcpdump prints plainly.
+def udp_packets():
+    return [IP(src=host(), dst=host()) / UDP(sport=port(), dport=port()) / Raw(bytes(rng.randrange(256) for _ in range(n)))
+            for n in [0, 1, 5, 18, 100, 512, 1400] * 8]
+
+
+# ICMPv4: echo, every unreachable code quoting TCP and UDP, time exceeded, redirect, timestamp.
+def icmp_packets():
+    out = []
+    for i in range(40):
+        data = bytes(rng.randrange(256) for _ in range(rng.choice([0, 8, 56, 33])))
+        out.append(IP(src=host(), dst=host()) / ICMP(type=rng.choice([0, 8]), id=rng.randrange(65536), seq=i) / data)
+    quoted_tcp = IP(src="192.0.2.2", dst="198.51.100.80") / TCP(sport=40000, dport=80, flags="S", seq=1)
+    quoted_udp = IP(src="192.0.2.2", dst="198.51.100.80") / UDP(sport=40000, dport=53)
+    for code in range(0, 16):
+        inner = quoted_tcp if code % 2 else quoted_udp
+        out.append(IP(src="192.0.2.1", dst="192.0.2.2") / ICMP(type=3, code=code, nexthopmtu=1400 if code == 4 else 0)
+                   / bytes(inner)[:28])
+    for code in (0, 1):
+        out.append(IP(src="192.0.2.1", dst="192.0.2.2") / ICMP(type=11, code=code) / bytes(quoted_udp)[:28])
+    out.append(IP(src="192.0.2.1", dst="192.0.2.2") / ICMP(type=5, code=1, gw="192.0.2.9") / bytes(quoted_tcp)[:28])
+    out.append(IP(src="192.0.2.2", dst="192.0.2.1") / ICMP(type=13, id=1, seq=2, ts_ori=1000, ts_rx=0, ts_tx=0))
+    return out
+
+
+# IPv4 options and fragments.
+def ipv4_packets():
+    payload = UDP(sport=40000, dport=40001) / Raw(b"x" * 64)
+    out = [IP(src=host(), dst=host(), options=[IPOption_RR(routers=["192.0.2.1"]), IPOption_NOP()]) / payload,
+           IP(src=host(), dst=host(), flags="MF", frag=0, id=77) / payload,
+           IP(src=host(), dst=host(), flags="MF", frag=3, id=77, proto=17) / Raw(b"y" * 24),
+           IP(src=host(), dst=host(), frag=6, id=77, proto=17) / Raw(b"z" * 16),
+           IP(src=host(), dst=host(), proto=99) / Raw(b"unknown protocol")]
+    return out
+
+
+# Bad checksums on otherwise sound packets.
+def bad_checksum_packets():
+    out = []
+    for i in range(6):
+        out.append(IP(src=host(), dst=host(), chksum=0x1234 + i) / TCP(sport=port(), dport=443, flags="S"))
+        out.append(IP(src=host(), dst=host()) / TCP(sport=port(), dport=443, flags="A", chksum=0xbeef - i))
+        out.append(IP(src=host(), dst=host()) / UDP(sport=port(), dport=port(), chksum=0x4321 + i) / b"data")
+        out.append(IP(src=host(), dst=host()) / ICMP(type=8, id=i, seq=i, chksum=0x1111 * (i + 1)) / b"ping")
+    return out
+
+
+# Malformed and truncated packets: every one must still get its line.
+def malformed_packets():
+    good = bytes(IP(src="192.0.2.2", dst="192.0.2.1") / TCP(sport=40000, dport=443, flags="S",
+                                                         options=[("MSS", 1460), ("WScale", 7)]))
+    udp = bytes(IP(src="192.0.2.2", dst="192.0.2.1") / UDP(sport=40000, dport=40001) / b"hello")
+    out = []
+    for cut in (10, 20, 24, 32, 38):
+        out.append(good[:cut])                                      # cut short (IP total length says more)
+    bad_hl = bytearray(good); bad_hl[0] = 0x43; out.append(bytes(bad_hl))           # IHL < 5
+    bad_off = bytearray(good); bad_off[32] = 0xf0; out.append(bytes(bad_off))       # TCP offset past the end
+    small_off = bytearray(good); small_off[32] = 0x30; out.append(bytes(small_off))  # TCP offset < 5
+    zero_opt = bytearray(good); zero_opt[41] = 0; out.append(bytes(zero_opt))        # option length 0
+    long_opt = bytearray(good); long_opt[41] = 40; out.append(bytes(long_opt))       # option past the header
+    big_udp = bytearray(udp); big_udp[24:26] = (200).to_bytes(2, "big"); out.append(bytes(big_udp))
+    small_udp = bytearray(udp); small_udp[24:26] = (4).to_bytes(2, "big"); out.append(bytes(small_udp))
+    out.append(bytes(IP(src="192.0.2.1", dst="192.0.2.2") / ICMP(type=3, code=3))[:24])  # truncated ICMP
+    short_len = bytearray(udp); short_len[2:4] = (10).to_bytes(2, "big"); out.append(bytes(short_len))
+    return [Raw(p) for p in out]
+
+
+# Link-layer packets for Ethernet captures: ARP requests, replies and a gratuitous ARP, VLAN tags.
+def ethernet_frames():
+    me, peer = "02:00:00:00:00:01", "02:00:00:00:00:02"
+    out = []
+    for i in range(6):
+        target = f"192.0.2.{10 + i}"
+        out.append(Ether(src=me, dst="ff:ff:ff:ff:ff:ff") / ARP(op=1, hwsrc=me, psrc="192.0.2.1", pdst=target))
+        out.append(Ether(src=peer, dst=me) / ARP(op=2, hwsrc=peer, psrc=target, hwdst=me, pdst="192.0.2.1"))
+    out.append(Ether(src=me, dst="ff:ff:ff:ff:ff:ff") / ARP(op=1, hwsrc=me, psrc="192.0.2.1", pdst="192.0.2.1"))
+    out.append(Ether(src=me, dst="ff:ff:ff:ff:ff:ff") / ARP(op=1, hwsrc=me, psrc="192.0.2.1", pdst="192.0.2.2") / (b"\0" * 18))
+    for vlan, prio in [(1, 0), (100, 3), (4094, 7)]:
+        out.append(Ether(src=me, dst=peer) / Dot1Q(vlan=vlan, prio=prio) / IP(src=host(), dst=host()) / UDP(sport=port(), dport=port()) / b"tagged")
+    out.append(Ether(src=me, dst=peer) / Dot1Q(vlan=10) / Dot1Q(vlan=20) / IP(src=host(), dst=host()) / ICMP(type=8) / b"qinq")
+    return out
+
+
+GROUPS = [tcp_packets, udp_packets, icmp_packets, ipv4_packets, bad_checksum_packets, malformed_packets]
+
+
+def frame(packet, linktype):
+    if linktype == "raw":
+        return bytes(packet)
+    if isinstance(packet, Ether):
+        return bytes(packet)
+    return bytes(Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02", type=0x0800) / Raw(bytes(packet)))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("out")
+    parser.add_argument("--linktype", choices=["raw", "ethernet"], default="raw")
+    args = parser.parse_args()
+    packets = [p for group in GROUPS for p in group()]
+    if args.linktype == "ethernet":
+        packets += ethernet_frames()
+    writer = PcapWriter(args.out, linktype=101 if args.linktype == "raw" else 1, sync=False)
+    microseconds = 1700000000 * 1000000
+    for p in packets:
+        microseconds += rng.randrange(1, 2000000)
+        record = Raw(frame(p, args.linktype))
+        record.time = microseconds / 1e6
+        writer.write(record)
+    writer.close()
+
+
+if __name__ == "__main__":
+    main()
