@@ -1,6 +1,10 @@
 import CTun
 import Foundation
 
+extension Array where Element == UInt8 {
+    fileprivate func ends(with suffix: [UInt8]) -> Bool { count >= suffix.count && Array(self[(count - suffix.count)...]) == suffix }
+}
+
 /// The services of the lab's server namespace that need a program: a small HTTP server and a DNS
 /// responder for the lab's name. (Ping and the closed port's RST are the kernel's own.) One
 /// thread, poll(2) over both sockets; each HTTP request is answered and the connection closed.
@@ -75,16 +79,26 @@ public struct LabServices {
         defer { close(conn) }
         var timeout = timeval(tv_sec: 2, tv_usec: 0)
         setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var request = [UInt8](repeating: 0, count: 4096)
-        let n = recv(conn, &request, request.count, 0)
-        guard n > 0 else { return }
-        let head = String(decoding: request[0..<n], as: UTF8.self)
+        // Read the whole request head: it may come in more than one segment.
+        var request: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 2048)
+        while request.count < 8192, !request.ends(with: [13, 10, 13, 10]), !request.ends(with: [10, 10]) {
+            let n = recv(conn, &chunk, chunk.count, 0)
+            guard n > 0 else { break }
+            request += chunk[0..<n]
+        }
+        guard !request.isEmpty else { return }
+        let head = String(decoding: request, as: UTF8.self)
         let isGet = head.hasPrefix("GET ") || head.hasPrefix("HEAD ")
         let body = isGet ? Self.page : "only GET is served here\n"
         var response = "HTTP/1.1 \(isGet ? "200 OK" : "405 Method Not Allowed")\r\n"
         response += "Content-Type: text/html; charset=utf-8\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n"
         if !head.hasPrefix("HEAD ") { response += body }
         _ = response.withCString { send(conn, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+        // Close gracefully: FIN first, then wait for the client's FIN, so unread bytes never turn
+        // the close into a RST that would discard the response on its way.
+        shutdown(conn, Int32(SHUT_WR))
+        while recv(conn, &chunk, chunk.count, 0) > 0 {}
     }
 
     /// Answers A queries for the lab's name with the server's address; other names NXDOMAIN,

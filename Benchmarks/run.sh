@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Decoding speed, side by side on the same captures: tunscope print against tcpdump (text) and
+# tshark (tree and JSON). Prints packets per second and the ratio. Usage: Benchmarks/run.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=Benchmarks/out
+mkdir -p "$out"
+swift build -c release --product tunscope >/dev/null
+tunscope=.build/release/tunscope
+big="$out/bench-1m.pcap"; small="$out/bench-100k.pcap"
+[ -f "$big" ] || /usr/bin/python3 Benchmarks/make_bench_capture.py "$big" --count 1000000
+[ -f "$small" ] || /usr/bin/python3 Benchmarks/make_bench_capture.py "$small" --count 100000
+[ -f "$out/hosts-10.pcap" ] || /usr/bin/python3 Benchmarks/make_bench_capture.py "$out/hosts-10.pcap" --count 200000 --hosts 10
+[ -f "$out/hosts-60000.pcap" ] || /usr/bin/python3 Benchmarks/make_bench_capture.py "$out/hosts-60000.pcap" --count 200000 --hosts 60000
+
+# Best of three wall-clock runs of a command, in seconds.
+best() {
+  local b=""
+  for _ in 1 2 3; do
+    local s e t
+    s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N)
+    t=$(echo "$e - $s" | bc)
+    if [ -z "$b" ] || [ "$(echo "$t < $b" | bc)" = 1 ]; then b=$t; fi
+  done
+  echo "$b"
+}
+
+row() {  # name, packets, their seconds, our seconds
+  printf "%-34s %9s pkts  %8.3f s %12.0f/s   %8.3f s %12.0f/s   %6.1fx\n" "$1" "$2" "$3" "$(echo "$2 / $3" | bc -l)" \
+    "$4" "$(echo "$2 / $4" | bc -l)" "$(echo "$3 / $4" | bc -l)"
+}
+
+export TZ=UTC
+printf "%-34s %14s  %24s   %24s   %7s\n" "" "" "reference" "tunscope" "ratio"
+row "text: tcpdump -nn -S" 1000000 "$(best tcpdump -nn -S -r "$big")" "$(best $tunscope print -r "$big")"
+row "tree: tshark -V" 100000 "$(best tshark -r "$small" -V)" "$(best $tunscope print -r "$small" --format tree)"
+row "json: tshark -T json" 100000 "$(best tshark -r "$small" -T json)" "$(best $tunscope print -r "$small" --format json)"
+echo
+echo "cost per packet with 10 hosts and with 60,000 hosts (200,000 packets each):"
+row "text, 10 hosts" 200000 "$(best tcpdump -nn -S -r "$out/hosts-10.pcap")" "$(best $tunscope print -r "$out/hosts-10.pcap")"
+row "text, 60,000 hosts" 200000 "$(best tcpdump -nn -S -r "$out/hosts-60000.pcap")" "$(best $tunscope print -r "$out/hosts-60000.pcap")"
