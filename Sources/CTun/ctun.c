@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 
 int tunscope_tun_attach(int fd, const char *name, int tap, char *actual) {
     struct ifreq ifr;
@@ -31,3 +33,7 @@ int tunscope_ifnamsiz(void) { return IFNAMSIZ; }
 int tunscope_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
 short tunscope_spawn_setsid_flag(void) { return POSIX_SPAWN_SETSID; }
+
+int tunscope_nice_this_thread(int nice) {
+    return setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), nice);
+}

@@ -119,6 +119,12 @@ public final class LiveCapture: Sendable {
 
     static let batchSize = 256
 
+    /// For the thread that shows or writes what capture stored: on a busy machine the capture
+    /// thread must win, so this thread yields the CPU first (nice +10, for that thread alone).
+    public static func yieldToCapture() {
+        _ = tunscope_nice_this_thread(10)
+    }
+
     /// Asks the capture thread to stop and waits (at most a second) until it has.
     public func stop() {
         shared.stopRequested.store(true, ordering: .releasing)

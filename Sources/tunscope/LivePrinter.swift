@@ -11,6 +11,7 @@ struct LivePrinter {
     let output: OutputOptions
 
     func run(_ capture: LiveCapture) throws {
+        LiveCapture.yieldToCapture()
         let store = capture.store
         let writer = try output.writeFile.map { try CaptureFileWriter(path: $0, linkType: capture.device.linkType) }
         var out = StandardOutput()

@@ -20,6 +20,9 @@ int tunscope_pipe_cloexec(int fds[2]);
 /** POSIX_SPAWN_SETSID: the posix_spawn flag that starts the child in a session of its own. */
 short tunscope_spawn_setsid_flag(void);
 
+/** Sets the nice value of the calling thread alone (setpriority(2) on its thread id). */
+int tunscope_nice_this_thread(int nice);
+
 /** IFNAMSIZ: the size of an interface name buffer, terminating zero included. */
 int tunscope_ifnamsiz(void);
 #endif
