@@ -203,12 +203,16 @@ extension Dissector {
         if declaredEnd > end && !quoted {
             d.fail("IPv4 total length says \(h.totalLength) bytes, \(end - start) captured", at: at(O.totalLength, 2))
         }
-        if h.fragmentOffset != 0 {
+        // A fragment's payload is a piece of a datagram: shown as data, as Wireshark shows a
+        // fragment it could not reassemble (tunscope does not reassemble).
+        if h.fragmentOffset != 0 || (h.moreFragments && !quoted) {
             let len = payloadEnd - (start + hl)
             if len > 0 {
                 d.layers.append(Layer("data", title: "Fragment data (\(len) bytes)", range: (start + hl)..<payloadEnd, fields: [
                     Field("data.data", "Fragment data", .bytes, range: (start + hl)..<payloadEnd,
-                          explain: "A later piece of a fragmented datagram; the receiver reassembles it."),
+                          explain: "A piece of a fragmented datagram; the receiver reassembles the pieces."),
+                    Field("data.len", "Length", .uint(UInt64(len)), range: (start + hl)..<payloadEnd,
+                          explain: "How many bytes this fragment carries."),
                 ]))
             }
             return

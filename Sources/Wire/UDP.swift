@@ -1,6 +1,116 @@
-// Interim UDP summary (tcpdump's plain forms); the full UDP and DNS layers replace this file.
+/// A read-only view of a UDP header (RFC 768). `init` checks the 8 bytes are there.
+public struct UDPHeader {
+    public let bytes: Bytes
+    public let start: Int
+    public static let length = 8
+
+    enum Offset {
+        static let sourcePort = 0, destinationPort = 2, length = 4, checksum = 6
+    }
+
+    public init?(_ bytes: Bytes, at start: Int, end: Int? = nil) {
+        guard start >= 0, start + Self.length <= (end ?? bytes.count) else { return nil }
+        self.bytes = bytes
+        self.start = start
+    }
+
+    public var sourcePort: UInt16 { bytes.be16(start + Offset.sourcePort) }
+    public var destinationPort: UInt16 { bytes.be16(start + Offset.destinationPort) }
+    /// The length field: header plus payload, in bytes.
+    public var length: Int { Int(bytes.be16(start + Offset.length)) }
+    public var checksum: UInt16 { bytes.be16(start + Offset.checksum) }
+}
+
+/// A UDP header as values; `emit` fills in the length and the checksum.
+public struct UDPRepr: TransportRepr, Sendable, Equatable {
+    public var sourcePort: UInt16
+    public var destinationPort: UInt16
+
+    public init(sourcePort: UInt16, destinationPort: UInt16) {
+        self.sourcePort = sourcePort
+        self.destinationPort = destinationPort
+    }
+
+    public var proto: IPProtocol { .udp }
+    public var headerLength: Int { UDPHeader.length }
+
+    public func emit(into b: inout Bytes, at start: Int, payloadLength: Int, pseudo: PseudoHeader, checksum: ChecksumMode) {
+        let length = UDPHeader.length + payloadLength
+        b.setBE16(start + UDPHeader.Offset.sourcePort, sourcePort)
+        b.setBE16(start + UDPHeader.Offset.destinationPort, destinationPort)
+        b.setBE16(start + UDPHeader.Offset.length, UInt16(truncatingIfNeeded: length))
+        b.setBE16(start + UDPHeader.Offset.checksum, 0)
+        switch checksum {
+        case .correct:
+            var c = pseudo.start(protocol: IPProtocol.udp.rawValue, length: length)
+            c.add(b, start..<(start + length))
+            // RFC 768: a computed zero is sent as all ones (zero means "no checksum").
+            b.setBE16(start + UDPHeader.Offset.checksum, c.value == 0 ? 0xffff : c.value)
+        case let .value(v):
+            b.setBE16(start + UDPHeader.Offset.checksum, v)
+        }
+    }
+}
+
 extension Dissector {
-    static func dissectUDP(_ b: Bytes, at start: Int, end: Int, ip: IPContext, into d: inout Dissection) {}
+    static func dissectUDP(_ b: Bytes, at start: Int, end: Int, ip: IPContext, into d: inout Dissection) {
+        guard let h = UDPHeader(b, at: start, end: end) else {
+            d.fail("UDP header needs 8 bytes, \(end - start) left", at: start..<end)
+            return
+        }
+        let O = UDPHeader.Offset.self
+        let r = { (offset: Int, length: Int) in (start + offset)..<(start + offset + length) }
+        var fields = [
+            Field("udp.srcport", "Source Port", .uint(UInt64(h.sourcePort)), range: r(O.sourcePort, 2),
+                  explain: "The sending application's port; replies go back to it."),
+            Field("udp.dstport", "Destination Port", .uint(UInt64(h.destinationPort)), range: r(O.destinationPort, 2),
+                  explain: "The receiving application's port (53 DNS, 123 NTP, ...)."),
+            Field("udp.length", "Length", .uint(UInt64(h.length)), range: r(O.length, 2),
+                  explain: "Bytes in the UDP header and payload together."),
+        ]
+        var checksum = Field("udp.checksum", "Checksum", .uint(UInt64(h.checksum)), base: .hex(digits: 4),
+                             range: r(O.checksum, 2),
+                             explain: "Covers the addresses (a pseudo-header), the header and the payload; 0 over IPv4 means none was sent.")
+        let datagramEnd = start + h.length
+        let complete = h.length >= UDPHeader.length && datagramEnd <= end && !ip.quoted && !ip.fragment
+        if h.checksum == 0, case .v4 = ip.pseudo {
+            checksum.note = "[missing]"
+            checksum.children = [Field("udp.checksum.status", "Checksum Status", .uint(3), note: "(Not present)",
+                                       range: r(O.checksum, 2), explain: "No checksum was sent, which IPv4 allows.")]
+            fields.append(checksum)
+        } else if complete {
+            var c = ip.pseudo.start(protocol: IPProtocol.udp.rawValue, length: h.length)
+            c.add(b, start..<datagramEnd)
+            let ok = c.value == 0
+            let expected = ok ? h.checksum : InternetChecksum.expected(received: h.checksum, verifyResult: c.value)
+            checksum.note = ok ? "[correct]" : "[incorrect, should be 0x\(hex(expected, 4))]"
+            fields.append(checksum)
+            fields.append(Field("udp.checksum.status", "Checksum Status", .uint(ok ? 1 : 0), note: ok ? "(Good)" : "(Bad)",
+                                range: r(O.checksum, 2), explain: "Whether the checksum is right: 1 good, 0 bad."))
+            fields.append(Field("udp.checksum_calculated", "Calculated Checksum", .uint(UInt64(expected)), base: .hex(digits: 4),
+                                range: r(O.checksum, 2), explain: "The checksum this datagram should carry."))
+        } else {
+            fields.append(checksum)
+        }
+        let payloadEnd = min(end, max(start + UDPHeader.length, datagramEnd))
+        d.layers.append(Layer("udp", title: "User Datagram Protocol, Src Port: \(h.sourcePort), Dst Port: \(h.destinationPort)",
+                              range: start..<(start + 8), payload: (start + 8)..<payloadEnd, fields: fields))
+        if h.length < UDPHeader.length {
+            d.fail("UDP length \(h.length) is less than its 8-byte header", at: r(O.length, 2))
+            return
+        }
+        if datagramEnd > end && !ip.quoted {
+            d.fail("UDP length says \(h.length) bytes, \(end - start) left", at: r(O.length, 2))
+        }
+        if start + 8 < payloadEnd {
+            d.layers.append(Layer("data", title: "Data (\(payloadEnd - start - 8) bytes)", range: (start + 8)..<payloadEnd, fields: [
+                Field("data.data", "Data", .bytes, range: (start + 8)..<payloadEnd,
+                      explain: "The datagram's payload, for an application tunscope does not decode."),
+                Field("data.len", "Length", .uint(UInt64(payloadEnd - start - 8)), range: (start + 8)..<payloadEnd,
+                      explain: "How many payload bytes there are."),
+            ]))
+        }
+    }
 }
 
 extension Summary {

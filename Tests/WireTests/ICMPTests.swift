@@ -295,7 +295,10 @@ enum ICMPVectors {
         var fragment = V.echoRequest
         fragment[6] = 0x20  // more fragments
         refreshIPv4HeaderChecksumForICMPTests(&fragment)
-        #expect(Dissector.dissect(fragment, linkType: .raw).field("icmp.checksum.status")?.value == .uint(ChecksumStatus.unverified.rawValue))
+        // A fragment is not reassembled: its payload is fragment data, as in Wireshark.
+        let fragmentDissection = Dissector.dissect(fragment, linkType: .raw)
+        #expect(fragmentDissection.layer("icmp") == nil)
+        #expect(fragmentDissection.layer("data")?.range == 20..<fragment.count)
 
         let cut = Array(V.echoRequest.prefix(30))
         #expect(Dissector.dissect(cut, linkType: .raw).field("icmp.checksum.status")?.value == .uint(ChecksumStatus.unverified.rawValue))
