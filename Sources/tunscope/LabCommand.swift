@@ -37,17 +37,8 @@ struct LabCommand: ParsableCommand {
             watch the tun:         sudo ip netns exec \(lab.router) tcpdump -nn -i \(lab.tun)
             watch the NAT rewrite: sudo ip netns exec \(lab.server) tcpdump -nn -i veth-in
             """)
-        do {
-            let capture = try LiveCapture(device: lab.tun, namespace: lab.router, filter: output.filter,
-                                          store: PacketStore(limits: .init(packets: output.maxPackets)))
-            try Privileges.dropToInvokingUser()
-            try LivePrinter(output: output).run(capture)
-        } catch let e as CaptureError {
-            printError(e.description)
-            throw ExitCode(1)
-        } catch let e as RuntimeError {
-            printError(e.description)
-            throw ExitCode(1)
+        try reportingFailures {
+            try LivePrinter(output: output).capture(device: lab.tun, namespace: lab.router)
         }
     }
 }

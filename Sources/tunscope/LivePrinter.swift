@@ -10,6 +10,15 @@ import Wire
 struct LivePrinter {
     let output: OutputOptions
 
+    /// Opens the device (in `namespace`, if given), gives up root, and prints until the end.
+    func capture(device: String, tap: Bool = false, namespace: String? = nil) throws {
+        Signals.catchStopSignals()
+        let capture = try LiveCapture(device: device, tap: tap, namespace: namespace, filter: output.filter,
+                                      store: PacketStore(limits: .init(packets: output.maxPackets)))
+        try Privileges.dropToInvokingUser()
+        try run(capture)
+    }
+
     func run(_ capture: LiveCapture) throws {
         LiveCapture.yieldToCapture()
         let store = capture.store

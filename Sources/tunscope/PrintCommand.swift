@@ -45,22 +45,12 @@ struct PrintCommand: ParsableCommand {
     }
 
     func run() throws {
-        do {
+        try reportingFailures {
             if let file {
                 try printFile(file)
             } else if let device {
-                Signals.catchStopSignals()
-                let capture = try LiveCapture(device: device, tap: tap, filter: output.filter,
-                                              store: PacketStore(limits: .init(packets: output.maxPackets)))
-                try Privileges.dropToInvokingUser()
-                try LivePrinter(output: output).run(capture)
+                try LivePrinter(output: output).capture(device: device, tap: tap)
             }
-        } catch let e as CaptureError {
-            printError(e.description)
-            throw ExitCode(1)
-        } catch let e as RuntimeError {
-            printError(e.description)
-            throw ExitCode(1)
         }
     }
 

@@ -1,6 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import ArgumentParser
+import Capture
 
 /// Gives up root once what needs it is open, as `tcpdump -Z` does: back to the user who ran
 /// sudo (SUDO_UID/SUDO_GID), so files tunscope writes belong to them. Does nothing when not root
@@ -22,4 +24,18 @@ enum Privileges {
 struct RuntimeError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Runs `body`; a failure a person can act on (a capture or runtime error) becomes one line on
+/// standard error and exit status 1, never a stack trace.
+func reportingFailures(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let e as CaptureError {
+        printError(e.description)
+        throw ExitCode(1)
+    } catch let e as RuntimeError {
+        printError(e.description)
+        throw ExitCode(1)
+    }
 }
