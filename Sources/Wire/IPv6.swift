@@ -61,11 +61,214 @@ public struct IPv6Repr: Sendable, Equatable {
     }
 }
 
-// Placeholder: dissection and summary being written.
+/// IPv6 extension headers tunscope walks (RFC 8200 4): hop-by-hop, routing, fragment, destination.
+enum IPv6Extension {
+    static let fragmentLength = 8
+
+    static func isExtension(_ p: IPProtocol) -> Bool {
+        p == .hopByHop || p == .ipv6Route || p == .ipv6Fragment || p == .ipv6DestinationOptions
+    }
+
+    /// Bytes in the extension header at `i` (its length field counts 8-byte units beyond the first).
+    static func length(_ p: IPProtocol, _ b: Bytes, at i: Int) -> Int {
+        p == .ipv6Fragment ? fragmentLength : (Int(b[i + 1]) + 1) * 8
+    }
+
+    /// The packet's final destination named by a routing header with segments left (RFC 8200
+    /// 8.1): the last address of type 0, the first segment of a segment routing header (type 4).
+    static func finalDestination(_ b: Bytes, at i: Int, length: Int) -> IPv6Address? {
+        let type = b[i + 2], segmentsLeft = b[i + 3]
+        guard segmentsLeft > 0, length >= 24 else { return nil }
+        switch type {
+        case 0: return IPv6Address(b, at: i + 8 + ((length - 8) / 16 - 1) * 16)
+        case 4: return IPv6Address(b, at: i + 8)
+        default: return nil
+        }
+    }
+
+    static func name(_ p: IPProtocol) -> String {
+        switch p {
+        case .hopByHop: return "Hop-by-Hop Options"
+        case .ipv6Route: return "Routing Header"
+        case .ipv6Fragment: return "Fragment Header"
+        default: return "Destination Options"
+        }
+    }
+}
+
 extension Dissector {
-    static func dissectIPv6(_ b: Bytes, at start: Int, end: Int, quoted: Bool, into d: inout Dissection) {}
+    static func dissectIPv6(_ b: Bytes, at start: Int, end: Int, quoted: Bool, into d: inout Dissection) {
+        guard let h = IPv6Header(b, at: start, end: end) else {
+            d.fail("IPv6 header needs 40 bytes, \(end - start) left", at: start..<end)
+            return
+        }
+        let O = IPv6Header.Offset.self
+        let r = { (offset: Int, length: Int) in (start + offset)..<(start + offset + length) }
+        var fields = [
+            Field("ipv6.version", "Version", .uint(6), mask: 0xf000_0000, range: r(0, 4),
+                  explain: "IP version: 6. Routers use it to tell IPv6 from IPv4."),
+            Field("ipv6.tclass", "Traffic Class", .uint(UInt64(h.trafficClass)), base: .hex(digits: 2), mask: 0x0ff0_0000,
+                  range: r(0, 4), explain: "DSCP and ECN, as in IPv4's type-of-service byte."),
+            Field("ipv6.flow", "Flow Label", .uint(UInt64(h.flowLabel)), base: .hex(digits: 5), mask: 0x000f_ffff,
+                  range: r(0, 4), explain: "Marks packets of one flow so routers can keep them on one path."),
+            Field("ipv6.plen", "Payload Length", .uint(UInt64(h.payloadLength)), range: r(O.payloadLength, 2),
+                  explain: "Bytes after this 40-byte header, extension headers included."),
+            Field("ipv6.nxt", "Next Header", .uint(UInt64(h.nextHeader.rawValue)), note: protocolNote(h.nextHeader),
+                  range: r(O.nextHeader, 1), explain: "What follows: an extension header, or the payload's protocol (6 TCP, 17 UDP, 58 ICMPv6)."),
+            Field("ipv6.hlim", "Hop Limit", .uint(UInt64(h.hopLimit)), range: r(O.hopLimit, 1),
+                  explain: "Hops left: each router subtracts one and drops the packet at zero."),
+            Field("ipv6.src", "Source Address", .ipv6(h.source), range: r(O.source, 16), explain: "The sender."),
+            Field("ipv6.dst", "Destination Address", .ipv6(h.destination), range: r(O.destination, 16),
+                  explain: "Where the packet is going; routers choose the next hop by it."),
+        ]
+        let declaredEnd = start + IPv6Header.length + h.payloadLength
+        let payloadEnd = min(declaredEnd, end)
+        var next = h.nextHeader
+        var i = start + IPv6Header.length
+        var fragment = false
+        var problem: (String, Range<Int>)?
+        // The checksums above IPv6 cover the final destination, which a routing header may name.
+        var destination = h.destination
+        // Extension headers, each at least 8 bytes: a chain can be no longer than the packet allows.
+        while IPv6Extension.isExtension(next) {
+            guard i + 2 <= payloadEnd, i + IPv6Extension.length(next, b, at: i) <= payloadEnd else {
+                problem = ("IPv6 \(IPv6Extension.name(next)) runs past the end of the packet", i..<payloadEnd)
+                break
+            }
+            let length = IPv6Extension.length(next, b, at: i)
+            let prefix = next == .hopByHop ? "ipv6.hopopts" : next == .ipv6Route ? "ipv6.routing" : next == .ipv6Fragment ? "ipv6.fraghdr" : "ipv6.dstopts"
+            var children = [Field("\(prefix).nxt", "Next Header", .uint(UInt64(b[i])), note: protocolNote(IPProtocol(b[i])),
+                                  range: i..<(i + 1), explain: "What follows this extension header.")]
+            if next == .ipv6Fragment {
+                let offsetAndFlags = b.be16(i + 2)
+                children += [
+                    Field("ipv6.fraghdr.offset", "Offset", .uint(UInt64(offsetAndFlags >> 3)), mask: 0xfff8, range: (i + 2)..<(i + 4),
+                          explain: "Where this fragment's data belongs, in units of 8 bytes."),
+                    Field("ipv6.fraghdr.more", "More Fragments", .bool(offsetAndFlags & 1 != 0), mask: 0x0001, range: (i + 2)..<(i + 4),
+                          explain: "More fragments of this packet follow."),
+                    Field("ipv6.fraghdr.ident", "Identification", .uint(UInt64(b.be32(i + 4))), base: .hex(digits: 8),
+                          range: (i + 4)..<(i + 8), explain: "Shared by the fragments of one packet."),
+                ]
+                fragment = true
+            }
+            if next == .ipv6Route, let final = IPv6Extension.finalDestination(b, at: i, length: length) {
+                destination = final
+            }
+            fields.append(Field(prefix, IPv6Extension.name(next), .none, note: "(\(length) bytes)", range: i..<(i + length),
+                                explain: "An IPv6 extension header: options or routing between the fixed header and the payload.",
+                                children: children))
+            next = IPProtocol(b[i])
+            i += length
+        }
+        d.layers.append(Layer("ipv6", title: "Internet Protocol Version 6, Src: \(h.source), Dst: \(h.destination)",
+                              range: start..<i, payload: i..<max(i, payloadEnd), fields: fields))
+        if declaredEnd > end && !quoted {
+            d.fail("IPv6 payload length says \(h.payloadLength) bytes, \(end - start - IPv6Header.length) captured", at: r(O.payloadLength, 2))
+        }
+        if let (message, range) = problem {
+            d.fail(message, at: range)
+            return
+        }
+        if fragment {
+            if i < payloadEnd {
+                d.layers.append(Layer("data", title: "Fragment data (\(payloadEnd - i) bytes)", range: i..<payloadEnd, fields: [
+                    Field("data.data", "Fragment data", .bytes, range: i..<payloadEnd,
+                          explain: "A piece of a fragmented packet; the receiver reassembles the pieces."),
+                    Field("data.len", "Length", .uint(UInt64(payloadEnd - i)), range: i..<payloadEnd,
+                          explain: "How many bytes this fragment carries."),
+                ]))
+            }
+            return
+        }
+        let ip = IPContext(pseudo: .v6(source: h.source, destination: destination), length: declaredEnd - i, quoted: quoted)
+        dissectIPPayload(next, b, at: i, end: payloadEnd, ip: ip, into: &d)
+    }
 }
 
 extension Summary {
-    static func writeIPv6(_ b: Bytes, at start: Int, end: Int, into w: inout TextWriter) {}
+    /// tcpdump's `ip6_print` at default verbosity, with the extension headers as it prints them.
+    static func writeIPv6(_ b: Bytes, at start: Int, end: Int, into w: inout TextWriter) {
+        guard let h = IPv6Header(b, at: start, end: end) else {
+            w.write(" [|ip6]")
+            return
+        }
+        w.write("IP6 ")
+        let length = end - start
+        let declared = h.payloadLength + IPv6Header.length
+        if h.payloadLength != 0 && length < declared {
+            w.write("truncated-ip6 - ")
+            w.write(decimal: declared - length)
+            w.write(" bytes missing!")
+        }
+        let packetEnd = start + (h.payloadLength != 0 ? declared : length)
+        let dataEnd = min(end, packetEnd)
+        var next = h.nextHeader
+        var i = start + IPv6Header.length
+        var sawExtension = false
+        var fragmented = false
+        if next != .tcp && next != .udp {
+            w.write(ipv6: h.source)
+            w.write(" > ")
+            w.write(ipv6: h.destination)
+            w.write(": ")
+        }
+        while IPv6Extension.isExtension(next) {
+            guard i + 2 <= dataEnd, i + IPv6Extension.length(next, b, at: i) <= dataEnd else {
+                // tcpdump names the extension header's own printer in the truncation mark.
+                switch next {
+                case .hopByHop: w.write(" [|hbhopt]")
+                case .ipv6DestinationOptions: w.write(" [|dstopt]")
+                case .ipv6Fragment: w.write(" [|frag6]")
+                default: w.write(" [|rt6]")
+                }
+                return
+            }
+            let length = IPv6Extension.length(next, b, at: i)
+            switch next {
+            case .hopByHop: w.write("HBH ")
+            case .ipv6DestinationOptions: w.write("DSTOPT ")
+            case .ipv6Fragment:
+                let offset = Int(b.be16(i + 2) & 0xfff8)
+                w.write("frag (")
+                w.write(decimal: offset)
+                w.write(byte: 124)
+                w.write(decimal: packetEnd - i - IPv6Extension.fragmentLength)
+                w.write(")")
+                if offset != 0 { return }
+                w.write(byte: 32)
+                fragmented = true
+            default:
+                // Routing header, type 0 (RFC 2460, deprecated by RFC 5095), as rt6_print prints it.
+                let type = b[i + 2]
+                w.write("RT6 (len=")
+                w.write(decimal: b[i + 1])
+                w.write(", type=")
+                w.write(decimal: type)
+                if type == 0 {
+                    w.write(" [Deprecated]")
+                }
+                w.write(", segleft=")
+                w.write(decimal: b[i + 3])
+                if type == 0 {
+                    var a = i + 8
+                    var n = 0
+                    while a + 16 <= i + length {
+                        w.write(", [")
+                        w.write(decimal: n)
+                        w.write("]")
+                        w.write(ipv6: IPv6Address(b, at: a))
+                        a += 16
+                        n += 1
+                    }
+                }
+                w.write(") ")
+            }
+            sawExtension = true
+            next = IPProtocol(b[i])
+            i += length
+        }
+        var ip = IPContext(pseudo: .v6(source: h.source, destination: h.destination), length: packetEnd - i, fragment: fragmented)
+        ip.portsOnly = sawExtension
+        writeIPPayload(next, b, at: i, end: dataEnd, ip: ip, into: &w)
+    }
 }

@@ -130,6 +130,48 @@ def malformed_packets():
     return [Raw(p) for p in out]
 
 
+# IPv6: plain TCP/UDP, extension headers (hop-by-hop, destination options, fragments, routing),
+# ICMPv6 echo, errors quoting a packet, and neighbour and router discovery; malformed ones.
+def ipv6_packets():
+    a, b = "2001:db8::1", "2001:db8::2"
+    out = []
+    for i in range(4):
+        out.append(IPv6(src=rng.choice(HOSTS6), dst=rng.choice(HOSTS6), hlim=rng.choice([1, 64, 255]))
+                   / TCP(sport=port(), dport=443, flags=rng.choice(["S", "SA", "PA"]), seq=rng.randrange(2**32),
+                         options=[("MSS", 1440), ("NOP", None), ("WScale", 7)]) / Raw(b"v6" * i))
+        out.append(IPv6(src=rng.choice(HOSTS6), dst=rng.choice(HOSTS6), tc=rng.choice([0, 0xb8]), fl=rng.randrange(2**20))
+                   / UDP(sport=port(), dport=port()) / Raw(b"u" * (i * 7)))
+        out.append(IPv6(src=a, dst=b) / ICMPv6EchoRequest(id=i, seq=i + 1, data=b"x" * (i * 9)))
+        out.append(IPv6(src=b, dst=a) / ICMPv6EchoReply(id=i, seq=i + 1, data=b"x" * (i * 9)))
+    quoted_udp = IPv6(src=a, dst=b) / UDP(sport=40000, dport=53)
+    quoted_tcp = IPv6(src=a, dst=b) / TCP(sport=40000, dport=80)
+    for code in range(5):
+        out.append(IPv6(src=b, dst=a) / ICMPv6DestUnreach(code=code) / (quoted_udp if code % 2 == 0 else quoted_tcp))
+    out.append(IPv6(src=b, dst=a) / ICMPv6PacketTooBig(mtu=1280) / quoted_udp)
+    out.append(IPv6(src=b, dst=a) / ICMPv6TimeExceeded(code=0) / quoted_udp)
+    out.append(IPv6(src=b, dst=a) / ICMPv6TimeExceeded(code=1) / quoted_udp)
+    out.append(IPv6(src="fe80::1", dst="ff02::1:ff00:2", hlim=255) / ICMPv6ND_NS(tgt=b) / ICMPv6NDOptSrcLLAddr(lladdr="02:00:00:00:00:01"))
+    for r, sol, o in [(0, 1, 1), (1, 0, 0), (1, 1, 1)]:
+        out.append(IPv6(src="fe80::2", dst="fe80::1", hlim=255) / ICMPv6ND_NA(tgt=b, R=r, S=sol, O=o)
+                   / ICMPv6NDOptDstLLAddr(lladdr="02:00:00:00:00:02"))
+    out.append(IPv6(src="fe80::1", dst="ff02::2", hlim=255) / ICMPv6ND_RS() / ICMPv6NDOptSrcLLAddr(lladdr="02:00:00:00:00:01"))
+    out.append(IPv6(src="fe80::2", dst="ff02::1", hlim=255) / ICMPv6ND_RA()
+               / ICMPv6NDOptPrefixInfo(prefix="2001:db8::", prefixlen=64) / ICMPv6NDOptMTU(mtu=1400))
+    out.append(IPv6(src=a, dst=b) / IPv6ExtHdrHopByHop() / UDP(sport=40000, dport=40001) / b"hello")
+    out.append(IPv6(src=a, dst=b) / IPv6ExtHdrDestOpt() / TCP(sport=40000, dport=443, flags="S"))
+    out.append(IPv6(src=a, dst=b) / IPv6ExtHdrHopByHop() / IPv6ExtHdrDestOpt() / ICMPv6EchoRequest(id=9, seq=9))
+    out.append(IPv6(src=a, dst=b) / IPv6ExtHdrFragment(id=5, offset=0, m=1) / UDP(sport=40000, dport=40001) / b"hello")
+    out.append(IPv6(src=a, dst=b) / IPv6ExtHdrFragment(id=5, offset=100, m=0, nh=17) / b"hello")
+    out.append(IPv6(src=a, dst=b) / IPv6ExtHdrRouting(addresses=["2001:db8::9", "2001:db8::a"]) / UDP(sport=40000, dport=40001) / b"hi")
+    out.append(IPv6(src="::ffff:192.0.2.1", dst="2001:db8:0:0:1:0:0:1", nh=99) / b"abc")
+    whole = bytes(IPv6(src=a, dst=b) / UDP(sport=40000, dport=40001) / b"hello")
+    out += [Raw(whole[:n]) for n in (20, 40, 44, 50)]                           # cut short
+    long_plen = bytearray(whole); long_plen[4:6] = (300).to_bytes(2, "big"); out.append(Raw(bytes(long_plen)))
+    past_end = bytearray(bytes(IPv6(src=a, dst=b) / IPv6ExtHdrHopByHop() / UDP(sport=1, dport=2)))
+    past_end[41] = 30; out.append(Raw(bytes(past_end)))                       # extension header past the end
+    return out
+
+
 # Link-layer packets for Ethernet captures: ARP requests, replies and a gratuitous ARP, VLAN tags.
 def ethernet_frames():
     me, peer = "02:00:00:00:00:01", "02:00:00:00:00:02"
@@ -146,7 +188,7 @@ def ethernet_frames():
     return out
 
 
-GROUPS = [tcp_packets, udp_packets, icmp_packets, ipv4_packets, bad_checksum_packets, malformed_packets]
+GROUPS = [tcp_packets, udp_packets, icmp_packets, ipv4_packets, ipv6_packets, bad_checksum_packets, malformed_packets]
 
 
 def frame(packet, linktype):
@@ -154,7 +196,9 @@ def frame(packet, linktype):
         return bytes(packet)
     if isinstance(packet, Ether):
         return bytes(packet)
-    return bytes(Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02", type=0x0800) / Raw(bytes(packet)))
+    data = bytes(packet)
+    ethertype = 0x86DD if data and data[0] >> 4 == 6 else 0x0800
+    return bytes(Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02", type=ethertype) / Raw(data))
 
 
 def main():
