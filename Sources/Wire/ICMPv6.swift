@@ -98,7 +98,7 @@ extension Dissector {
         let bodyEnd = min(end, messageEnd)
         var quotedStart: Int?
         switch type {
-        case ICMPv6Type.echoRequest, ICMPv6Type.echoReply where start + 8 <= bodyEnd:
+        case ICMPv6Type.echoRequest where start + 8 <= bodyEnd, ICMPv6Type.echoReply where start + 8 <= bodyEnd:
             fields.append(Field("icmpv6.echo.identifier", "Identifier", .uint(UInt64(b.be16(start + 4))), base: .hex(digits: 4),
                                 range: r(4, 2), explain: "Chosen by the pinger to match replies to its requests."))
             fields.append(Field("icmpv6.echo.sequence_number", "Sequence", .uint(UInt64(b.be16(start + 6))), range: r(6, 2),
