@@ -102,7 +102,9 @@ extension Dissector {
         if datagramEnd > end && !ip.quoted {
             d.fail("UDP length says \(h.length) bytes, \(end - start) left", at: r(O.length, 2))
         }
-        if start + 8 < payloadEnd {
+        if start + 8 < payloadEnd && (h.sourcePort == DNS.port || h.destinationPort == DNS.port) {
+            dissectDNS(b, at: start + 8, end: payloadEnd, into: &d)
+        } else if start + 8 < payloadEnd {
             d.layers.append(Layer("data", title: "Data (\(payloadEnd - start - 8) bytes)", range: (start + 8)..<payloadEnd, fields: [
                 Field("data.data", "Data", .bytes, range: (start + 8)..<payloadEnd,
                       explain: "The datagram's payload, for an application tunscope does not decode."),
@@ -139,6 +141,10 @@ extension Summary {
             return
         }
         let length = min(ulen - 8, ip.length - 8)
+        if b.be16(start) == DNS.port || b.be16(start + 2) == DNS.port {
+            writeDNS(b, at: start + 8, end: min(end, start + 8 + length), length: length, into: &w)
+            return
+        }
         if ulen - 8 > length && !ip.fragment {
             w.write("UDP, bad length ")
             w.write(decimal: ulen - 8)

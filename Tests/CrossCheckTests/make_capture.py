@@ -8,7 +8,7 @@ Usage: make_capture.py OUT.pcap [--linktype raw|ethernet]
 import argparse
 import random
 
-from scapy.all import (ARP, DNS, DNSQR, DNSRR, ICMP, IP, IPOption_NOP, IPOption_RR, TCP, UDP, Dot1Q,
+from scapy.all import (ARP, DNS, DNSQR, DNSRR, DNSRROPT, ICMP, IP, IPOption_NOP, IPOption_RR, TCP, UDP, Dot1Q,
                        Ether, Raw, PcapWriter, IPv6, IPv6ExtHdrHopByHop, IPv6ExtHdrRouting,
                        IPv6ExtHdrFragment, IPv6ExtHdrDestOpt, ICMPv6EchoRequest, ICMPv6EchoReply,
                        ICMPv6DestUnreach, ICMPv6PacketTooBig, ICMPv6TimeExceeded, ICMPv6ND_RS,
@@ -172,6 +172,40 @@ def ipv6_packets():
     return out
 
 
+# DNS over UDP port 53, both ways and over IPv6: queries of many types, answers with A, AAAA, CNAME
+# chains and MX, NXDOMAIN, authority and additional sections, EDNS, and damaged messages.
+def dns_packets():
+    c, s = "192.0.2.2", "198.51.100.53"
+    out = []
+    for i, (name, qtype) in enumerate([("example.test", "A"), ("example.test", "AAAA"), ("www.example.test", "CNAME"),
+                                       ("example.test", "MX"), ("example.test", "TXT"), ("example.test", "ANY"),
+                                       ("a.b.c.example.test", "A"), ("example.test", "NS")]):
+        out.append(IP(src=c, dst=s) / UDP(sport=40000 + i, dport=53) / DNS(id=0x1000 + i, rd=i % 2, qd=DNSQR(qname=name, qtype=qtype)))
+    out.append(IP(src=s, dst=c) / UDP(sport=53, dport=40000) / DNS(id=0x1000, qr=1, aa=1, rd=1, ra=1, qd=DNSQR(qname="example.test"),
+                                                                  an=DNSRR(rrname="example.test", rdata="198.51.100.80")))
+    out.append(IP(src=s, dst=c) / UDP(sport=53, dport=40001) / DNS(
+        id=0x1001, qr=1, rd=1, ra=0, qd=DNSQR(qname="example.test", qtype="AAAA"),
+        an=DNSRR(rrname="example.test", type="AAAA", rdata="2001:db8::80") / DNSRR(rrname="example.test", type="AAAA", rdata="2001:db8::81")))
+    out.append(IP(src=s, dst=c) / UDP(sport=53, dport=40002) / DNS(
+        id=0x1002, qr=1, rd=1, ra=1, qd=DNSQR(qname="www.example.test"),
+        an=DNSRR(rrname="www.example.test", type="CNAME", rdata="example.test") / DNSRR(rrname="example.test", rdata="198.51.100.80")))
+    out.append(IP(src=s, dst=c) / UDP(sport=53, dport=40003) / DNS(id=0x1003, qr=1, rd=1, ra=1, rcode=3, qd=DNSQR(qname="nope.example.test")))
+    out.append(IP(src=s, dst=c) / UDP(sport=53, dport=40004) / DNS(
+        id=0x1004, qr=1, rd=1, ra=1, qd=DNSQR(qname="example.test", qtype="MX"),
+        an=DNSRR(rrname="example.test", type="MX", rdata=b"\x00\x0a\x04mail\xc0\x0c"),
+        ns=DNSRR(rrname="example.test", type="NS", rdata="ns1.example.test"), ar=DNSRR(rrname="ns1.example.test", rdata="198.51.100.1")))
+    out.append(IP(src=c, dst=s) / UDP(sport=40009, dport=53) / DNS(id=7, rd=1, qd=DNSQR(qname="example.test"), ar=DNSRROPT(rclass=4096)))
+    out.append(IPv6(src="2001:db8::1", dst="2001:db8::53") / UDP(sport=40010, dport=53) / DNS(id=8, rd=1, qd=DNSQR(qname="example.test", qtype="AAAA")))
+    good = bytes(out[10])
+    out += [Raw(good[:n]) for n in (30, 40, 50, 60, 70, 80)]                  # cut mid-message
+    loop = bytes.fromhex("1234818000010001000000000c3f") + bytes.fromhex("00010001c00c000100010000000a000401020304")
+    out.append(IP(src=s, dst=c) / UDP(sport=53, dport=40002) / Raw(loop))     # a label type that does not exist
+    pointer_loop = bytes.fromhex("123481800001000100000000c00c00010001")  # the question's name points at itself
+    out.append(IP(src=s, dst=c) / UDP(sport=53, dport=40002) / Raw(pointer_loop))
+    out.append(IP(src=s, dst=c) / UDP(sport=53, dport=40002) / Raw(b"\x12\x34\x81"))  # shorter than a header
+    return out
+
+
 # Link-layer packets for Ethernet captures: ARP requests, replies and a gratuitous ARP, VLAN tags.
 def ethernet_frames():
     me, peer = "02:00:00:00:00:01", "02:00:00:00:00:02"
@@ -188,7 +222,8 @@ def ethernet_frames():
     return out
 
 
-GROUPS = [tcp_packets, udp_packets, icmp_packets, ipv4_packets, ipv6_packets, bad_checksum_packets, malformed_packets]
+GROUPS = [tcp_packets, udp_packets, icmp_packets, ipv4_packets, ipv6_packets, dns_packets, bad_checksum_packets,
+          malformed_packets]
 
 
 def frame(packet, linktype):
