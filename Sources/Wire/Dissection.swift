@@ -78,6 +78,16 @@ public struct Layer: Sendable {
     }
 }
 
+extension Layer {
+    /// Bytes tunscope decodes no further, as Wireshark's "data" layer (`data.data`, `data.len`).
+    public static func data(_ range: Range<Int>, title: String = "Data", explain: String) -> Layer {
+        Layer("data", title: "\(title) (\(range.count) bytes)", range: range, fields: [
+            Field("data.data", title, .bytes, range: range, explain: explain),
+            Field("data.len", "Length", .uint(UInt64(range.count)), range: range, explain: "How many bytes there are."),
+        ])
+    }
+}
+
 /// A whole decoded packet: the layers that decoded, in order, and what went wrong after them.
 /// A partial decode is a result, not a failure: the layers before the problem are kept.
 public struct Dissection: Sendable {

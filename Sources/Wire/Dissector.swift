@@ -44,12 +44,7 @@ public enum Dissector {
         case .icmpv6: dissectICMPv6(b, at: start, end: end, ip: ip, into: &d)
         default:
             if start < end {
-                d.layers.append(Layer("data", title: "Data (\(end - start) bytes)", range: start..<end, fields: [
-                    Field("data.data", "Data", .bytes, range: start..<end,
-                          explain: "Payload of a protocol tunscope does not decode, shown as raw bytes."),
-                    Field("data.len", "Length", .uint(UInt64(end - start)), range: start..<end,
-                          explain: "How many payload bytes there are."),
-                ]))
+                d.layers.append(.data(start..<end, explain: "Payload of a protocol tunscope does not decode, shown as raw bytes."))
             }
         }
     }

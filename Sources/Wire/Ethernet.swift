@@ -94,10 +94,7 @@ extension Dissector {
             dissectEtherPayload(inner, b, at: start + 4, end: end, into: &d)
         default:
             if start < end {
-                d.layers.append(Layer("data", title: "Data (\(end - start) bytes)", range: start..<end, fields: [
-                    Field("data.data", "Data", .bytes, range: start..<end,
-                          explain: "Payload of an EtherType tunscope does not decode, shown as raw bytes."),
-                ]))
+                d.layers.append(.data(start..<end, explain: "Payload of an EtherType tunscope does not decode, shown as raw bytes."))
             }
         }
     }

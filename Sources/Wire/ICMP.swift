@@ -340,13 +340,13 @@ extension Dissector {
                       quoted: true, into: &d)
         case .echoRequest, .echoReply:
             if bodyStart < end {
-                d.layers.append(dataLayer(bodyStart..<end,
+                d.layers.append(.data(bodyStart..<end,
                                           explain: "The echo's payload; the reply carries the same bytes back. "
                                               + "ping puts its send time and a fill pattern here."))
             }
         case .routerAdvertisement where m.byte(O.addressEntrySize) != ICMPv4Header.routerEntryWords:
             if bodyStart < end {
-                d.layers.append(dataLayer(bodyStart..<end,
+                d.layers.append(.data(bodyStart..<end,
                                           explain: "Router entries of a size RFC 1256 does not define, shown as raw bytes."))
             }
         default:
@@ -475,13 +475,6 @@ extension Dissector {
             return Field(name, label, .uint(UInt64(ms)), note: "(\(durationText(milliseconds: UInt64(ms & 0x7fff_ffff))) after midnight UTC)",
                          range: m.at(offset, 4), explain: explain + " Milliseconds since midnight UTC (RFC 792).")
         }
-    }
-
-    private static func dataLayer(_ range: Range<Int>, explain: String) -> Layer {
-        Layer("data", title: "Data (\(range.count) bytes)", range: range, fields: [
-            Field("data.data", "Data", .bytes, range: range, explain: explain),
-            Field("data.len", "Length", .uint(UInt64(range.count)), range: range, explain: "How many data bytes there are."),
-        ])
     }
 
     /// "1 hour, 2 minutes, 3.004 seconds", as Wireshark words a span of time.

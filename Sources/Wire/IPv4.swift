@@ -206,14 +206,9 @@ extension Dissector {
         // A fragment's payload is a piece of a datagram: shown as data, as Wireshark shows a
         // fragment it could not reassemble (tunscope does not reassemble).
         if h.fragmentOffset != 0 || (h.moreFragments && !quoted) {
-            let len = payloadEnd - (start + hl)
-            if len > 0 {
-                d.layers.append(Layer("data", title: "Fragment data (\(len) bytes)", range: (start + hl)..<payloadEnd, fields: [
-                    Field("data.data", "Fragment data", .bytes, range: (start + hl)..<payloadEnd,
-                          explain: "A piece of a fragmented datagram; the receiver reassembles the pieces."),
-                    Field("data.len", "Length", .uint(UInt64(len)), range: (start + hl)..<payloadEnd,
-                          explain: "How many bytes this fragment carries."),
-                ]))
+            if start + hl < payloadEnd {
+                d.layers.append(.data((start + hl)..<payloadEnd, title: "Fragment data",
+                                      explain: "A piece of a fragmented datagram; the receiver reassembles the pieces."))
             }
             return
         }

@@ -171,12 +171,8 @@ extension Dissector {
         }
         if fragment {
             if i < payloadEnd {
-                d.layers.append(Layer("data", title: "Fragment data (\(payloadEnd - i) bytes)", range: i..<payloadEnd, fields: [
-                    Field("data.data", "Fragment data", .bytes, range: i..<payloadEnd,
-                          explain: "A piece of a fragmented packet; the receiver reassembles the pieces."),
-                    Field("data.len", "Length", .uint(UInt64(payloadEnd - i)), range: i..<payloadEnd,
-                          explain: "How many bytes this fragment carries."),
-                ]))
+                d.layers.append(.data(i..<payloadEnd, title: "Fragment data",
+                                      explain: "A piece of a fragmented packet; the receiver reassembles the pieces."))
             }
             return
         }

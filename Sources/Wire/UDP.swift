@@ -105,12 +105,7 @@ extension Dissector {
         if start + 8 < payloadEnd && (h.sourcePort == DNS.port || h.destinationPort == DNS.port) {
             dissectDNS(b, at: start + 8, end: payloadEnd, into: &d)
         } else if start + 8 < payloadEnd {
-            d.layers.append(Layer("data", title: "Data (\(payloadEnd - start - 8) bytes)", range: (start + 8)..<payloadEnd, fields: [
-                Field("data.data", "Data", .bytes, range: (start + 8)..<payloadEnd,
-                      explain: "The datagram's payload, for an application tunscope does not decode."),
-                Field("data.len", "Length", .uint(UInt64(payloadEnd - start - 8)), range: (start + 8)..<payloadEnd,
-                      explain: "How many payload bytes there are."),
-            ]))
+            d.layers.append(.data((start + 8)..<payloadEnd, explain: "The datagram's payload, for an application tunscope does not decode."))
         }
     }
 }
