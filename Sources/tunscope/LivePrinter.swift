@@ -16,6 +16,12 @@ struct LivePrinter {
         let capture = try LiveCapture(device: device, tap: tap, namespace: namespace, filter: output.filter,
                                       store: PacketStore(limits: .init(packets: output.maxPackets)))
         try Privileges.dropToInvokingUser()
+        // As tcpdump's "listening on" line, plus the addresses read from the device: tunscope is
+        // the far end, the peer address.
+        let kind = capture.device.isTap ? "tap, Ethernet" : "tun, raw IP"
+        let addresses = capture.addresses.map { "; the kernel is \($0.local), tunscope is \($0.peer)" }
+            ?? "; it has no point-to-point IPv4 address"
+        printError("listening on \(capture.device.name) (\(kind))\(addresses)")
         try run(capture)
     }
 

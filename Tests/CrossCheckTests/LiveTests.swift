@@ -40,6 +40,24 @@ struct LiveTests {
         #expect(try Tools.run(["tshark", "-r", file]).contains("UDP"))
     }
 
+    @Test func startedWithSudoItGivesUpRootAndTheFileIsTheUsers() throws {
+        let ns = try Namespace(withTun: "tun0")
+        defer { ns.remove() }
+        let file = Root.temporary("mine.pcap")
+        // nobody must be able to create the file there.
+        try FileManager.default.setAttributes([.posixPermissions: 0o1777], ofItemAtPath: URL(fileURLWithPath: file).deletingLastPathComponent().path)
+        // What sudo leaves in the environment of the command it runs for user nobody.
+        let capture = try Background(["env", "SUDO_UID=65534", "SUDO_GID=65534", "SUDO_USER=nobody",
+                                      Tools.tunscope, "print", "-i", "tun0", "-w", file], in: ns.name)
+        try capture.waitFor("", timeout: 0.5)
+        let status = (try? String(contentsOfFile: "/proc/\(capture.pid)/status", encoding: .utf8)) ?? "gone: \(capture.standardError)"
+        let uids = status.split(separator: "\n").first { $0.hasPrefix("Uid:") } ?? ""
+        #expect(uids.split(whereSeparator: { $0 == "\t" || $0 == " " }).dropFirst().allSatisfy { $0 == "65534" }, "\(uids)")
+        _ = capture.stop(signal: SIGTERM)
+        let owner = try FileManager.default.attributesOfItem(atPath: file)[.ownerAccountID] as? NSNumber
+        #expect(owner?.intValue == 65534)
+    }
+
     @Test func tapModeShowsTheKernelsARP() throws {
         let ns = try Namespace()
         defer { ns.remove() }
