@@ -111,7 +111,7 @@ extension Dissector {
 extension Summary {
     /// tcpdump's `arp_print` without -e or -v, for IPv4 over Ethernet. `length` is what follows the
     /// link header, padding included, as tcpdump counts it.
-    static func writeARP(_ b: Bytes, at start: Int, end: Int, into w: inout TextWriter) {
+    static func writeARP(_ b: Bytes, at start: Int, end: Int, length: Int, into w: inout TextWriter) {
         guard let p = ARPPacket(b, at: start, end: end) else {
             w.write(" [|arp]")
             return
@@ -126,7 +126,7 @@ extension Summary {
             w.write(" (len ")
             w.write(decimal: p.protocolSize)
             w.write("), length ")
-            w.write(decimal: end - start)
+            w.write(decimal: length)
             return
         }
         switch p.opcode {
@@ -151,6 +151,6 @@ extension Summary {
             w.write(") ")
         }
         w.write(", length ")
-        w.write(decimal: end - start)
+        w.write(decimal: length)
     }
 }

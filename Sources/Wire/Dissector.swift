@@ -58,7 +58,7 @@ public enum Summary {
     public static func write(_ bytes: Bytes, linkType: LinkType, wireLength: Int? = nil, into w: inout TextWriter) {
         switch linkType.rawValue {
         case LinkType.ethernet.rawValue:
-            writeEthernet(bytes, at: 0, end: bytes.count, into: &w)
+            writeEthernet(bytes, at: 0, end: bytes.count, wireLength: wireLength, into: &w)
         case LinkType.raw.rawValue, LinkType.rawOpenBSD.rawValue, LinkType.linktypeRaw.rawValue,
             LinkType.ipv4.rawValue, LinkType.ipv6.rawValue:
             writeIP(bytes, at: 0, end: bytes.count, wireLength: wireLength, into: &w)
@@ -82,7 +82,7 @@ public enum Summary {
         }
         switch b[start] >> 4 {
         case 4: writeIPv4(b, at: start, end: end, wireLength: wireLength.map { $0 - start } ?? end - start, into: &w)
-        case 6: writeIPv6(b, at: start, end: end, into: &w)
+        case 6: writeIPv6(b, at: start, end: end, wireLength: wireLength.map { $0 - start } ?? end - start, into: &w)
         default:
             w.write("IP")
             w.write(decimal: b[start] >> 4)

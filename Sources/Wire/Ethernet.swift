@@ -112,7 +112,7 @@ extension Dissector {
 
 extension Summary {
     /// tcpdump's `ether_print` without -e: the link header says nothing, the payload speaks.
-    static func writeEthernet(_ b: Bytes, at start: Int, end: Int, into w: inout TextWriter) {
+    static func writeEthernet(_ b: Bytes, at start: Int, end: Int, wireLength: Int? = nil, into w: inout TextWriter) {
         guard let h = EthernetHeader(b, at: start, end: end) else {
             w.write(" [|ether]")
             return
@@ -130,9 +130,9 @@ extension Summary {
         }
         switch type {
         case EtherType.ipv4, EtherType.ipv6:
-            writeIP(b, at: i, end: end, into: &w)
+            writeIP(b, at: i, end: end, wireLength: wireLength, into: &w)
         case EtherType.arp:
-            writeARP(b, at: i, end: end, into: &w)
+            writeARP(b, at: i, end: end, length: (wireLength ?? end) - i, into: &w)
         default:
             w.write(mac: h.source.value)
             w.write(" > ")

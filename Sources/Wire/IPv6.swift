@@ -183,13 +183,15 @@ extension Dissector {
 
 extension Summary {
     /// tcpdump's `ip6_print` at default verbosity, with the extension headers as it prints them.
-    static func writeIPv6(_ b: Bytes, at start: Int, end: Int, into w: inout TextWriter) {
+    /// `wireLength` is the packet's length on the wire from `start` (more than `end - start` when
+    /// the capture kept only a snap length).
+    static func writeIPv6(_ b: Bytes, at start: Int, end: Int, wireLength: Int, into w: inout TextWriter) {
         guard let h = IPv6Header(b, at: start, end: end) else {
             w.write(" [|ip6]")
             return
         }
         w.write("IP6 ")
-        let length = end - start
+        let length = wireLength
         let declared = h.payloadLength + IPv6Header.length
         if h.payloadLength != 0 && length < declared {
             w.write("truncated-ip6 - ")
@@ -210,12 +212,24 @@ extension Summary {
         }
         while IPv6Extension.isExtension(next) {
             guard i + 2 <= dataEnd, i + IPv6Extension.length(next, b, at: i) <= dataEnd else {
-                // tcpdump names the extension header's own printer in the truncation mark.
+                // Cut short: tcpdump prints what each header's printer could read, and names
+                // that printer in the truncation mark.
                 switch next {
                 case .hopByHop: w.write(" [|hbhopt]")
                 case .ipv6DestinationOptions: w.write(" [|dstopt]")
-                case .ipv6Fragment: w.write(" [|frag6]")
-                default: w.write(" [|rt6]")
+                case .ipv6Fragment:
+                    if i + 4 <= dataEnd {
+                        writeFragmentHeader(b, at: i, packetEnd: packetEnd, into: &w)
+                    } else {
+                        w.write(" [|frag6]")
+                    }
+                default:
+                    if i >= dataEnd {
+                        w.write(" [|ip6]")
+                        return
+                    }
+                    if i + 4 <= dataEnd { writeRoutingHeader(b, at: i, end: dataEnd, into: &w) }
+                    w.write(" [|rt6]")
                 }
                 return
             }
@@ -224,39 +238,11 @@ extension Summary {
             case .hopByHop: w.write("HBH ")
             case .ipv6DestinationOptions: w.write("DSTOPT ")
             case .ipv6Fragment:
-                let offset = Int(b.be16(i + 2) & 0xfff8)
-                w.write("frag (")
-                w.write(decimal: offset)
-                w.write(byte: 124)
-                w.write(decimal: packetEnd - i - IPv6Extension.fragmentLength)
-                w.write(")")
-                if offset != 0 { return }
-                w.write(byte: 32)
+                // A later fragment, or nothing captured after the header: tcpdump stops here.
+                if writeFragmentHeader(b, at: i, packetEnd: packetEnd, into: &w) != 0 || i + length >= dataEnd { return }
                 fragmented = true
             default:
-                // Routing header, type 0 (RFC 2460, deprecated by RFC 5095), as rt6_print prints it.
-                let type = b[i + 2]
-                w.write("RT6 (len=")
-                w.write(decimal: b[i + 1])
-                w.write(", type=")
-                w.write(decimal: type)
-                if type == 0 {
-                    w.write(" [Deprecated]")
-                }
-                w.write(", segleft=")
-                w.write(decimal: b[i + 3])
-                if type == 0 {
-                    var a = i + 8
-                    var n = 0
-                    while a + 16 <= i + length {
-                        w.write(", [")
-                        w.write(decimal: n)
-                        w.write("]")
-                        w.write(ipv6: IPv6Address(b, at: a))
-                        a += 16
-                        n += 1
-                    }
-                }
+                writeRoutingHeader(b, at: i, end: i + length, into: &w)
                 w.write(") ")
             }
             sawExtension = true
@@ -266,5 +252,43 @@ extension Summary {
         var ip = IPContext(pseudo: .v6(source: h.source, destination: h.destination), length: packetEnd - i, fragment: fragmented)
         ip.portsOnly = sawExtension
         writeIPPayload(next, b, at: i, end: dataEnd, ip: ip, into: &w)
+    }
+
+    /// "frag (offset|length)" as frag6_print prints it (and the space after it for a first
+    /// fragment); returns the fragment offset.
+    @discardableResult
+    private static func writeFragmentHeader(_ b: Bytes, at i: Int, packetEnd: Int, into w: inout TextWriter) -> Int {
+        let offset = Int(b.be16(i + 2) & 0xfff8)
+        w.write("frag (")
+        w.write(decimal: offset)
+        w.write(byte: 124)
+        w.write(decimal: packetEnd - i - IPv6Extension.fragmentLength)
+        w.write(")")
+        if offset == 0 { w.write(byte: 32) }
+        return offset
+    }
+
+    /// A routing header as rt6_print prints it (type 0's addresses: RFC 2460, deprecated by RFC
+    /// 5095), up to `end`, without the closing parenthesis.
+    private static func writeRoutingHeader(_ b: Bytes, at i: Int, end: Int, into w: inout TextWriter) {
+        let type = b[i + 2]
+        w.write("RT6 (len=")
+        w.write(decimal: b[i + 1])
+        w.write(", type=")
+        w.write(decimal: type)
+        if type == 0 { w.write(" [Deprecated]") }
+        w.write(", segleft=")
+        w.write(decimal: b[i + 3])
+        guard type == 0 else { return }
+        var a = i + 8
+        var n = 0
+        while a + 16 <= min(end, i + (Int(b[i + 1]) + 1) * 8) {
+            w.write(", [")
+            w.write(decimal: n)
+            w.write("]")
+            w.write(ipv6: IPv6Address(b, at: a))
+            a += 16
+            n += 1
+        }
     }
 }

@@ -114,8 +114,12 @@ extension Summary {
     /// tcpdump's `udp_print` for ports it has no printer for: "UDP, length N" and its length checks.
     static func writeUDP(_ b: Bytes, at start: Int, end: Int, ip: IPContext, into w: inout TextWriter) {
         guard start + 4 <= end else {
-            ip.writeAddresses(into: &w)
-            w.write(":  [|udp]")
+            // tcpdump's udpipaddr_print without ports: the addresses, unless only ports would show.
+            if !ip.portsOnly {
+                ip.writeAddresses(into: &w)
+                w.write(": ")
+            }
+            w.write(" [|udp]")
             return
         }
         ip.writeEndpoints(sourcePort: b.be16(start), destinationPort: b.be16(start + 2), into: &w)
@@ -133,6 +137,10 @@ extension Summary {
         if ulen < 8 {
             w.write("truncated-udplength ")
             w.write(decimal: ulen)
+            return
+        }
+        guard start + 8 <= end else {
+            w.write(" [|udp]")
             return
         }
         let length = min(ulen - 8, ip.length - 8)
