@@ -71,6 +71,20 @@ struct LiveTests {
         _ = capture.stop(signal: SIGTERM)
     }
 
+    @Test func aBusyDeviceAndTheWrongKindOfDeviceSayWhatIsWrong() throws {
+        let ns = try Namespace(withTun: "tun0")
+        defer { ns.remove() }
+        let first = try Background([Tools.tunscope, "print", "-q", "-i", "tun0"], in: ns.name)
+        defer { _ = first.stop(signal: SIGTERM) }
+        try first.waitFor("listening on tun0", timeout: 5, onStandardError: true)
+        let (busy, _, busyMessage) = try ns.runStatus([Tools.tunscope, "print", "-q", "-i", "tun0"])
+        #expect(busy == 1)
+        #expect(busyMessage == "tunscope: tun0 is busy: another program (or another tunscope) is attached to it\n")
+        let (tap, _, tapMessage) = try ns.runStatus([Tools.tunscope, "print", "-q", "--tap", "-i", "tun0"])
+        #expect(tap == 1)
+        #expect(tapMessage.contains("tun0 exists but is not a tap device (try without --tap)"))
+    }
+
     @Test func missingDeviceNamesTheFix() throws {
         let ns = try Namespace()
         defer { ns.remove() }
