@@ -94,6 +94,9 @@ public struct Dissection: Sendable {
     public var layers: [Layer] = []
     /// Why decoding stopped early ("TCP header says 60 bytes, 12 left"); nil when it did not.
     public var malformed: Malformed?
+    /// The capture kept only the first bytes of the packet (a snapshot length), so decoding
+    /// stopped where they end: not the packet's fault (Wireshark's "Packet size limited").
+    public var cutByCapture = false
 
     public init() {}
 

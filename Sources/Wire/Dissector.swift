@@ -5,7 +5,17 @@
 /// a field is read, nothing traps, and a packet that stops making sense keeps every layer that
 /// decoded, followed by `Dissection.malformed`.
 public enum Dissector {
-    public static func dissect(_ bytes: Bytes, linkType: LinkType) -> Dissection {
+    /// `wireLength` is the packet's length on the wire, when the capture kept fewer bytes.
+    public static func dissect(_ bytes: Bytes, linkType: LinkType, wireLength: Int? = nil) -> Dissection {
+        var d = dissectBytes(bytes, linkType: linkType)
+        if let wireLength, wireLength > bytes.count, d.malformed != nil {
+            d.malformed = nil
+            d.cutByCapture = true
+        }
+        return d
+    }
+
+    private static func dissectBytes(_ bytes: Bytes, linkType: LinkType) -> Dissection {
         var d = Dissection()
         switch linkType.rawValue {
         case LinkType.ethernet.rawValue:

@@ -47,6 +47,11 @@ public enum JSONFormatter {
                 w.write(byte: 93)
             }
         }
+        if d.cutByCapture {
+            if !first { w.write(byte: 44) }
+            first = false
+            w.write("\"_ws.short\":1")
+        }
         if let m = d.malformed {
             if !first { w.write(byte: 44) }
             w.write("\"_ws.malformed\":")

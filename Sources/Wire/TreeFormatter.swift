@@ -4,6 +4,9 @@ public enum TreeFormatter {
     public static func write(_ d: Dissection, frame: FrameInfo, bytes: Bytes, into w: inout TextWriter) {
         writeLayer(frame.layer(capturedLength: bytes.count), bytes: bytes, into: &w)
         for layer in d.layers { writeLayer(layer, bytes: bytes, into: &w) }
+        if d.cutByCapture {
+            w.write("[Packet size limited during capture: \(bytes.count) of \(frame.originalLength) bytes kept]\n")
+        }
         if let m = d.malformed {
             w.write("[Malformed Packet: ")
             w.write(m.message)

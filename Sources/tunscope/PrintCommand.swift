@@ -97,11 +97,11 @@ struct PacketPrinter {
             text.write(byte: 10)
             if hex { networkStart = Dissector.networkLayerStart(p.bytes, linkType: linkType) }
         case .tree:
-            let d = Dissector.dissect(p.bytes, linkType: linkType)
+            let d = Dissector.dissect(p.bytes, linkType: linkType, wireLength: p.originalLength)
             TreeFormatter.write(d, frame: frame, bytes: p.bytes, into: &text)
             text.write(byte: 10)
         case .json:
-            let d = Dissector.dissect(p.bytes, linkType: linkType)
+            let d = Dissector.dissect(p.bytes, linkType: linkType, wireLength: p.originalLength)
             JSONFormatter.write(d, frame: frame, bytes: p.bytes, into: &text)
         }
         if hex {

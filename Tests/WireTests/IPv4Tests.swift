@@ -65,6 +65,16 @@ import Testing
         }
     }
 
+    @Test func aCaptureCutAtASnapLengthIsNotTheSendersFault() {
+        let cut = Array(syn[0..<30])
+        let d = Dissector.dissect(cut, linkType: .raw, wireLength: syn.count)
+        #expect(d.malformed == nil)
+        #expect(d.cutByCapture)
+        #expect(d.layer("ip") != nil)
+        // Without the wire length the same bytes are a packet that lies about its length.
+        #expect(Dissector.dissect(cut, linkType: .raw).malformed != nil)
+    }
+
     @Test func headerLengthBelowFiveIsMalformedNotATrap() {
         var bad = syn
         bad[0] = 0x43
