@@ -30,6 +30,8 @@ run() {
     ip -n "$ns" link show tun0 | grep -q NO-CARRIER || break
     sleep 0.05
   done
+  # Give both readers the same head start, so start-up is not what is measured.
+  sleep 0.5
   local before; before=$(drops)
   ip netns exec "$ns" "$out/udp_flood" 192.0.2.2 "$N" "$RATE" 2>&1 | sed 's/^/    sender: /' >&2
   sleep 0.5
