@@ -21,13 +21,18 @@ let package = Package(
         .target(name: "Capture", dependencies: ["Wire", "CPcap", "CTun"]),
         // Network namespaces, addresses, routes and NAT: `tunscope setup` and the lab.
         .target(name: "Lab", dependencies: ["Wire", "CTun"]),
+        // The host at tunscope's end of the tun: TCP handshakes, pings, resends and edits, as pure state machines.
+        .target(name: "Probe", dependencies: ["Wire"]),
+        // Application state: the live host (capture + probes) that `send` and the screen drive.
+        .target(name: "App", dependencies: ["Wire", "Capture", "Probe"]),
         .executableTarget(
             name: "tunscope",
-            dependencies: ["Wire", "Capture", "Lab", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Wire", "Capture", "Lab", "Probe", "App", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Wire"]),
         .testTarget(name: "LabTests", dependencies: ["Lab"]),
+        .testTarget(name: "ProbeTests", dependencies: ["Probe", "Wire"]),
         // Runs the built tunscope against tcpdump and tshark on a scapy-made capture.
         .testTarget(name: "CrossCheckTests", dependencies: ["Wire"], exclude: ["make_capture.py", "compare_json.py"]),
     ]

@@ -24,17 +24,31 @@ public final class LiveCapture: Sendable {
         let running = Atomic<Bool>(true)
         let failure = Mutex<CaptureError?>(nil)
         let drops = Mutex<Int?>(nil)
-        /// A pipe `stop()` writes to, so a capture thread waiting in poll wakes at once.
-        let wake: (read: Int32, write: Int32) = {
-            var fds: [Int32] = [-1, -1]
-            _ = tunscope_pipe_cloexec(&fds)
-            return (fds[0], fds[1])
-        }()
+        /// A pipe `stop()` and `send` write to, so a capture thread waiting in poll wakes at once.
+        let wake = nonBlockingPipe()
+        /// Packets for the capture thread to write into the device.
+        let outbox = Mutex<[Bytes]>([])
+        let outboxWaiting = Atomic<Bool>(false)
+        let sendErrors = Mutex<[String]>([])
+        /// A pipe the capture thread writes to after storing packets, once someone waits on it.
+        let arrivals = nonBlockingPipe()
+        let arrivalsWanted = Atomic<Bool>(false)
 
         deinit {
-            close(wake.read)
-            close(wake.write)
+            for fd in [wake.read, wake.write, arrivals.read, arrivals.write] { close(fd) }
         }
+    }
+
+    private static func nonBlockingPipe() -> (read: Int32, write: Int32) {
+        var fds: [Int32] = [-1, -1]
+        _ = tunscope_pipe_cloexec(&fds)
+        for fd in fds { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
+        return (fds[0], fds[1])
+    }
+
+    private static func drain(_ fd: Int32) {
+        var sink = [UInt8](repeating: 0, count: 64)
+        while read(fd, &sink, sink.count) > 0 {}
     }
 
     /// Opens `name` (in `namespace`, when given) and starts reading into `store`, keeping only
@@ -83,17 +97,28 @@ public final class LiveCapture: Sendable {
         // Packets go to the store in batches: one lock per batch, not per packet. A batch is handed
         // over as soon as the device has nothing more to read, so none waits in it.
         var batch = PacketStore.Batch()
-        defer { store.append(batch) }
+        func handOver() {
+            guard batch.count > 0 else { return }
+            store.append(batch)
+            batch.removeAll()
+            if shared.arrivalsWanted.load(ordering: .relaxed) {
+                var byte: UInt8 = 1
+                _ = write(shared.arrivals.write, &byte, 1)
+            }
+        }
+        defer { handOver() }
         while !shared.stopRequested.load(ordering: .acquiring) {
+            if shared.outboxWaiting.load(ordering: .acquiring) {
+                writeOutbox(device: device, shared: shared, batch: &batch)
+            }
             let n: Int
             do {
                 n = try device.read(into: &buffer)
                 if n == 0 {
-                    if batch.count > 0 {
-                        store.append(batch)
-                        batch.removeAll()
-                    }
+                    handOver()
+                    guard !shared.outboxWaiting.load(ordering: .acquiring) else { continue }
                     try device.waitReadable(timeoutMilliseconds: 1000, wake: shared.wake.read)
+                    drain(shared.wake.read)
                     continue
                 }
             } catch {
@@ -108,8 +133,7 @@ public final class LiveCapture: Sendable {
                 return true
             }
             if kept && (batch.count == Self.batchSize || batch.byteCount > 1 << 17) {
-                store.append(batch)
-                batch.removeAll()
+                handOver()
             }
         }
         // Read here, on the thread that is in the device's namespace.
@@ -118,6 +142,57 @@ public final class LiveCapture: Sendable {
     }
 
     static let batchSize = 256
+
+    /// Writes what `send` queued, each packet stored as sent with the time it was written. The
+    /// capture thread does the writing so that a packet is in the store before any answer to
+    /// it is read: cause before effect, and timestamps from one thread a few microseconds apart.
+    private static func writeOutbox(device: TunDevice, shared: Shared, batch: inout PacketStore.Batch) {
+        let packets = shared.outbox.withLock { queued in
+            shared.outboxWaiting.store(false, ordering: .releasing)
+            defer { queued.removeAll() }
+            return queued
+        }
+        var now = timespec()
+        for packet in packets {
+            clock_gettime(CLOCK_REALTIME, &now)
+            do {
+                try device.write(packet)
+                packet.withUnsafeBytes {
+                    batch.add($0, seconds: now.tv_sec, microseconds: now.tv_nsec / 1000, direction: .sent)
+                }
+            } catch {
+                shared.sendErrors.withLock { $0.append("\(error)") }
+            }
+        }
+    }
+
+    /// Queues a packet to be written into the device by the capture thread (at once: it is
+    /// woken), which stores it as sent. Errors come back through `takeSendErrors()`.
+    public func send(_ packet: Bytes) {
+        shared.outbox.withLock {
+            $0.append(packet)
+            shared.outboxWaiting.store(true, ordering: .releasing)
+        }
+        var byte: UInt8 = 1
+        _ = write(shared.wake.write, &byte, 1)
+    }
+
+    /// Why writes failed since the last call (a packet the kernel refused, the device gone).
+    public func takeSendErrors() -> [String] {
+        shared.sendErrors.withLock { errors in
+            defer { errors.removeAll() }
+            return errors
+        }
+    }
+
+    /// Waits until the store holds a packet newer than `number`, or `timeoutMilliseconds` pass.
+    public func waitForPackets(after number: Int, timeoutMilliseconds: Int32) {
+        shared.arrivalsWanted.store(true, ordering: .relaxed)
+        guard store.newestNumber <= number, isRunning else { return }
+        var p = pollfd(fd: shared.arrivals.read, events: Int16(POLLIN), revents: 0)
+        _ = poll(&p, 1, timeoutMilliseconds)
+        Self.drain(shared.arrivals.read)
+    }
 
     /// For the thread that shows or writes what capture stored: on a busy machine the capture
     /// thread must win, so this thread yields the CPU first (nice +10, for that thread alone).

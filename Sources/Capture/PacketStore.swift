@@ -108,7 +108,7 @@ public final class PacketStore: Sendable {
     /// of the store costs a memcpy under the lock, not an allocation.
     public struct Batch {
         var bytes: [UInt8] = []
-        var packets: [(offset: Int, length: Int, originalLength: Int, seconds: Int, microseconds: Int)] = []
+        var packets: [(offset: Int, length: Int, originalLength: Int, seconds: Int, microseconds: Int, direction: Direction)] = []
         /// The number of the first packet copied out by `copy(numbered:into:)`.
         public internal(set) var firstNumber = 0
         public init() {
@@ -117,10 +117,13 @@ public final class PacketStore: Sendable {
         }
         public var count: Int { packets.count }
         public var byteCount: Int { bytes.count }
-        public mutating func add(_ data: UnsafeRawBufferPointer, seconds: Int, microseconds: Int, originalLength: Int? = nil) {
-            packets.append((bytes.count, data.count, originalLength ?? data.count, seconds, microseconds))
+        public mutating func add(_ data: UnsafeRawBufferPointer, seconds: Int, microseconds: Int, originalLength: Int? = nil,
+                                 direction: Direction = .received) {
+            packets.append((bytes.count, data.count, originalLength ?? data.count, seconds, microseconds, direction))
             bytes.append(contentsOf: data)
         }
+        /// Which way each packet went, in order.
+        public var directions: [Direction] { packets.map(\.direction) }
         /// Calls `body` with each packet's bytes, in order, without copying them.
         public func forEach(_ body: (_ bytes: UnsafeRawBufferPointer, _ seconds: Int, _ microseconds: Int, _ originalLength: Int) -> Void) {
             bytes.withUnsafeBytes { all in
@@ -137,13 +140,13 @@ public final class PacketStore: Sendable {
 
     /// Stores a batch under one lock; returns the newest number.
     @discardableResult
-    public func append(_ batch: Batch, direction: Direction = .received) -> Int {
+    public func append(_ batch: Batch) -> Int {
         guard batch.count > 0 else { return newestNumber }
         let number = state.withLock { s in
             batch.bytes.withUnsafeBytes { all in
                 for p in batch.packets {
                     Self.append(UnsafeRawBufferPointer(rebasing: all[p.offset..<(p.offset + p.length)]), seconds: p.seconds,
-                                microseconds: p.microseconds, originalLength: p.originalLength, direction: direction, to: &s,
+                                microseconds: p.microseconds, originalLength: p.originalLength, direction: p.direction, to: &s,
                                 limits: limits)
                 }
             }
@@ -246,7 +249,8 @@ public final class PacketStore: Sendable {
                 let e = s.entries[(s.head + number - oldest) % s.entries.count]
                 s.chunks[e.chunk - s.firstChunk].withUnsafeBytes { chunk in
                     batch.add(UnsafeRawBufferPointer(rebasing: chunk[Int(e.offset)..<Int(e.offset + e.length)]),
-                              seconds: Int(e.seconds), microseconds: Int(e.microseconds), originalLength: Int(e.originalLength))
+                              seconds: Int(e.seconds), microseconds: Int(e.microseconds), originalLength: Int(e.originalLength),
+                              direction: e.direction)
                 }
             }
         }

@@ -90,3 +90,32 @@ public struct MACAddress: Hashable, Sendable, CustomStringConvertible {
         return w.string
     }
 }
+
+/// An IPv4 or an IPv6 address: the endpoints of what tunscope sends.
+public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
+    case v4(IPv4Address)
+    case v6(IPv6Address)
+
+    /// Parses "192.0.2.1" or "2001:db8::1"; nil for anything else.
+    public init?(_ text: String) {
+        if let a = IPv4Address(text) {
+            self = .v4(a)
+        } else if let a = IPv6Address(text) {
+            self = .v6(a)
+        } else {
+            return nil
+        }
+    }
+
+    public var isIPv6: Bool {
+        if case .v6 = self { return true }
+        return false
+    }
+
+    public var description: String {
+        switch self {
+        case let .v4(a): return a.description
+        case let .v6(a): return a.description
+        }
+    }
+}

@@ -1,7 +1,7 @@
 /// ICMPv6 message types tunscope names (RFC 4443, RFC 4861).
-enum ICMPv6Type {
-    static let destinationUnreachable: UInt8 = 1, packetTooBig: UInt8 = 2, timeExceeded: UInt8 = 3, parameterProblem: UInt8 = 4
-    static let echoRequest: UInt8 = 128, echoReply: UInt8 = 129
+public enum ICMPv6Type {
+    public static let destinationUnreachable: UInt8 = 1, packetTooBig: UInt8 = 2, timeExceeded: UInt8 = 3, parameterProblem: UInt8 = 4
+    public static let echoRequest: UInt8 = 128, echoReply: UInt8 = 129
     static let routerSolicitation: UInt8 = 133, routerAdvertisement: UInt8 = 134
     static let neighborSolicitation: UInt8 = 135, neighborAdvertisement: UInt8 = 136, redirect: UInt8 = 137
 
@@ -46,6 +46,10 @@ public struct ICMPv6Repr: TransportRepr, Sendable, Equatable {
 
     public static func echoRequest(identifier: UInt16, sequence: UInt16) -> ICMPv6Repr {
         ICMPv6Repr(type: ICMPv6Type.echoRequest, rest: UInt32(identifier) << 16 | UInt32(sequence))
+    }
+
+    public static func echoReply(identifier: UInt16, sequence: UInt16) -> ICMPv6Repr {
+        ICMPv6Repr(type: ICMPv6Type.echoReply, rest: UInt32(identifier) << 16 | UInt32(sequence))
     }
 
     public var proto: IPProtocol { .icmpv6 }

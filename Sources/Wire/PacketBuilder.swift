@@ -13,6 +13,15 @@ public enum IPRepr: Sendable, Equatable {
     case v4(IPv4Repr)
     case v6(IPv6Repr)
 
+    /// A header from `source` to `destination`; nil when one is IPv4 and the other IPv6.
+    public init?(source: IPAddress, destination: IPAddress, proto: IPProtocol, ttl: UInt8 = 64) {
+        switch (source, destination) {
+        case let (.v4(s), .v4(d)): self = .v4(IPv4Repr(source: s, destination: d, proto: proto, ttl: ttl))
+        case let (.v6(s), .v6(d)): self = .v6(IPv6Repr(source: s, destination: d, nextHeader: proto, hopLimit: ttl))
+        default: return nil
+        }
+    }
+
     public var headerLength: Int {
         switch self {
         case let .v4(r): return r.headerLength

@@ -27,15 +27,15 @@ struct RuntimeError: Error, CustomStringConvertible {
 }
 
 /// Runs `body`; a failure a person can act on (a capture or runtime error) becomes one line on
-/// standard error and exit status 1, never a stack trace.
-func reportingFailures(_ body: () throws -> Void) throws {
+/// standard error and exit status `exitCode`, never a stack trace.
+func reportingFailures(exitCode: Int32 = 1, _ body: () throws -> Void) throws {
     do {
         try body()
     } catch let e as CaptureError {
         printError(e.description)
-        throw ExitCode(1)
+        throw ExitCode(exitCode)
     } catch let e as RuntimeError {
         printError(e.description)
-        throw ExitCode(1)
+        throw ExitCode(exitCode)
     }
 }
