@@ -213,7 +213,8 @@ public struct TCPProbe: Sendable {
             note(timeline.count - 1, "a soft error once the handshake is past: noted only")
             return
         }
-        finish(.unreachable, outcome: .unreachable(code: code), time: time, why: "the network says the SYN cannot be delivered")
+        finish(.unreachable, outcome: .unreachable(code: code), time: time, why: "the network says the SYN cannot be delivered",
+               at: timeline.count - 1)
     }
 
     /// Lets time pass: SYN and data retransmissions, the `--no-ack` watch, the response wait.
