@@ -1,0 +1,197 @@
+import Foundation
+import Testing
+
+/// `tunscope send` against the real kernel TCP stack, inside namespaces each test makes: the
+/// kernel at 192.0.2.1 is the server, tunscope the host at 192.0.2.2, and tcpdump on the tun
+/// checks that what tunscope says it sent is what crossed the device.
+@Suite(.enabled(if: Root.available, Root.missingMessage))
+struct SendTests {
+    /// A namespace with tun0 and a small HTTP server on 192.0.2.1:8080 that serves `page`.
+    struct Server {
+        let ns: Namespace
+        let http: Background
+        static let page = "hello from the kernel in a namespace\n"
+
+        init() throws {
+            ns = try Namespace(withTun: "tun0")
+            let dir = Root.temporary("www")
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try Self.page.write(toFile: dir + "/index.html", atomically: true, encoding: .utf8)
+            http = try Background(["/usr/bin/python3", "-m", "http.server", "--bind", "192.0.2.1", "--directory", dir, "8080"],
+                                  in: ns.name)
+            let up = Root.eventually(timeout: 10) {
+                (try? ns.run(["ss", "-ltn"]).contains("192.0.2.1:8080")) ?? false
+            }
+            if !up { throw Tools.Failed(description: "the test's HTTP server did not start: \(http.standardError)") }
+        }
+
+        func send(_ args: [String]) throws -> (Int32, String, String) {
+            try ns.runStatus([Tools.tunscope, "send", "-i", "tun0"] + args)
+        }
+
+        /// tcpdump on the tun while `body` runs: the lines it printed (-nn -S, as tunscope's summary).
+        func watched(_ body: () throws -> Void) throws -> [Substring] {
+            let file = Root.temporary("tun.pcap")
+            let dump = try Background(["tcpdump", "-nn", "-U", "--immediate-mode", "-i", "tun0", "-w", file], in: ns.name)
+            try dump.waitFor("listening on", timeout: 10, onStandardError: true)
+            try body()
+            usleep(300_000)
+            // SIGKILL: the test runner starts children with SIGINT and SIGTERM blocked; -U has
+            // written every packet already.
+            _ = dump.stop(signal: SIGKILL)
+            return try Tools.run(["tcpdump", "-nn", "-S", "-r", file]).split(separator: "\n")
+        }
+
+        /// Connections the kernel still holds with tunscope's address, other than TIME-WAIT.
+        func leftovers() throws -> [Substring] {
+            try ns.run(["ss", "-tan"]).split(separator: "\n").filter { $0.contains("192.0.2.2") && !$0.hasPrefix("TIME-WAIT") }
+        }
+
+        func remove() {
+            _ = http.stop(signal: SIGKILL)
+            ns.remove()
+        }
+    }
+
+    /// The flags of tunscope's SENT lines as tcpdump prints them: "SYN" is "S", "FIN-ACK" is "F.".
+    static func sentFlags(_ out: String) -> [String] {
+        let letters = ["SYN": "S", "FIN": "F", "RST": "R", "PSH": "P", "ACK": "."]
+        return out.split(separator: "\n").filter { $0.contains(" SENT ") }.map { line in
+            let what = line.components(separatedBy: " SENT ")[1].split(separator: " ")[0]
+            return what.split(separator: "-").map { letters[String($0)] ?? "?" }.joined()
+        }
+    }
+
+    @Test func anOpenPortIsEstablishedTheRequestAnsweredAndTcpdumpSawExactlyWhatTunscopeSent() throws {
+        let server = try Server()
+        defer { server.remove() }
+        var result: (Int32, String, String) = (0, "", "")
+        let dump = try server.watched { result = try server.send(["--syn", "192.0.2.1:8080", "--http"]) }
+        let (status, out, err) = result
+        #expect(status == 0, "\(out)\(err)")
+        #expect(out.contains("RCVD SYN-ACK") && out.contains("rtt="))
+        #expect(out.contains("ESTABLISHED 192.0.2.2:"))
+        #expect(out.contains(Server.page.trimmingCharacters(in: .newlines)), "the page is shown: \(out)")
+        #expect(out.contains("1 connection: 1 ESTABLISHED"))
+        let sentByTunscope = out.split(separator: "\n").filter { $0.contains(" SENT ") }
+        let fromTunscope = dump.filter { $0.contains(" IP 192.0.2.2.") }
+        #expect(sentByTunscope.count == fromTunscope.count, "tunscope:\n\(sentByTunscope.joined(separator: "\n"))\ntcpdump:\n\(fromTunscope.joined(separator: "\n"))")
+        let dumpFlags = fromTunscope.map { $0.components(separatedBy: "Flags [")[1].prefix { $0 != "]" } }
+        #expect(Self.sentFlags(out) == dumpFlags.map(String.init))
+        let left = try server.leftovers()
+        #expect(left.isEmpty, "the kernel keeps state: \(left)")
+    }
+
+    @Test func aClosedPortIsRefused() throws {
+        let server = try Server()
+        defer { server.remove() }
+        let (status, out, _) = try server.send(["--syn", "192.0.2.1:8081"])
+        #expect(status == 1)
+        #expect(out.contains("RCVD RST-ACK"))
+        #expect(out.contains("REFUSED 192.0.2.2:"))
+    }
+
+    @Test func aDroppedSYNIsRetriedWithBackoffThenTimesOut() throws {
+        let server = try Server()
+        defer { server.remove() }
+        try server.ns.run(["iptables", "-A", "INPUT", "-p", "tcp", "--dport", "8080", "-j", "DROP"])
+        var result: (Int32, String, String) = (0, "", "")
+        let dump = try server.watched {
+            result = try server.send(["--syn", "192.0.2.1:8080", "--syn-retries", "2", "--syn-timeout", "0.2"])
+        }
+        let (status, out, _) = result
+        #expect(status == 1)
+        #expect(out.contains("retransmission #1") && out.contains("retransmission #2"))
+        #expect(out.contains("TIMEOUT 192.0.2.2:"))
+        #expect(dump.filter { $0.contains("Flags [S]") }.count == 3, "\(dump)")
+        // The gaps tcpdump saw: about 0.2 s, then 0.4 s.
+        let times = dump.filter { $0.contains("Flags [S]") }.map { line -> Double in
+            let t = line.split(separator: " ")[0].split(separator: ":")
+            return Double(t[2])! + Double(t[1])! * 60
+        }
+        #expect(abs(times[1] - times[0] - 0.2) < 0.05 && abs(times[2] - times[1] - 0.4) < 0.05, "\(times)")
+    }
+
+    @Test func noAckShowsTheServersSynAckRetransmissionsAndLeavesNothingHalfOpen() throws {
+        let server = try Server()
+        defer { server.remove() }
+        try server.ns.run(["sysctl", "-qw", "net.ipv4.tcp_synack_retries=2"])
+        let (status, out, _) = try server.send(["--syn", "192.0.2.1:8080", "--no-ack", "--watch", "3.6"])
+        #expect(status == 0)
+        #expect(out.contains("the server's retransmission #1") && out.contains("the server's retransmission #2"), "\(out)")
+        #expect(out.contains("ANSWERED 192.0.2.2:"))
+        #expect(try server.leftovers().isEmpty)
+    }
+
+    @Test func pingGetsRepliesFromTheKernelAndTunscopeAnswersTheKernelsPings() throws {
+        let server = try Server()
+        defer { server.remove() }
+        let send = try Background([Tools.tunscope, "send", "-i", "tun0", "--ping", "192.0.2.1", "-c", "8", "--interval", "0.2"],
+                                  in: server.ns.name)
+        try send.waitFor("RCVD echo reply", timeout: 5)
+        let kernelPing = try server.ns.runStatus(["ping", "-c", "2", "-i", "0.2", "-W", "1", "192.0.2.2"])
+        #expect(kernelPing.0 == 0, "tunscope answers echo requests to its address: \(kernelPing.1)")
+        let (status, out, _) = send.wait(timeout: 10)
+        #expect(status == 0, "\(out)")
+        #expect(out.contains("ping 192.0.2.1: 8 sent, 8 received"))
+        #expect(out.split(separator: "\n").filter { $0.contains("RCVD echo reply") && $0.contains("rtt=") }.count == 8)
+        #expect(out.contains("answered, as a host does"))
+    }
+
+    @Test func aResentSYNIsAnsweredButWithAWrongChecksumTheKernelSaysNothing() throws {
+        let server = try Server()
+        defer { server.remove() }
+        // A capture holding a SYN that tunscope sent (the pcap tcpdump wrote on the tun).
+        let file = Root.temporary("syn.pcap")
+        let dump = try Background(["tcpdump", "-nn", "-U", "--immediate-mode", "-c", "1", "-i", "tun0", "-w", file, "tcp[tcpflags] == tcp-syn"], in: server.ns.name)
+        try dump.waitFor("listening on", timeout: 10, onStandardError: true)
+        _ = try server.send(["--syn", "192.0.2.1:8080"])
+        _ = dump.wait(timeout: 5)
+
+        let broken = try server.watched {
+            let (status, out, err) = try server.send(["--resend", "1", "-r", file, "--bad-checksum", "--wait", "0.5"])
+            #expect(status == 0, "\(err)")
+            #expect(out.contains("SENT edited"))
+            #expect(!out.contains("RCVD"), "\(out)")
+        }
+        #expect(broken.count == 1 && broken[0].contains("Flags [S]"), "only our SYN crossed: \(broken)")
+
+        let (status, out, _) = try server.send(["--resend", "1", "-r", file, "--wait", "0.5"])
+        #expect(status == 0)
+        #expect(out.contains("SENT resent") && out.contains("RCVD SYN-ACK"), "\(out)")
+        #expect(out.contains("reset, as a host does"), "a SYN-ACK for no connection of tunscope's is reset")
+    }
+
+    @Test func theLabIsTheDefaultTarget() throws {
+        let (status, out, err) = try Root.runStatus([Tools.tunscope, "send", "--lab", "--http"])
+        #expect(status == 0, "\(out)\(err)")
+        #expect(out.contains("ESTABLISHED 192.0.2.2:") && out.contains("> 198.51.100.80:80"))
+        #expect(out.contains("Hello from the tunscope lab"))
+        let closed = try Root.runStatus([Tools.tunscope, "send", "--lab", "--syn", "example.test:81"])
+        #expect(closed.0 == 1 && closed.1.contains("REFUSED"), "\(closed)")
+    }
+
+    @Test func mistakesAreOneClearLine() throws {
+        let cases: [([String], Int32, String)] = [
+            (["--syn", "192.0.2.1", "-i", "tun0"], 64, "give the port too"),
+            (["--syn", "192.0.2.1:70000", "-i", "tun0"], 64, "from 1 to 65535"),
+            (["--syn", "192.0.2.1:0", "-i", "tun0"], 64, "from 1 to 65535"),
+            (["--syn", "192.0.2.1:80"], 64, "give either -i DEV or --lab"),
+            (["--ping", "192.0.2.1", "--syn", "192.0.2.1:80", "-i", "tun0"], 64, "exactly one of"),
+            (["--resend", "1", "-i", "tun0"], 64, "needs the capture file"),
+            (["--syn", "192.0.2.1:80", "--close", "maybe", "-i", "tun0"], 64, "fin or rst"),
+        ]
+        for (args, code, message) in cases {
+            let (status, _, err) = try Root.runStatus([Tools.tunscope, "send"] + args)
+            #expect(status == code, "\(args): \(err)")
+            #expect(err.contains(message), "\(args): \(err)")
+        }
+        let ns = try Namespace(withTun: "tun0")
+        defer { ns.remove() }
+        let (status, _, err) = try ns.runStatus([Tools.tunscope, "send", "-i", "tun0", "--syn", "example.test:80"])
+        #expect(status == 2 && err.contains("tunscope does not look names up"), "\(err)")
+        try ns.run(["ip", "tuntap", "add", "name", "bare0", "mode", "tun"])
+        let bare = try ns.runStatus([Tools.tunscope, "send", "-i", "bare0", "--syn", "192.0.2.1:80"])
+        #expect(bare.0 == 2 && bare.2.contains("give --source"), "\(bare.2)")
+    }
+}
