@@ -22,6 +22,12 @@ public final class LiveHost {
         next = capture.store.newestNumber + 1
     }
 
+    /// Whether tunscope answers echo requests and resets segments for no connection, as a host does.
+    public var actsAsHost: Bool {
+        get { prober.actsAsHost }
+        set { prober.actsAsHost = newValue }
+    }
+
     /// Now, on the clock of packet timestamps (CLOCK_REALTIME, microseconds).
     public static func now() -> Microseconds {
         var t = timespec()

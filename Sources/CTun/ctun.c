@@ -1,8 +1,13 @@
 #define _GNU_SOURCE
 #include "ctun.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <linux/if.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <linux/if_tun.h>
 #include <sched.h>
 #include <spawn.h>
@@ -11,6 +16,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 
 int tunscope_tun_attach(int fd, const char *name, int tap, char *actual) {
@@ -36,4 +42,58 @@ short tunscope_spawn_setsid_flag(void) { return POSIX_SPAWN_SETSID; }
 
 int tunscope_nice_this_thread(int nice) {
     return setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), nice);
+}
+
+int tunscope_timestamp_socket(const char *name, const void *instructions, unsigned short count) {
+    int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ALL));
+    if (fd < 0) return -1;
+    struct sock_fprog program = {count, (struct sock_filter *)instructions};
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+    int on = 1;
+    if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof program) < 0
+        || setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) < 0
+        || ioctl(fd, SIOCGIFINDEX, &ifr) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    struct sockaddr_ll where;
+    memset(&where, 0, sizeof where);
+    where.sll_family = AF_PACKET;
+    where.sll_protocol = htons(ETH_P_ALL);
+    where.sll_ifindex = ifr.ifr_ifindex;
+    if (bind(fd, (struct sockaddr *)&where, sizeof where) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+long tunscope_timestamp_read(int fd, unsigned char *buffer, unsigned long capacity, long *seconds, long *nanoseconds) {
+    struct iovec data = {buffer, capacity};
+    char control[CMSG_SPACE(sizeof(struct timespec))];
+    struct msghdr message;
+    memset(&message, 0, sizeof message);
+    message.msg_iov = &data;
+    message.msg_iovlen = 1;
+    message.msg_control = control;
+    message.msg_controllen = sizeof control;
+    ssize_t n = recvmsg(fd, &message, MSG_DONTWAIT);
+    if (n < 0) return errno == EAGAIN || errno == EINTR ? 0 : -1;
+    *seconds = 0;
+    *nanoseconds = 0;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&message); c; c = CMSG_NXTHDR(&message, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+            struct timespec t;
+            memcpy(&t, CMSG_DATA(c), sizeof t);
+            *seconds = t.tv_sec;
+            *nanoseconds = t.tv_nsec;
+        }
+    }
+    return (long)n;
 }

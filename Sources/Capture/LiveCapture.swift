@@ -52,9 +52,11 @@ public final class LiveCapture: Sendable {
     }
 
     /// Opens `name` (in `namespace`, when given) and starts reading into `store`, keeping only
-    /// packets that match `filter`. Throws what opening the device threw.
+    /// packets that match `filter`. With `timesProbes`, SYNs, SYN-ACKs and echoes get the
+    /// kernel's timestamps (when root allows), so round trips read as tcpdump's do; it costs the
+    /// kernel a little per packet, so plain watching goes without. Throws what opening the device threw.
     public init(device name: String, tap: Bool = false, namespace: String? = nil, filter: String? = nil,
-                store: PacketStore) throws {
+                timesProbes: Bool = false, store: PacketStore) throws {
         let opened = Handoff<Result<(TunDevice, DeviceAddresses?, Int, PacketFilter?), CaptureError>>()
         let shared = self.shared
         startThread {
@@ -73,9 +75,12 @@ public final class LiveCapture: Sendable {
                 opened.put(.failure(CaptureError("\(name): \(error)")))
                 return
             }
+            // Opened here, in the device's namespace, before root is given up and before the
+            // owner may send: compiling its filter takes milliseconds.
+            let stamps = device.isTap || !timesProbes ? nil : KernelTimestamps(device: device.name)
             opened.put(.success((device, DeviceAddresses.read(device: device.name), kernelDrops(device: device.name) ?? 0,
                                  packetFilter)))
-            Self.readLoop(device: device, filter: packetFilter, store: store, shared: shared)
+            Self.readLoop(device: device, filter: packetFilter, stamps: stamps, store: store, shared: shared)
             shared.running.store(false, ordering: .releasing)
         }
         switch opened.take() {
@@ -90,8 +95,8 @@ public final class LiveCapture: Sendable {
         self.namespace = namespace
     }
 
-    private static func readLoop(device: TunDevice, filter: PacketFilter?, store: PacketStore,
-                                 shared: Shared) {
+    private static func readLoop(device: TunDevice, filter: PacketFilter?, stamps: KernelTimestamps?,
+                                 store: PacketStore, shared: Shared) {
         var buffer = [UInt8](repeating: 0, count: 65_536 + 64)
         var now = timespec()
         // Packets go to the store in batches: one lock per batch, not per packet. A batch is handed
@@ -109,7 +114,7 @@ public final class LiveCapture: Sendable {
         defer { handOver() }
         while !shared.stopRequested.load(ordering: .acquiring) {
             if shared.outboxWaiting.load(ordering: .acquiring) {
-                writeOutbox(device: device, shared: shared, batch: &batch)
+                writeOutbox(device: device, stamps: stamps, shared: shared, batch: &batch)
             }
             let n: Int
             do {
@@ -129,7 +134,8 @@ public final class LiveCapture: Sendable {
             let kept = buffer.withUnsafeBytes { all -> Bool in
                 let packet = UnsafeRawBufferPointer(rebasing: all[0..<n])
                 if let filter, !filter.matches(packet) { return false }
-                batch.add(packet, seconds: now.tv_sec, microseconds: now.tv_nsec / 1000)
+                let time = stampsTime(stamps, packet) ?? (now.tv_sec, now.tv_nsec / 1000)
+                batch.add(packet, seconds: time.seconds, microseconds: time.microseconds)
                 return true
             }
             if kept && (batch.count == Self.batchSize || batch.byteCount > 1 << 17) {
@@ -146,7 +152,8 @@ public final class LiveCapture: Sendable {
     /// Writes what `send` queued, each packet stored as sent with the time it was written. The
     /// capture thread does the writing so that a packet is in the store before any answer to
     /// it is read: cause before effect, and timestamps from one thread a few microseconds apart.
-    private static func writeOutbox(device: TunDevice, shared: Shared, batch: inout PacketStore.Batch) {
+    private static func writeOutbox(device: TunDevice, stamps: KernelTimestamps?, shared: Shared,
+                                    batch: inout PacketStore.Batch) {
         let packets = shared.outbox.withLock { queued in
             shared.outboxWaiting.store(false, ordering: .releasing)
             defer { queued.removeAll() }
@@ -158,12 +165,19 @@ public final class LiveCapture: Sendable {
             do {
                 try device.write(packet)
                 packet.withUnsafeBytes {
-                    batch.add($0, seconds: now.tv_sec, microseconds: now.tv_nsec / 1000, direction: .sent)
+                    let time = stampsTime(stamps, $0) ?? (now.tv_sec, now.tv_nsec / 1000)
+                    batch.add($0, seconds: time.seconds, microseconds: time.microseconds, direction: .sent)
                 }
             } catch {
                 shared.sendErrors.withLock { $0.append("\(error)") }
             }
         }
+    }
+
+    /// The kernel's time for a packet whose timing the probes measure, when it is known.
+    private static func stampsTime(_ stamps: KernelTimestamps?, _ packet: UnsafeRawBufferPointer) -> (seconds: Int, microseconds: Int)? {
+        guard let stamps, KernelTimestamps.wantsTimestamp(packet) else { return nil }
+        return stamps.timestamp(for: packet)
     }
 
     /// Queues a packet to be written into the device by the capture thread (at once: it is

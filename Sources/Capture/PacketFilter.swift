@@ -21,6 +21,12 @@ public final class PacketFilter: @unchecked Sendable {
 
     deinit { pcap_freecode(&program) }
 
+    /// The compiled instructions (struct bpf_insn, the kernel's struct sock_filter layout), to
+    /// attach to a socket.
+    func withInstructions<T>(_ body: (UnsafeRawPointer?, Int) -> T) -> T {
+        body(UnsafeRawPointer(program.bf_insns), Int(program.bf_len))
+    }
+
     public func matches(_ bytes: Bytes, originalLength: Int? = nil) -> Bool {
         bytes.withUnsafeBytes { matches($0, originalLength: originalLength) }
     }

@@ -85,6 +85,9 @@ struct SendCommand: ParsableCommand {
     @Flag(name: .customLong("no-timestamps"), help: "Leave the timestamps option out of the SYN.")
     var noTimestamps = false
 
+    @Flag(name: .customLong("no-answers"), help: "Do not answer echo requests or reset segments for no connection, as a host would.")
+    var noAnswers = false
+
     @Option(name: .customLong("set"), help: ArgumentHelp(
         "With --resend: change a field first (FIELD=VALUE, Wireshark names: ip.ttl, tcp.flags=SA, tcp.seq, data.text, ...); lengths and checksums are recomputed.",
         valueName: "field=value"))
@@ -137,13 +140,14 @@ struct SendCommand: ParsableCommand {
     /// Opens the device, gives up root, runs the probes; whether all of them succeeded.
     private func send(lab: LabNetwork?) throws -> Bool {
         let name = lab?.tun ?? device ?? "tun0"
-        let capture = try LiveCapture(device: name, namespace: lab?.router, store: PacketStore())
+        let capture = try LiveCapture(device: name, namespace: lab?.router, timesProbes: true, store: PacketStore())
         defer { capture.stop() }
         try Privileges.dropToInvokingUser()
         guard let me = source.flatMap(IPAddress.init) ?? capture.addresses.map({ .v4($0.peer) }) else {
             throw RuntimeError("\(name) has no point-to-point IPv4 address to be the far end of: give --source ADDR")
         }
         let host = LiveHost(capture: capture, ownAddresses: [me])
+        host.actsAsHost = !noAnswers
         let kernel = capture.addresses.map { " (the kernel is \($0.local))" } ?? ""
         printError("tunscope is \(me) on \(name)\(kernel)")
         var run = SendRun(host: host, stopAfterIdle: resendNumber != nil ? wait : 0)

@@ -25,4 +25,13 @@ int tunscope_nice_this_thread(int nice);
 
 /** IFNAMSIZ: the size of an interface name buffer, terminating zero included. */
 int tunscope_ifnamsiz(void);
+/** Opens a packet socket (AF_PACKET, needs CAP_NET_RAW) that sees what crosses device `name`
+ *  both ways, keeps only what the classic BPF program `instructions` (count of them, in
+ *  struct sock_filter layout, as pcap_compile makes them) accepts, and stamps each packet with
+ *  the kernel's time, as tcpdump's are. Non-blocking. Returns the fd, or -1 with errno set. */
+int tunscope_timestamp_socket(const char *name, const void *instructions, unsigned short count);
+
+/** Reads one packet from a timestamp socket: up to `capacity` bytes into `buffer`, the kernel's
+ *  timestamp into *seconds and *nanoseconds. Returns its length, 0 when none is waiting, or -1. */
+long tunscope_timestamp_read(int fd, unsigned char *buffer, unsigned long capacity, long *seconds, long *nanoseconds);
 #endif
