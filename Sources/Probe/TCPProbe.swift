@@ -378,7 +378,8 @@ public struct TCPProbe: Sendable {
                     rcvNxt &+= 1
                     peerFIN = true
                 }
-                out.append(send(.ack, seq: sndNxt, ack: rcvNxt, now: time, note: nil))
+                // A FIN that makes us close at once is acknowledged by our own FIN.
+                if !(peerFIN && state == .established) { out.append(send(.ack, seq: sndNxt, ack: rcvNxt, now: time, note: nil)) }
                 if peerFIN { out += peerClosed(time: time) }
                 else if state == .established && unacknowledged.isEmpty { deadline = time + config.responseWait }
             }

@@ -78,6 +78,15 @@ struct SendTests {
         #expect(sentByTunscope.count == fromTunscope.count, "tunscope:\n\(sentByTunscope.joined(separator: "\n"))\ntcpdump:\n\(fromTunscope.joined(separator: "\n"))")
         let dumpFlags = fromTunscope.map { $0.components(separatedBy: "Flags [")[1].prefix { $0 != "]" } }
         #expect(Self.sentFlags(out) == dumpFlags.map(String.init))
+        // The round trip tunscope reports is tcpdump's own, to within 10 microseconds.
+        func seconds(_ line: Substring) -> Double {
+            let t = line.split(separator: " ")[0].split(separator: ":")
+            return Double(t[2])! + Double(t[1])! * 60
+        }
+        let syn = try #require(dump.first { $0.contains("Flags [S],") }), synAck = try #require(dump.first { $0.contains("Flags [S.],") })
+        let tcpdumpRTT = (seconds(synAck) - seconds(syn)) * 1_000_000
+        let reported = try #require(out.components(separatedBy: "rtt=").dropFirst().first.flatMap { Double($0.prefix { $0 != " " }) }) * 1_000
+        #expect(abs(reported - tcpdumpRTT) <= 10, "tunscope \(reported) us, tcpdump \(tcpdumpRTT) us")
         let left = try server.leftovers()
         #expect(left.isEmpty, "the kernel keeps state: \(left)")
     }
