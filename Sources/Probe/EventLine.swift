@@ -35,13 +35,17 @@ extension Prober {
     /// "192.0.2.2:40001 > 192.0.2.1:80" (ports for TCP and UDP), or nil when there is no packet.
     static func endpoints(_ packet: Bytes) -> String? {
         guard let ip = IPPacket(packet, quoted: true) else { return nil }
-        func show(_ a: IPAddress) -> String { a.isIPv6 ? "[\(a)]" : "\(a)" }
         if (ip.proto == .tcp || ip.proto == .udp) && ip.payload.count >= 4 {
             let b = ip.bytes, at = ip.payload.lowerBound
-            return "\(show(ip.source)):\(b.be16(at)) > \(show(ip.destination)):\(b.be16(at + 2))"
+            return "\(endpoint(ip.source, b.be16(at))) > \(endpoint(ip.destination, b.be16(at + 2)))"
         }
         return "\(ip.source) > \(ip.destination)"
     }
+}
+
+/// An address and port as URLs write them: "192.0.2.1:80", "[2001:db8::1]:80".
+public func endpoint(_ address: IPAddress, _ port: UInt16) -> String {
+    address.isIPv6 ? "[\(address)]:\(port)" : "\(address):\(port)"
 }
 
 extension String {

@@ -269,7 +269,6 @@ struct Target {
     }
 
     static func hostHeader(_ address: IPAddress, port: UInt16) -> String {
-        let host = address.isIPv6 ? "[\(address)]" : "\(address)"
-        return port == 80 ? host : "\(host):\(port)"
+        port == 80 ? (address.isIPv6 ? "[\(address)]" : "\(address)") : endpoint(address, port)
     }
 }

@@ -80,7 +80,7 @@ struct SendRun {
 
     static func outcomeLine(_ c: TCPProbe) -> String {
         let word = c.outcome?.description ?? c.state.rawValue
-        var line = "\(word) \(c.config.source):\(c.config.sourcePort) > \(c.config.destination):\(c.config.destinationPort)"
+        var line = "\(word) \(endpoint(c.config.source, c.config.sourcePort)) > \(endpoint(c.config.destination, c.config.destinationPort))"
         if let rtt = c.rtt { line += " rtt=\(formatDuration(rtt))" }
         if let outcome = c.outcome, case let .unreachable(code) = outcome { line += " code=\(code)" }
         if c.state.rawValue != word && c.state != .established { line += " (then \(c.state.rawValue))" }

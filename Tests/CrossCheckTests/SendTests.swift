@@ -171,6 +171,23 @@ struct SendTests {
         #expect(out.contains("reset, as a host does"), "a SYN-ACK for no connection of tunscope's is reset")
     }
 
+    @Test func ipv6HandshakesAndPingsWorkAgainstTheKernel() throws {
+        let server = try Server()
+        defer { server.remove() }
+        try server.ns.run(["ip", "addr", "add", "2001:db8::1", "peer", "2001:db8::2", "dev", "tun0", "nodad"])
+        let listener = try Background(["/usr/bin/python3", "-c", """
+            import socket, time
+            s = socket.socket(socket.AF_INET6); s.bind(('2001:db8::1', 8086)); s.listen(8); time.sleep(60)
+            """], in: server.ns.name)
+        defer { _ = listener.stop(signal: SIGKILL) }
+        #expect(Root.eventually(timeout: 10) { (try? server.ns.run(["ss", "-ltn"]).contains("8086")) ?? false })
+        let syn = try server.send(["--source", "2001:db8::2", "--syn", "[2001:db8::1]:8086"])
+        #expect(syn.0 == 0, "\(syn.1)\(syn.2)")
+        #expect(syn.1.contains("ESTABLISHED [2001:db8::2]:"), "\(syn.1)")
+        let ping = try server.send(["--source", "2001:db8::2", "--ping", "2001:db8::1", "-c", "2", "--interval", "0.1"])
+        #expect(ping.0 == 0 && ping.1.contains("2 sent, 2 received"), "\(ping.1)")
+    }
+
     @Test func theLabIsTheDefaultTarget() throws {
         let (status, out, err) = try Root.runStatus([Tools.tunscope, "send", "--lab", "--http"])
         #expect(status == 0, "\(out)\(err)")
