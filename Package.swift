@@ -23,6 +23,8 @@ let package = Package(
         .target(name: "Lab", dependencies: ["Wire", "CTun"]),
         // The host at tunscope's end of the tun: TCP handshakes, pings, resends and edits, as pure state machines.
         .target(name: "Probe", dependencies: ["Wire"]),
+        // Terminal-free drawing: cells, buffers, rectangles, layout, styles and themes.
+        .target(name: "Screen"),
         // Application state: the live host (capture + probes) that `send` and the screen drive.
         .target(name: "App", dependencies: ["Wire", "Capture", "Probe"]),
         .executableTarget(
@@ -33,6 +35,7 @@ let package = Package(
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Wire"]),
         .testTarget(name: "LabTests", dependencies: ["Lab"]),
         .testTarget(name: "ProbeTests", dependencies: ["Probe", "Wire"]),
+        .testTarget(name: "ScreenTests", dependencies: ["Screen"]),
         // Runs the built tunscope against tcpdump and tshark on a scapy-made capture.
         .testTarget(name: "CrossCheckTests", dependencies: ["Wire"], exclude: ["make_capture.py", "compare_json.py"]),
     ]
