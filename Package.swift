@@ -23,19 +23,24 @@ let package = Package(
         .target(name: "Lab", dependencies: ["Wire", "CTun"]),
         // The host at tunscope's end of the tun: TCP handshakes, pings, resends and edits, as pure state machines.
         .target(name: "Probe", dependencies: ["Wire"]),
+        // ncurses (Debian: libncursesw5-dev): the wide-character API and its macros as functions.
+        .systemLibrary(name: "CNCurses", pkgConfig: "ncursesw", providers: [.apt(["libncursesw5-dev"])]),
+        // The only code that talks to ncurses: start and restore the terminal, keys, mouse, colours, drawing.
+        .target(name: "Curses", dependencies: ["Screen", "CNCurses"]),
         // Terminal-free drawing: cells, buffers, rectangles, layout, styles and themes.
         .target(name: "Screen"),
         // Application state: the live host (capture + probes) that `send` and the screen drive.
-        .target(name: "App", dependencies: ["Wire", "Capture", "Probe"]),
+        .target(name: "App", dependencies: ["Wire", "Capture", "Probe", "Screen", "Curses"]),
         .executableTarget(
             name: "tunscope",
-            dependencies: ["Wire", "Capture", "Lab", "Probe", "App", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Wire", "Capture", "Lab", "Probe", "App", "Screen", "Curses", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Wire"]),
         .testTarget(name: "LabTests", dependencies: ["Lab"]),
         .testTarget(name: "ProbeTests", dependencies: ["Probe", "Wire"]),
         .testTarget(name: "ScreenTests", dependencies: ["Screen"]),
+        .testTarget(name: "AppTests", dependencies: ["App", "Screen", "Capture", "Probe", "Wire"]),
         // Runs the built tunscope against tcpdump and tshark on a scapy-made capture.
         .testTarget(name: "CrossCheckTests", dependencies: ["Wire"], exclude: ["make_capture.py", "compare_json.py"]),
     ]

@@ -4,7 +4,7 @@ import Glibc
 
 /// Starts `body` on a new detached POSIX thread. Capture and the lab need threads of their own
 /// (a thread can enter a network namespace without moving the rest of the process).
-func startThread(_ body: @escaping @Sendable () -> Void) {
+public func startThread(_ body: @escaping @Sendable () -> Void) {
     final class Box: @unchecked Sendable {
         let body: @Sendable () -> Void
         init(_ body: @escaping @Sendable () -> Void) { self.body = body }

@@ -22,6 +22,20 @@ public enum TreeFormatter {
 
     static func writeField(_ f: Field, depth: Int, bytes: Bytes, into w: inout TextWriter) {
         for _ in 0..<depth { w.write("    ") }
+        writeFieldText(f, bytes: bytes, into: &w)
+        w.write(byte: 10)
+        for c in f.children { writeField(c, depth: depth + 1, bytes: bytes, into: &w) }
+    }
+
+    /// One field's line, without indent or newline, as the screen's tree shows it too.
+    public static func fieldText(_ f: Field, bytes: Bytes) -> String {
+        var w = TextWriter()
+        writeFieldText(f, bytes: bytes, into: &w)
+        return w.string
+    }
+
+    /// "0100 .... = Version: 4", "Time to Live: 64", "Flags: 0x002 (SYN)".
+    static func writeFieldText(_ f: Field, bytes: Bytes, into w: inout TextWriter) {
         if f.mask != 0 { writeBits(f, bytes: bytes, into: &w) }
         w.write(f.label)
         if f.value != .none {
@@ -32,8 +46,6 @@ public enum TreeFormatter {
             w.write(byte: 32)
             w.write(note)
         }
-        w.write(byte: 10)
-        for c in f.children { writeField(c, depth: depth + 1, bytes: bytes, into: &w) }
     }
 
     /// The value as the tree shows it: decimal or 0x-hex, Set/Not set, addresses, hex bytes.

@@ -4,6 +4,7 @@ import Glibc
 import ArgumentParser
 import Capture
 import Lab
+import Wire
 
 /// `tunscope lab`: the exercise in a sandbox of network namespaces, with the kernel as the peer.
 struct LabCommand: ParsableCommand {
@@ -17,6 +18,14 @@ struct LabCommand: ParsableCommand {
     )
 
     @OptionGroup var output: OutputOptions
+
+    @OptionGroup var screen: ScreenOptions
+
+    /// The monitor on a terminal; `print`'s lines into a pipe or with print's own options.
+    var usesScreen: Bool {
+        isatty(0) == 1 && isatty(1) == 1 && !output.quiet && output.count == nil && output.format == .text && !output.hex
+            && output.filter == nil
+    }
 
     func run() throws {
         try requireRoot("tunscope lab")
@@ -38,7 +47,13 @@ struct LabCommand: ParsableCommand {
             watch the NAT rewrite: sudo ip netns exec \(lab.server) tcpdump -nn -i veth-in
             """)
         try reportingFailures {
-            try LivePrinter(output: output).capture(device: lab.tun, namespace: lab.router)
+            if usesScreen {
+                let server = IPAddress(lab.serverAddress)!
+                try runLive(device: lab.tun, tap: false, namespace: lab.router, target: (server, lab.httpPort), source: nil,
+                            writeFile: output.writeFile, screen: screen)
+            } else {
+                try LivePrinter(output: output).capture(device: lab.tun, namespace: lab.router)
+            }
         }
     }
 }

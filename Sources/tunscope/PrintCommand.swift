@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import App
 import ArgumentParser
 import Capture
 import Wire

@@ -113,8 +113,12 @@ struct SendCommand: ParsableCommand {
         guard (-1...14).contains(wscale) else { throw ValidationError("--wscale must be from 0 to 14 (RFC 7323), or -1 for none") }
         guard TCPProbeConfig.Ending(rawValue: close) != nil else { throw ValidationError("--close must be fin or rst") }
         if let source, IPAddress(source) == nil { throw ValidationError("--source: '\(source)' is not an IP address") }
-        if let synTarget { _ = try Target.parse(synTarget, needsPort: true) }
-        if let pingTarget { _ = try Target.parse(pingTarget, needsPort: false) }
+        do {
+            if let synTarget { _ = try Target.parse(synTarget, needsPort: true) }
+            if let pingTarget { _ = try Target.parse(pingTarget, needsPort: false) }
+        } catch {
+            throw ValidationError(error.description)
+        }
     }
 
     func run() throws {
@@ -235,40 +239,5 @@ struct SendCommand: ParsableCommand {
             }
         }
         throw RuntimeError("\(file) has \(seen) packets, so there is no packet \(number)")
-    }
-}
-
-/// HOST:PORT, [IPv6]:PORT, or HOST.
-struct Target {
-    var host: String
-    var port: UInt16?
-
-    static func parse(_ text: String, needsPort: Bool) throws -> Target {
-        var host = text, portText: Substring?
-        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
-            host = String(text[text.index(after: text.startIndex)..<close])
-            let rest = text[text.index(after: close)...]
-            if rest.hasPrefix(":") { portText = rest.dropFirst() } else if !rest.isEmpty {
-                throw ValidationError("'\(text)': write [IPv6]:PORT")
-            }
-        } else if text.filter({ $0 == ":" }).count == 1, let colon = text.firstIndex(of: ":") {
-            host = String(text[..<colon])
-            portText = text[text.index(after: colon)...]
-        }
-        var port: UInt16?
-        if let portText {
-            guard let p = Int(portText), (1...65535).contains(p) else {
-                throw ValidationError("'\(text)': the port must be a number from 1 to 65535")
-            }
-            port = UInt16(p)
-        } else if needsPort && IPAddress(host) != nil {
-            throw ValidationError("'\(text)': give the port too, as HOST:PORT (or [IPv6]:PORT)")
-        }
-        if !needsPort && port != nil { throw ValidationError("'\(text)': a ping target has no port") }
-        return Target(host: host, port: port)
-    }
-
-    static func hostHeader(_ address: IPAddress, port: UInt16) -> String {
-        port == 80 ? (address.isIPv6 ? "[\(address)]" : "\(address)") : endpoint(address, port)
     }
 }

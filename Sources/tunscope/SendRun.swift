@@ -46,13 +46,13 @@ struct SendRun {
             guard host.capture.isRunning else {
                 throw RuntimeError(host.capture.failure?.description ?? "capture stopped")
             }
-            let idle = starts.isEmpty && host.prober.isIdle
+            let idle = starts.isEmpty && host.snapshot.isIdle
             if idle && idleSince == nil { idleSince = LiveHost.now() }
             if !idle { idleSince = nil }
             let lingered = idleSince.map { LiveHost.now() - $0 >= Microseconds(stopAfterIdle * 1_000_000) } ?? false
             // Done once idle, everything sent is confirmed (so printed), and the linger is over;
             // the confirmations of the last packets take at most a moment.
-            if lingered && (host.prober.allSendsConfirmed || LiveHost.now() - idleSince! > 1_000_000) { break }
+            if lingered && (host.snapshot.allSendsConfirmed || LiveHost.now() - idleSince! > 1_000_000) { break }
         }
         printNew(final: true)
         return summarize(aborted: aborted)
@@ -61,7 +61,7 @@ struct SendRun {
     /// Prints the log up to the first sent packet the store has not confirmed yet (its time
     /// and number are not final), then the outcome of each connection whose events are all out.
     private mutating func printNew(final: Bool = false) {
-        let prober = host.prober
+        let prober = host.snapshot
         while printed < prober.log.count {
             let entry = prober.log[printed]
             let e = prober.event(entry)
@@ -106,7 +106,7 @@ struct SendRun {
     }
 
     private mutating func summarize(aborted: Bool) -> Bool {
-        let prober = host.prober
+        let prober = host.snapshot
         var lines: [String] = []
         var ok = !aborted
         if !prober.connections.isEmpty {

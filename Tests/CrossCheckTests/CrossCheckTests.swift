@@ -98,6 +98,7 @@ enum Tools {
         var description: String
     }
 
+    @discardableResult
     static func run(_ argv: [String]) throws -> String {
         let (status, out) = try runStatus(argv)
         guard status == 0 else { throw Failed(description: "\(argv.joined(separator: " ")) exited \(status): \(out.suffix(2000))") }

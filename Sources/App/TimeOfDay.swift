@@ -5,13 +5,13 @@ import Wire
 
 /// "HH:MM:SS.uuuuuu" in local time (honours TZ), as tcpdump prints a packet's time. The hour and
 /// minute are looked up once per second, not once per packet.
-struct TimeOfDay {
+public struct TimeOfDay {
     private var cachedSecond = Int.min
     private var cachedPrefix: [UInt8] = []
 
-    init() { tzset() }
+    public init() { tzset() }
 
-    mutating func write(seconds: Int, microseconds: Int, into w: inout TextWriter) {
+    public mutating func write(seconds: Int, microseconds: Int, into w: inout TextWriter) {
         if seconds != cachedSecond {
             var t = time_t(seconds)
             var parts = tm()

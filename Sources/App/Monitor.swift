@@ -1,0 +1,248 @@
+import Capture
+import Probe
+import Screen
+import Wire
+
+/// The panes of the screen, in Tab order.
+public enum Pane: Int, CaseIterable, Sendable {
+    case list, tree, hex, ladder
+
+    var title: String {
+        switch self {
+        case .list: return "Packets"
+        case .tree: return "Header tree"
+        case .hex: return "Bytes"
+        case .ladder: return "Handshake"
+        }
+    }
+}
+
+/// How the packet list shows time, as Wireshark's View > Time Display Format.
+public enum TimeFormat: CaseIterable, Sendable {
+    /// Seconds since the first packet shown.
+    case relative
+    /// Time of day.
+    case absolute
+    /// Seconds since the packet before.
+    case delta
+}
+
+/// The state of the full-screen monitor: what is shown, what is selected, which pane has the
+/// keys. It renders itself into a Buffer (no terminal involved, so tests compare text) and
+/// changes only through `handle(_:)` and `refresh()`. Capture and the live host run on threads
+/// of their own; the monitor only reads the store and the host's snapshot.
+public final class Monitor {
+    public let store: PacketStore
+    /// The live host (nil when browsing a capture file: nothing can be sent).
+    public let host: LiveHost?
+    public let linkType: LinkType
+    /// What is being watched: "tun0", or a file's name.
+    public let sourceName: String
+    public var theme: Theme
+    public var lines: BoxLines
+    /// tunscope's address on the link and the kernel's (live only).
+    public let ownAddress: IPAddress?
+    public let kernelAddress: IPAddress?
+    /// Where `s` sends a SYN and `p` an echo request.
+    public internal(set) var target: (address: IPAddress, port: UInt16)?
+    /// Set by the loop: how the capture is doing (kernel drops; nil when unknown).
+    public var kernelDropped: Int?
+    /// Set by the loop while a capture file is still being read.
+    public var loading = false
+
+    var focus = Pane.list
+    var zoomed = false
+    var showHelp = false
+    /// The list stops taking new packets (capture goes on); it shows packets up to this number.
+    var pausedAt: Int?
+    /// The list keeps the newest packet selected, until the user moves up.
+    var follow = true
+    var selected: Int?
+    var listTop = 0
+    var timeFormat = TimeFormat.relative
+
+    var filter: PacketFilter?
+    /// With a filter: the numbers of the matching packets, in order, and how far the filter has got.
+    var matching: [Int] = []
+    var filteredUpTo = 0
+
+    var treeRow = 0
+    var treeTop = 0
+    /// Layers folded away and fields unfolded, by name (as Wireshark remembers them across packets).
+    var foldedLayers: Set<String> = []
+    var unfoldedFields: Set<String> = []
+    var ladderRow = 0
+    var hexTop = 0
+    var prompt: Prompt?
+    /// A line for the user after an action ("wrote 12 packets to x.pcap"), until the next key.
+    var message: (text: String, isError: Bool)?
+    public internal(set) var wantsQuit = false
+    /// Where the panes were in the last frame: for the mouse, and a page's height.
+    var lastPaneAreas: [Pane: Rect] = [:]
+
+    private var decoded: (number: Int, packet: StoredPacket, dissection: Dissection)?
+    private var rate: (count: Int, time: Double, perSecond: Double) = (0, 0, 0)
+    private var lastSeen: (newest: Int, log: Int) = (0, 0)
+
+    public init(store: PacketStore, host: LiveHost?, linkType: LinkType, sourceName: String, theme: Theme,
+                lines: BoxLines, ownAddress: IPAddress? = nil, kernelAddress: IPAddress? = nil,
+                target: (IPAddress, UInt16)? = nil) {
+        self.store = store
+        self.host = host
+        self.linkType = linkType
+        self.sourceName = sourceName
+        self.theme = theme
+        self.lines = lines
+        self.ownAddress = ownAddress
+        self.kernelAddress = kernelAddress
+        self.target = target.map { (address: $0.0, port: $0.1) }
+        probes = { [weak host] in host?.snapshot }
+    }
+
+    // MARK: What the list shows
+
+    /// The oldest packet still stored.
+    var oldest: Int {
+        let c = store.counts
+        return c.total - c.stored + 1
+    }
+
+    /// The newest packet the list shows (held while paused).
+    var newestShown: Int { pausedAt.map { min($0, store.newestNumber) } ?? store.newestNumber }
+
+    var shownCount: Int {
+        filter == nil ? max(0, newestShown - oldest + 1) : matching.count
+    }
+
+    func shownNumber(at index: Int) -> Int {
+        filter == nil ? oldest + index : matching[index]
+    }
+
+    func shownIndex(of number: Int) -> Int? {
+        guard filter != nil else {
+            let i = number - oldest
+            return i >= 0 && i < shownCount ? i : nil
+        }
+        var lo = 0, hi = matching.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if matching[mid] < number { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < matching.count && matching[lo] == number ? lo : nil
+    }
+
+    /// The selected packet, decoded (kept until the selection changes).
+    var selectedPacket: (packet: StoredPacket, dissection: Dissection)? {
+        guard let n = selected else { return nil }
+        if let d = decoded, d.number == n { return (d.packet, d.dissection) }
+        guard let p = store.packet(number: n) else { return nil }
+        let d = Dissector.dissect(p.packet.bytes, linkType: linkType, wireLength: p.packet.originalLength)
+        decoded = (n, p, d)
+        return (p, d)
+    }
+
+    /// The prober as it is now (nil when nothing can be sent). Frame tests give their own.
+    public var probes: () -> Prober? = { nil }
+    var prober: Prober? { probes() }
+
+    // MARK: Keeping up with capture
+
+    /// Takes in what changed since the last call (new packets, new probe events, the filter's
+    /// progress, the rate); whether the screen needs drawing again. Cheap when nothing changed.
+    public func refresh(now: Double) -> Bool {
+        var changed = false
+        // Packets evicted from the store leave the filtered list too.
+        let first = oldest
+        if filter != nil, let k = matching.firstIndex(where: { $0 >= first }), k > 0 {
+            matching.removeFirst(k)
+            changed = true
+        } else if filter != nil, let last = matching.last, last < first {
+            matching.removeAll()
+            changed = true
+        }
+        if filter != nil && filteredUpTo < newestShown {
+            runFilter(limit: 200_000)
+            changed = true
+        }
+        let newest = store.newestNumber
+        let log = host?.snapshot.log.count ?? 0
+        if newest != lastSeen.newest || log != lastSeen.log {
+            lastSeen = (newest, log)
+            changed = true
+        }
+        if now - rate.time >= 1 {
+            let total = store.counts.total
+            let perSecond = rate.time == 0 ? 0 : Double(total - rate.count) / (now - rate.time)
+            if perSecond != rate.perSecond { changed = true }
+            rate = (total, now, perSecond)
+        }
+        if follow { selectNewest() }
+        return changed
+    }
+
+    var packetsPerSecond: Double { rate.perSecond }
+
+    /// Runs the display filter over up to `limit` more packets.
+    private func runFilter(limit: Int) {
+        guard let filter else { return }
+        let from = max(filteredUpTo + 1, oldest)
+        let to = min(newestShown, from + limit - 1)
+        guard from <= to else { return }
+        var batch = PacketStore.Batch()
+        var at = from
+        while at <= to {
+            let end = min(to, at + 4095)
+            store.copy(numbered: at...end, into: &batch)
+            var number = batch.firstNumber
+            batch.forEach { bytes, _, _, originalLength in
+                if filter.matches(bytes, originalLength: originalLength) { matching.append(number) }
+                number += 1
+            }
+            at = end + 1
+        }
+        filteredUpTo = to
+    }
+
+    /// Applies a display filter (nil: show everything) and keeps the selection if it still shows.
+    func setFilter(_ newFilter: PacketFilter?) {
+        filter = newFilter
+        matching = []
+        filteredUpTo = oldest - 1
+        if newFilter != nil { runFilter(limit: 2_000_000) }
+        if let s = selected, shownIndex(of: s) == nil { selected = nil }
+        if selected == nil { selectNewest() }
+        listTop = 0
+    }
+
+    func selectNewest() {
+        guard shownCount > 0 else { return }
+        let n = shownNumber(at: shownCount - 1)
+        if selected != n { select(n) }
+    }
+
+    func select(_ number: Int) {
+        guard selected != number else { return }
+        selected = number
+        treeRow = 0
+        treeTop = 0
+    }
+}
+
+/// A line of input the monitor asks for: its kind says what Enter does with it.
+struct Prompt {
+    enum Kind {
+        case filter, target, write, edit
+    }
+
+    var kind: Kind
+    var text: String
+
+    var label: String {
+        switch kind {
+        case .filter: return "filter (BPF)"
+        case .target: return "target (HOST:PORT)"
+        case .write: return "write to file"
+        case .edit: return "edit and send (FIELD=VALUE ...)"
+        }
+    }
+}

@@ -1,0 +1,145 @@
+import Probe
+import Screen
+import Wire
+
+extension Monitor {
+    /// The smallest terminal the layout fits.
+    public static let minimumSize = (width: 60, height: 16)
+
+    /// The whole screen for a terminal of `width` x `height` cells.
+    public func render(width: Int, height: Int) -> Buffer {
+        var b = Buffer(width: width, height: height, style: theme[.normal])
+        guard width >= Self.minimumSize.width && height >= Self.minimumSize.height else {
+            drawTooSmall(into: &b)
+            return b
+        }
+        let parts = b.area.split(.vertical, [.length(1), .fill(1), .length(1), .length(1)])
+        drawStatusBar(into: &b, area: parts[0])
+        drawPanes(into: &b, area: parts[1])
+        drawBottomLine(into: &b, area: parts[2])
+        drawFooter(into: &b, area: parts[3])
+        if showHelp { drawHelp(into: &b, area: parts[1]) }
+        return b
+    }
+
+    /// Where each pane goes: the list on top; the tree beside the bytes and the handshake below.
+    func paneAreas(_ area: Rect) -> [Pane: Rect] {
+        if zoomed { return [focus: area] }
+        let rows = area.split(.vertical, [.fill(2), .fill(3)])
+        let bottom = rows[1].split(.horizontal, [.fill(1), .fill(1)])
+        let right = bottom[1].split(.vertical, [.fill(1), .fill(1)])
+        return [.list: rows[0], .tree: bottom[0], .hex: right[0], .ladder: right[1]]
+    }
+
+    func drawPanes(into b: inout Buffer, area: Rect) {
+        lastPaneAreas = paneAreas(area)
+        for (pane, rect) in lastPaneAreas {
+            let focused = pane == focus
+            b.box(rect, title: pane.title + (focused && zoomed ? " (zoomed: z)" : ""),
+                  style: theme[focused ? .borderFocused : .border], titleStyle: theme[focused ? .paneTitleFocused : .paneTitle],
+                  lines: lines)
+            let inside = rect.inset(1)
+            guard !inside.isEmpty else { continue }
+            switch pane {
+            case .list: drawList(into: &b, area: inside)
+            case .tree: drawTree(into: &b, area: inside)
+            case .hex: drawHex(into: &b, area: inside)
+            case .ladder: drawLadder(into: &b, area: inside)
+            }
+        }
+    }
+
+    func drawStatusBar(into b: inout Buffer, area: Rect) {
+        let style = theme[.statusBar]
+        b.fill(area, style: style)
+        var parts = ["tunscope", sourceName]
+        if let me = ownAddress, let kernel = kernelAddress { parts.append("\(me) \(lines.arrowLeft)\(lines.arrowRight) \(kernel)") }
+        if let t = target { parts.append("target \(endpoint(t.address, t.port))") }
+        let counts = store.counts
+        parts.append("\(counts.stored) pkts")
+        if host != nil { parts.append("\(Int(packetsPerSecond.rounded()))/s") }
+        if counts.evicted > 0 { parts.append("evicted \(counts.evicted)") }
+        if let dropped = kernelDropped, dropped > 0 { parts.append("dropped \(dropped)") }
+        parts.append(loading ? "LOADING" : (pausedAt != nil ? "PAUSED" : (host != nil ? "LIVE" : "FILE")))
+        if let f = filter { parts.append("filter: \(f.expression)") }
+        b.write(parts.joined(separator: "  "), x: area.x + 1, y: area.y, style: style, limit: area.width - 1)
+    }
+
+    /// The prompt while one is open; else a message; else the explanation of what is selected.
+    func drawBottomLine(into b: inout Buffer, area: Rect) {
+        if let prompt {
+            let check = promptCheck(prompt)
+            let style = theme[check == nil ? .promptValid : .promptInvalid]
+            b.fill(area, style: style)
+            let head = "\(prompt.label): "
+            var x = b.write(head, x: area.x, y: area.y, style: style, limit: area.width)
+            x = b.write(prompt.text, x: x, y: area.y, style: style, limit: area.maxX - x)
+            b.set(x, area.y, "_", style)
+            if let check {
+                let room = area.maxX - x - 3
+                if room > 10 { b.write(check, x: x + 2, y: area.y, style: style, limit: room) }
+            }
+            return
+        }
+        if let message {
+            b.write(message.text, x: area.x, y: area.y, style: theme[message.isError ? .promptInvalid : .explanation], limit: area.width)
+            return
+        }
+        let text: String?
+        switch focus {
+        case .ladder: text = selectedLadderEvent.map { e in [e.what, e.note].compactMap { $0 }.joined(separator: ": ") }
+        default: text = selectedTreeRow?.explanation
+        }
+        if let text { b.write(text, x: area.x, y: area.y, style: theme[.explanation], limit: area.width) }
+    }
+
+    func drawFooter(into b: inout Buffer, area: Rect) {
+        b.fill(area, style: theme[.footer])
+        let keys: [(String, String)] = [("s", "SYN"), ("t", "target"), ("p", "ping"), ("r", "resend"), ("e", "edit"),
+                                        ("/", "filter"), ("w", "write"), ("space", "pause"), ("Tab", "pane"), ("z", "zoom"),
+                                        ("?", "help"), ("q", "quit")]
+        var x = area.x
+        for (key, action) in keys {
+            guard x + key.count + action.count + 2 <= area.maxX else { break }
+            x = b.write(key, x: x, y: area.y, style: theme[.footerKey])
+            x = b.write(" \(action)  ", x: x, y: area.y, style: theme[.footer])
+        }
+    }
+
+    static let helpLines = [
+        "Keys (vim keys and arrows both)",
+        "",
+        "  s          send a SYN to the target         t   set the target (HOST:PORT)",
+        "  p          ping the target                  r   resend the selected packet",
+        "  e          edit fields, then send           /   display filter (BPF)",
+        "  w          write the packets shown to a file",
+        "  space      pause / resume the list          c   clear the list",
+        "  Tab S-Tab  next / previous pane             z   zoom the pane",
+        "  j k        down / up                        g G first / last (G follows)",
+        "  PgUp PgDn  a page                           T   time: relative, absolute, delta",
+        "  Enter      fold/unfold (tree), go to the packet (handshake)",
+        "  Ctrl-L     redraw                           ?   this help      q  quit",
+        "",
+        "Mouse: click selects a row and its pane; the wheel scrolls.",
+        "Any key closes this help.",
+    ]
+
+    func drawHelp(into b: inout Buffer, area: Rect) {
+        let width = min(area.width - 2, (Self.helpLines.map { TextWidth.of($0) }.max() ?? 0) + 4)
+        let height = min(area.height - 2, Self.helpLines.count + 2)
+        let box = Rect(x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width: width, height: height)
+        b.fill(box, style: theme[.help])
+        b.box(box, title: "Help", style: theme[.help], titleStyle: theme[.paneTitleFocused], lines: lines)
+        for (i, line) in Self.helpLines.prefix(height - 2).enumerated() {
+            b.write(line, x: box.x + 2, y: box.y + 1 + i, style: theme[.help], limit: width - 4)
+        }
+    }
+
+    func drawTooSmall(into b: inout Buffer) {
+        let text = ["tunscope needs at least", "\(Self.minimumSize.width)x\(Self.minimumSize.height) (this is \(b.width)x\(b.height)):",
+                    "make it bigger, or q"]
+        for (i, line) in text.enumerated() where i < b.height {
+            b.write(line, x: 0, y: i, style: theme[.normal], limit: b.width)
+        }
+    }
+}

@@ -1,0 +1,358 @@
+import Capture
+import Probe
+import Screen
+import Wire
+
+extension Monitor {
+    /// Does what `key` means in the current state (a table of keys to actions, as htop's).
+    public func handle(_ key: Key) {
+        message = nil
+        if prompt != nil {
+            handlePromptKey(key)
+            return
+        }
+        if showHelp {
+            showHelp = false
+            return
+        }
+        switch key {
+        case .character("q"): wantsQuit = true
+        case .character("?"): showHelp = true
+        case .escape: zoomed = false
+        case .tab: focus = Pane(rawValue: (focus.rawValue + 1) % Pane.allCases.count)!
+        case .backTab: focus = Pane(rawValue: (focus.rawValue + Pane.allCases.count - 1) % Pane.allCases.count)!
+        case .character("z"): zoomed.toggle()
+        case .character(" "): togglePause()
+        case .character("c"): clear()
+        case .character("T"): cycleTimeFormat()
+        case .character("s"): sendSYN()
+        case .character("p"): sendPing()
+        case .character("r"): resendSelected()
+        case .character("t"): prompt = Prompt(kind: .target, text: target.map { endpoint($0.address, $0.port) } ?? "")
+        case .character("/"): prompt = Prompt(kind: .filter, text: filter?.expression ?? "")
+        case .character("w"): prompt = Prompt(kind: .write, text: "tunscope.pcap")
+        case .character("e"):
+            if selectedPacket == nil { say("select a packet to edit first", error: true) } else { prompt = Prompt(kind: .edit, text: "") }
+        case .character("j"), .down: move(1)
+        case .character("k"), .up: move(-1)
+        case .pageDown: move(pageRows)
+        case .pageUp: move(-pageRows)
+        case .character("g"), .home: moveToStart()
+        case .character("G"), .end: moveToEnd()
+        case .enter: enter()
+        case let .click(x, y): click(x: x, y: y)
+        case let .wheelUp(x, y): scroll(-3, x: x, y: y)
+        case let .wheelDown(x, y): scroll(3, x: x, y: y)
+        default: break
+        }
+    }
+
+    var pageRows: Int { max(1, (lastPaneAreas[focus]?.height ?? 12) - 3) }
+
+    /// A line for the user until the next key.
+    public func say(_ text: String, error: Bool = false) { message = (text, error) }
+
+    // MARK: Moving
+
+    func move(_ delta: Int) {
+        switch focus {
+        case .list:
+            let count = shownCount
+            guard count > 0 else { return }
+            let current = selected.flatMap { shownIndex(of: $0) } ?? count - 1
+            let next = max(0, min(count - 1, current + delta))
+            select(shownNumber(at: next))
+            follow = next == count - 1 && delta > 0 && pausedAt == nil
+        case .tree: treeRow = max(0, treeRow + delta)
+        case .hex: hexTop = max(0, hexTop + delta)
+        case .ladder: ladderRow = max(0, ladderRow + delta)
+        }
+    }
+
+    func moveToStart() {
+        switch focus {
+        case .list:
+            follow = false
+            if shownCount > 0 { select(shownNumber(at: 0)) }
+        case .tree: treeRow = 0
+        case .hex: hexTop = 0
+        case .ladder: ladderRow = 0
+        }
+    }
+
+    func moveToEnd() {
+        switch focus {
+        case .list:
+            follow = pausedAt == nil
+            selectNewest()
+        case .tree: treeRow = Int.max / 2
+        case .hex: hexTop = Int.max / 2
+        case .ladder: ladderRow = Int.max / 2
+        }
+    }
+
+    func enter() {
+        switch focus {
+        case .list: focus = .tree
+        case .tree: toggleTreeRow()
+        case .hex: break
+        case .ladder:
+            guard let number = selectedLadderEvent?.packetNumber else { return }
+            guard shownIndex(of: number) != nil else {
+                say("packet \(number) is not in the list (filtered out, cleared or evicted)", error: true)
+                return
+            }
+            follow = false
+            select(number)
+            focus = .list
+        }
+    }
+
+    func click(x: Int, y: Int) {
+        guard let (pane, rect) = lastPaneAreas.first(where: { $0.value.contains(x: x, y: y) }) else { return }
+        focus = pane
+        let row = y - rect.y - 1
+        switch pane {
+        case .list:
+            let index = listTop + row - 1  // the header row
+            if row >= 1, index < shownCount {
+                follow = false
+                select(shownNumber(at: index))
+            }
+        case .tree: if row >= 0 { treeRow = treeTop + row }
+        case .ladder: if row >= 2 { ladderRow = max(0, ladderRow + row - 2 - min(ladderRow, (rect.height - 4) / 2)) }
+        case .hex: break
+        }
+    }
+
+    func scroll(_ delta: Int, x: Int, y: Int) {
+        if let (pane, _) = lastPaneAreas.first(where: { $0.value.contains(x: x, y: y) }) { focus = pane }
+        move(delta)
+    }
+
+    // MARK: The list
+
+    func togglePause() {
+        if pausedAt == nil {
+            pausedAt = store.newestNumber
+            follow = false
+            say("paused: capture goes on; space resumes")
+        } else {
+            pausedAt = nil
+            follow = true
+            if filter != nil { setFilter(filter) }
+        }
+    }
+
+    func clear() {
+        store.removeAll()
+        matching = []
+        filteredUpTo = store.newestNumber
+        selected = nil
+        follow = true
+        listTop = 0
+        say("cleared; new packets will show here")
+    }
+
+    func cycleTimeFormat() {
+        let all = TimeFormat.allCases
+        timeFormat = all[(all.firstIndex(of: timeFormat)! + 1) % all.count]
+        say("time: \(timeFormat)")
+    }
+
+    // MARK: Sending
+
+    /// The live host and tunscope's address, or a message saying why nothing can be sent.
+    private func sender() -> (LiveHost, IPAddress)? {
+        guard let host, let me = ownAddress else {
+            say("sending needs a live tun device (tunscope -i DEV, or sudo tunscope lab)", error: true)
+            return nil
+        }
+        return (host, me)
+    }
+
+    func sendSYN() {
+        guard let (host, me) = sender() else { return }
+        guard let t = target else {
+            say("no target yet: press t and give HOST:PORT", error: true)
+            return
+        }
+        guard t.address.isIPv6 == me.isIPv6 else {
+            say("the target \(t.address) and tunscope's \(me) are not both IPv4 or both IPv6", error: true)
+            return
+        }
+        host.connect(host.tcpConfig(from: me, to: t.address, port: t.port))
+        focus = focus == .list ? .list : focus
+        ladderRow = 0
+        say("SYN sent to \(endpoint(t.address, t.port))")
+    }
+
+    func sendPing() {
+        guard let (host, me) = sender() else { return }
+        guard let t = target, t.address.isIPv6 == me.isIPv6 else {
+            say("no target to ping: press t", error: true)
+            return
+        }
+        var config = host.pingConfig(from: me, to: t.address)
+        config.count = 1
+        host.ping(config)
+        say("echo request sent to \(t.address)")
+    }
+
+    func resendSelected() {
+        guard let (host, _) = sender() else { return }
+        guard let (p, _) = selectedPacket else {
+            say("select a packet to resend", error: true)
+            return
+        }
+        guard linkType != .ethernet else {
+            say("resending works on tun devices (raw IP) only", error: true)
+            return
+        }
+        host.sendByHand(p.packet.bytes, what: "resent", note: "packet \(p.number)")
+        say("resent packet \(p.number)")
+    }
+
+    // MARK: Prompts
+
+    func handlePromptKey(_ key: Key) {
+        guard var p = prompt else { return }
+        switch key {
+        case .escape: prompt = nil
+        case .enter:
+            prompt = nil
+            submit(p)
+        case .backspace:
+            if !p.text.isEmpty { p.text.removeLast() }
+            prompt = p
+        case .control("u"):
+            p.text = ""
+            prompt = p
+        case let .character(c):
+            p.text.append(c)
+            prompt = p
+        default:
+            break
+        }
+    }
+
+    /// What is wrong with what the prompt holds so far (nil: it would work), shown as you type.
+    func promptCheck(_ p: Prompt) -> String? {
+        switch p.kind {
+        case .filter:
+            guard !p.text.isEmpty else { return nil }
+            do {
+                _ = try PacketFilter(p.text, linkType: linkType)
+                return nil
+            } catch {
+                let text = "\(error)", prefix = "filter '\(p.text)': "
+                return text.hasPrefix(prefix) ? String(text.dropFirst(prefix.count)) : text
+            }
+        case .target:
+            return (try? parseTarget(p.text)) == nil ? targetError(p.text) : nil
+        case .write:
+            return p.text.isEmpty ? "give a file name" : nil
+        case .edit:
+            do {
+                _ = try editedSelection(p.text)
+                return nil
+            } catch {
+                return "\(error)"
+            }
+        }
+    }
+
+    func submit(_ p: Prompt) {
+        switch p.kind {
+        case .filter:
+            if p.text.isEmpty {
+                setFilter(nil)
+                say("filter cleared")
+            } else if let f = try? PacketFilter(p.text, linkType: linkType) {
+                setFilter(f)
+                say("filter: \(shownCount) of \(store.counts.stored) packets match so far")
+            } else {
+                say(promptCheck(p) ?? "invalid filter", error: true)
+            }
+        case .target:
+            if let t = try? parseTarget(p.text) {
+                target = t
+                say("target: \(endpoint(t.address, t.port)); s sends a SYN")
+            } else {
+                say(targetError(p.text) ?? "invalid target", error: true)
+            }
+        case .write: writeShown(to: p.text)
+        case .edit:
+            guard let (host, _) = sender() else { return }
+            do {
+                let packet = try editedSelection(p.text)
+                host.sendByHand(packet, what: "edited", note: "packet \(selected ?? 0) with \(p.text)")
+                say("sent packet \(selected ?? 0) edited: \(p.text)")
+            } catch {
+                say("\(error)", error: true)
+            }
+        }
+    }
+
+    func parseTarget(_ text: String) throws -> (address: IPAddress, port: UInt16) {
+        let t = try Target.parse(text, needsPort: true)
+        guard let address = IPAddress(t.host), let port = t.port else {
+            throw TargetError("'\(text)': give an IP address and a port, as 198.51.100.80:80")
+        }
+        return (address, port)
+    }
+
+    func targetError(_ text: String) -> String? {
+        do {
+            _ = try parseTarget(text)
+            return nil
+        } catch let e as TargetError {
+            return e.description
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    /// The selected packet with `assignments` ("ip.ttl=3 tcp.flags=S bad-checksum") applied.
+    func editedSelection(_ assignments: String) throws -> Bytes {
+        guard let (p, _) = selectedPacket else { throw EditError("select a packet first") }
+        var packet = try EditablePacket(parsing: p.packet.bytes)
+        for word in assignments.split(separator: " ") {
+            if word == "bad-checksum" {
+                packet.breakChecksum()
+                continue
+            }
+            guard let eq = word.firstIndex(of: "=") else {
+                throw EditError("'\(word)': write FIELD=VALUE (ip.ttl=3, tcp.flags=S., ...) or bad-checksum")
+            }
+            try packet.set(String(word[..<eq]), to: String(word[word.index(after: eq)...]))
+        }
+        return packet.build()
+    }
+
+    /// Writes the packets the list shows (all of them without a filter) to a pcap file.
+    func writeShown(to path: String) {
+        do {
+            let writer = try CaptureFileWriter(path: path, linkType: linkType)
+            var batch = PacketStore.Batch()
+            var written = 0
+            var i = 0
+            while i < shownCount {
+                let number = shownNumber(at: i)
+                // Runs of consecutive numbers go out in one copy.
+                var j = i
+                while j + 1 < shownCount && shownNumber(at: j + 1) == shownNumber(at: j) + 1 && j - i < 4095 { j += 1 }
+                store.copy(numbered: number...shownNumber(at: j), into: &batch)
+                batch.forEach { bytes, seconds, microseconds, originalLength in
+                    writer.write(bytes, seconds: seconds, microseconds: microseconds, originalLength: originalLength)
+                    written += 1
+                }
+                i = j + 1
+            }
+            try writer.close()
+            say("wrote \(written) packets to \(path)")
+        } catch {
+            say("\(error)", error: true)
+        }
+    }
+}

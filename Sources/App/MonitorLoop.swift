@@ -1,0 +1,70 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Capture
+import Curses
+import Screen
+import Wire
+
+/// Runs the monitor on the terminal: keys in, frames out (only when something changed, at most
+/// about 30 a second), and, with -w, every captured packet recorded as it comes. Capture and the
+/// live host run on threads of their own, so a slow frame never holds a packet back.
+public enum MonitorLoop {
+    static let frameInterval = 1.0 / 30
+
+    /// Runs until `q` or `shouldStop()` (a signal). The terminal is restored whatever the way out.
+    public static func run(_ monitor: Monitor, noColor: Bool, record: CaptureFileWriter?, shouldStop: () -> Bool) {
+        let terminal = Terminal(noColor: noColor)
+        defer { terminal.end() }
+        monitor.theme = monitor.theme.adapted(colors: terminal.colors, noColor: noColor || terminal.colors == 0)
+        monitor.lines = terminal.lines
+        var recordedUpTo = monitor.store.newestNumber - monitor.store.counts.stored
+        var batch = PacketStore.Batch()
+        var lastFrame = 0.0
+        var dirty = true
+        while !monitor.wantsQuit && !shouldStop() {
+            if let record { recordedUpTo = recordNew(monitor.store, from: recordedUpTo, into: record, batch: &batch) }
+            let now = seconds()
+            if monitor.refresh(now: now) { dirty = true }
+            if dirty && now - lastFrame >= frameInterval {
+                let (width, height) = terminal.size
+                terminal.draw(monitor.render(width: width, height: height))
+                lastFrame = now
+                dirty = false
+            }
+            let wait = dirty ? max(1, Int32((frameInterval - (seconds() - lastFrame)) * 1000)) : Int32(frameInterval * 1000)
+            guard let key = terminal.readKey(timeoutMilliseconds: wait) else { continue }
+            if key == .control("l") { terminal.invalidate() }
+            if key == .control("z") { suspend(terminal) }
+            monitor.handle(key)
+            dirty = true
+        }
+        if let record { _ = recordNew(monitor.store, from: recordedUpTo, into: record, batch: &batch) }
+    }
+
+    /// Writes the packets stored after `number` to the recording; the last number written.
+    static func recordNew(_ store: PacketStore, from number: Int, into writer: CaptureFileWriter,
+                          batch: inout PacketStore.Batch) -> Int {
+        var done = number
+        while done < store.newestNumber {
+            store.copy(numbered: (done + 1)...min(store.newestNumber, done + 4096), into: &batch)
+            batch.forEach { bytes, seconds, microseconds, originalLength in
+                writer.write(bytes, seconds: seconds, microseconds: microseconds, originalLength: originalLength)
+            }
+            done = min(store.newestNumber, done + 4096)
+        }
+        return done
+    }
+
+    /// Ctrl-Z as a key (some terminals send it when the signal is off): suspend as the shell would.
+    static func suspend(_ terminal: Terminal) {
+        raise(SIGTSTP)
+        terminal.invalidate()
+    }
+
+    static func seconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+    }
+}

@@ -1,0 +1,177 @@
+import Capture
+import Screen
+import Wire
+
+/// One line of the packet list, derived from the stored bytes when the row is on screen:
+/// Wireshark's columns, tcpdump's summary as the Info, and the colouring rule it matches.
+struct PacketRow {
+    var number: Int
+    var direction: Direction
+    var source: String
+    var destination: String
+    var proto: String
+    var length: Int
+    var info: String
+    var role: Role
+
+    init(_ p: StoredPacket, linkType: LinkType) {
+        number = p.number
+        direction = p.direction
+        length = p.packet.originalLength
+        let bytes = p.packet.bytes
+        let d = Dissector.dissect(bytes, linkType: linkType, wireLength: p.packet.originalLength)
+        var summary = TextWriter()
+        Summary.write(bytes, linkType: linkType, wireLength: p.packet.originalLength, into: &summary)
+        info = Self.info(fromSummary: summary.string)
+        source = Self.address(d, "src") ?? ""
+        destination = Self.address(d, "dst") ?? ""
+        proto = Self.protocolName(d)
+        role = Self.rule(d, direction: p.direction)
+    }
+
+    /// tcpdump's line without what the columns already say ("IP 192.0.2.2.80 > 192.0.2.1.40000: ").
+    static func info(fromSummary line: String) -> String {
+        var text = Substring(line)
+        if text.hasSuffix("\n") { text = text.dropLast() }
+        if text.hasPrefix("IP ") || text.hasPrefix("IP6 "), let colon = text.firstRange(of: ": ") {
+            return String(text[colon.upperBound...])
+        }
+        return String(text)
+    }
+
+    static func address(_ d: Dissection, _ which: String) -> String? {
+        for name in ["ip.\(which)", "ipv6.\(which)", "arp.\(which).proto_ipv4", "eth.\(which)"] {
+            guard let f = d.field(name) else { continue }
+            switch f.value {
+            case let .ipv4(a): return a.description
+            case let .ipv6(a): return a.description
+            case let .mac(m): return m.description
+            default: continue
+            }
+        }
+        return nil
+    }
+
+    /// The innermost protocol, as Wireshark's Protocol column names it.
+    static func protocolName(_ d: Dissection) -> String {
+        let names = ["ip": "IPv4", "ipv6": "IPv6", "tcp": "TCP", "udp": "UDP", "icmp": "ICMP", "icmpv6": "ICMPv6",
+                     "dns": "DNS", "arp": "ARP", "eth": "Ethernet", "vlan": "802.1Q", "http": "HTTP"]
+        for layer in d.layers.reversed() where layer.name != "data" {
+            return names[layer.name] ?? layer.name.uppercased()
+        }
+        return d.malformed != nil ? "Malformed" : "?"
+    }
+
+    /// The first colouring rule the packet matches, as Wireshark's coloring rules go in order.
+    static func rule(_ d: Dissection, direction: Direction) -> Role {
+        let bad = ["ip.checksum.status", "tcp.checksum.status", "udp.checksum.status", "icmp.checksum.status",
+                   "icmpv6.checksum.status"].contains { d.field($0)?.value == .uint(0) }
+        if bad || d.malformed != nil { return .ruleBadChecksum }
+        if direction == .sent { return .ruleSent }
+        if let flags = d.field("tcp.flags"), case let .uint(v) = flags.value {
+            if v & 0x004 != 0 { return .ruleRST }
+            if v & 0x003 != 0 { return .ruleSYNFIN }
+        }
+        if d.layer("icmp") != nil || d.layer("icmpv6") != nil { return .ruleICMP }
+        if d.layer("dns") != nil { return .ruleDNS }
+        if d.layer("udp") != nil { return .ruleUDP }
+        return .normal
+    }
+}
+
+extension Monitor {
+    /// Time column text for a packet, in the chosen format.
+    func timeText(_ p: StoredPacket, previous: StoredPacket?, first: StoredPacket?) -> String {
+        let t = Double(p.packet.seconds) + Double(p.packet.microseconds) / 1e6
+        switch timeFormat {
+        case .absolute:
+            return TimeText.ofDay(seconds: p.packet.seconds, microseconds: p.packet.microseconds)
+        case .relative:
+            let t0 = first.map { Double($0.packet.seconds) + Double($0.packet.microseconds) / 1e6 } ?? t
+            return TimeText.seconds(t - t0)
+        case .delta:
+            let tp = previous.map { Double($0.packet.seconds) + Double($0.packet.microseconds) / 1e6 } ?? t
+            return TimeText.seconds(t - tp)
+        }
+    }
+
+    func drawList(into b: inout Buffer, area: Rect) {
+        let header = theme[.listHeader]
+        let wide = area.width >= 100
+        // Column widths: No., Time, dir, Source, Destination, Protocol, Length, then Info.
+        let addressWidth = wide ? 17 : 15
+        let columns: [(String, Int)] = [("No.", 7), ("Time", wide ? 15 : 11), ("", 2), ("Source", addressWidth),
+                                        ("Destination", addressWidth), ("Protocol", 9), ("Length", 7)]
+        b.fill(area.row(0), style: header)
+        var x = area.x
+        for (title, width) in columns {
+            b.write(title, x: x, y: area.y, style: header, limit: min(width, area.maxX - x))
+            x += width
+        }
+        b.write("Info", x: x, y: area.y, style: header, limit: max(0, area.maxX - x))
+        let rows = area.height - 1
+        guard rows > 0 else { return }
+        keepSelectionVisible(rows: rows)
+        let count = shownCount
+        guard count > 0 else {
+            let empty = loading ? "reading the capture..." : (host != nil ? "waiting for packets..." : "no packets")
+            b.write(empty, x: area.x + 1, y: area.y + 1, style: theme[.normal], limit: area.width - 1)
+            return
+        }
+        let first = store.packet(number: shownNumber(at: 0))
+        let end = min(count, listTop + rows)
+        var previous = listTop > 0 ? store.packet(number: shownNumber(at: listTop - 1)) : nil
+        for i in listTop..<end {
+            let number = shownNumber(at: i)
+            guard let p = store.packet(number: number) else { continue }
+            let row = PacketRow(p, linkType: linkType)
+            let y = area.y + 1 + i - listTop
+            let style: Style
+            if number == selected {
+                style = theme[focus == .list ? .selectedFocused : .selectedUnfocused]
+            } else {
+                style = theme[row.role]
+            }
+            b.fill(Rect(x: area.x, y: y, width: area.width, height: 1), style: style)
+            let values = [String(number), timeText(p, previous: previous, first: first),
+                          row.direction == .sent ? lines.arrowRight : lines.arrowLeft,
+                          row.source, row.destination, row.proto, String(row.length)]
+            var x = area.x
+            for (value, (_, width)) in zip(values, columns) {
+                b.write(value, x: x, y: y, style: style, limit: min(width - 1, area.maxX - x))
+                x += width
+            }
+            b.write(row.info, x: x, y: y, style: style, limit: max(0, area.maxX - x))
+            previous = p
+        }
+    }
+
+    func keepSelectionVisible(rows: Int) {
+        let count = shownCount
+        guard let s = selected, let i = shownIndex(of: s) else {
+            listTop = max(0, min(listTop, count - rows))
+            return
+        }
+        if i < listTop { listTop = i }
+        if i >= listTop + rows { listTop = i - rows + 1 }
+        listTop = max(0, min(listTop, max(0, count - rows)))
+    }
+}
+
+/// Times as the list shows them.
+enum TimeText {
+    static func seconds(_ s: Double) -> String {
+        let us = Int64((s * 1e6).rounded())
+        let sign = us < 0 ? "-" : ""
+        let v = abs(us)
+        let fraction = String(v % 1_000_000)
+        return "\(sign)\(v / 1_000_000).\(String(repeating: "0", count: 6 - fraction.count))\(fraction)"
+    }
+
+    static func ofDay(seconds: Int, microseconds: Int) -> String {
+        var w = TextWriter()
+        var clock = TimeOfDay()
+        clock.write(seconds: seconds, microseconds: microseconds, into: &w)
+        return w.string
+    }
+}

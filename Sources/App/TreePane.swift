@@ -1,0 +1,113 @@
+import Screen
+import Wire
+
+/// One visible row of the header tree: a layer heading or a field, with its depth, whether it
+/// can fold, and the byte ranges the hex pane marks when it is selected.
+struct TreeRow {
+    var text: String
+    var depth: Int
+    /// Layer name or field name: what folding remembers.
+    var key: String
+    var isLayer: Bool
+    var canFold: Bool
+    var isFolded: Bool
+    var range: Range<Int>
+    var layerRange: Range<Int>
+    var explanation: String
+    var isError = false
+}
+
+extension Monitor {
+    /// The rows of the selected packet's tree as folding leaves them.
+    func treeRows() -> [TreeRow] {
+        guard let (p, d) = selectedPacket else { return [] }
+        let bytes = p.packet.bytes
+        var rows: [TreeRow] = []
+        let frame = FrameInfo(number: p.number, seconds: p.packet.seconds, microseconds: p.packet.microseconds,
+                              originalLength: p.packet.originalLength).layer(capturedLength: bytes.count)
+        for layer in [frame] + d.layers {
+            let folded = foldedLayers.contains(layer.name) || (layer.name == "frame" && !unfoldedFields.contains("frame"))
+            rows.append(TreeRow(text: layer.title, depth: 0, key: layer.name, isLayer: true, canFold: !layer.fields.isEmpty,
+                                isFolded: folded, range: layer.range, layerRange: layer.range,
+                                explanation: Self.layerExplanation(layer.name)))
+            guard !folded else { continue }
+            func add(_ f: Field, depth: Int) {
+                let fieldFolded = !unfoldedFields.contains(f.name)
+                rows.append(TreeRow(text: TreeFormatter.fieldText(f, bytes: bytes), depth: depth, key: f.name, isLayer: false,
+                                    canFold: !f.children.isEmpty, isFolded: fieldFolded, range: f.range,
+                                    layerRange: layer.range, explanation: "\(f.name): \(f.explanation)"))
+                if !fieldFolded { for c in f.children { add(c, depth: depth + 1) } }
+            }
+            for f in layer.fields { add(f, depth: 1) }
+        }
+        if d.cutByCapture {
+            rows.append(TreeRow(text: "[Packet size limited during capture: \(bytes.count) of \(p.packet.originalLength) bytes kept]",
+                                depth: 0, key: "_cut", isLayer: true, canFold: false, isFolded: false, range: bytes.count..<bytes.count,
+                                layerRange: 0..<bytes.count, explanation: "The capture kept only the first bytes of this packet (a snap length)."))
+        }
+        if let m = d.malformed {
+            rows.append(TreeRow(text: "[Malformed Packet: \(m.message)]", depth: 0, key: "_malformed", isLayer: true, canFold: false,
+                                isFolded: false, range: m.range, layerRange: m.range,
+                                explanation: "Decoding stopped here; everything above decoded.", isError: true))
+        }
+        return rows
+    }
+
+    static func layerExplanation(_ name: String) -> String {
+        switch name {
+        case "frame": return "What the capture knows about the packet: when, how long, which link."
+        case "eth": return "Ethernet II: which card on the local link sent it and which should take it."
+        case "vlan": return "802.1Q tag: which virtual LAN the frame belongs to."
+        case "arp": return "ARP: asking and telling which Ethernet address has an IPv4 address."
+        case "ip": return "IPv4: carries the packet from its source host to its destination host."
+        case "ipv6": return "IPv6: carries the packet from its source host to its destination host."
+        case "tcp": return "TCP: a reliable, ordered byte stream between two ports; SYN, ACK and FIN set it up and close it."
+        case "udp": return "UDP: single datagrams between two ports, no connection, no delivery guarantee."
+        case "icmp": return "ICMP: the network's own messages: echo (ping), unreachable, time exceeded."
+        case "icmpv6": return "ICMPv6: IPv6's messages: echo, errors, and neighbour discovery."
+        case "dns": return "DNS: a question about a name, and the records that answer it."
+        case "http": return "HTTP: a request or a response's first line."
+        default: return "Bytes tunscope decodes no further."
+        }
+    }
+
+    func drawTree(into b: inout Buffer, area: Rect) {
+        let rows = treeRows()
+        guard !rows.isEmpty else {
+            b.write("no packet selected", x: area.x + 1, y: area.y, style: theme[.normal], limit: area.width - 1)
+            return
+        }
+        treeRow = max(0, min(treeRow, rows.count - 1))
+        if treeRow < treeTop { treeTop = treeRow }
+        if treeRow >= treeTop + area.height { treeTop = treeRow - area.height + 1 }
+        treeTop = max(0, min(treeTop, max(0, rows.count - area.height)))
+        for (i, row) in rows.enumerated().dropFirst(treeTop).prefix(area.height) {
+            let y = area.y + i - treeTop
+            var style = theme[row.isError ? .treeError : (row.isLayer ? .treeLayer : .treeField)]
+            if i == treeRow {
+                style = theme[focus == .tree ? .selectedFocused : .selectedUnfocused]
+                b.fill(area.row(i - treeTop), style: style)
+            }
+            let marker = row.canFold ? (row.isFolded ? "+ " : "- ") : "  "
+            let indent = String(repeating: "  ", count: row.depth)
+            b.write(indent + marker + row.text, x: area.x, y: y, style: style, limit: area.width)
+        }
+    }
+
+    /// The tree row under the cursor (what the hex pane and the explanation line show).
+    var selectedTreeRow: TreeRow? {
+        let rows = treeRows()
+        guard !rows.isEmpty else { return nil }
+        return rows[max(0, min(treeRow, rows.count - 1))]
+    }
+
+    /// Enter on a tree row: fold or unfold it.
+    func toggleTreeRow() {
+        guard let row = selectedTreeRow, row.canFold else { return }
+        if row.isLayer && row.key != "frame" {
+            if foldedLayers.contains(row.key) { foldedLayers.remove(row.key) } else { foldedLayers.insert(row.key) }
+        } else {
+            if unfoldedFields.contains(row.key) { unfoldedFields.remove(row.key) } else { unfoldedFields.insert(row.key) }
+        }
+    }
+}

@@ -1,0 +1,217 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import App
+import ArgumentParser
+import Capture
+import Screen
+import Synchronization
+import Wire
+
+/// `tunscope` with no subcommand: the full-screen monitor, live on a tun (tun0 by default) or
+/// browsing a capture file.
+struct MonitorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "monitor",
+        abstract: "The full-screen monitor (what `tunscope` runs): live on a tun device, or a capture file with -r.",
+        discussion: """
+        Keys: s SYN to the target, t set the target, p ping, r resend, e edit and send, / filter, w write, \
+        space pause, c clear, Tab panes, z zoom, ? all keys, q quit.
+        """
+    )
+
+    @Option(name: .customShort("i"), help: ArgumentHelp("The tun (or, with --tap, tap) device to watch.", valueName: "device"))
+    var device: String?
+
+    @Flag(help: "The device is a tap (Ethernet frames): watching only, nothing is sent.")
+    var tap = false
+
+    @Option(name: .customShort("r"), help: ArgumentHelp("Browse a pcap or pcapng file instead (no root needed).", valueName: "file"))
+    var file: String?
+
+    @Option(help: ArgumentHelp("Where s sends a SYN and p a ping.", valueName: "host:port"))
+    var target: String?
+
+    @Option(help: ArgumentHelp("tunscope's own address on the link (default: the device's peer address).", valueName: "addr"))
+    var source: String?
+
+    @OptionGroup var screen: ScreenOptions
+
+    @Option(name: .customShort("w"), help: ArgumentHelp("Also record every packet captured to this pcap file.", valueName: "file"))
+    var writeFile: String?
+
+    func validate() throws {
+        if file != nil && (device != nil || tap || writeFile != nil) {
+            throw ValidationError("-r browses a file: -i, --tap and -w go with live capture.")
+        }
+        if let target {
+            do {
+                let t = try Target.parse(target, needsPort: true)
+                if IPAddress(t.host) == nil || t.port == nil { throw TargetError("'\(target)': give an IP address and a port") }
+            } catch let e as TargetError {
+                throw ValidationError(e.description)
+            }
+        }
+        if let source, IPAddress(source) == nil { throw ValidationError("--source: '\(source)' is not an IP address") }
+    }
+
+    func run() throws {
+        try requireTerminal()
+        Signals.catchStopSignals()
+        try reportingFailures {
+            if let file {
+                try browse(file)
+            } else {
+                let t = try target.map { text -> (IPAddress, UInt16) in
+                    let t = try Target.parse(text, needsPort: true)
+                    return (IPAddress(t.host)!, t.port!)
+                }
+                try runLive(device: device ?? "tun0", tap: tap, namespace: nil, target: t,
+                            source: source.flatMap(IPAddress.init), writeFile: writeFile, screen: screen)
+            }
+        }
+    }
+
+    /// A capture file in the monitor: read on a thread of its own, so the first frame comes at once.
+    private func browse(_ path: String) throws {
+        let reader = try CaptureFileReader(path: path)
+        guard reader.linkType.isSupported else {
+            throw RuntimeError("\(path): link type \(reader.linkType.rawValue) is not one tunscope decodes")
+        }
+        let (theme, themeProblem) = screen.loadTheme()
+        let store = PacketStore(limits: .init(packets: 100_000_000, bytes: Int.max / 2))
+        let monitor = Monitor(store: store, host: nil, linkType: reader.linkType, sourceName: path, theme: theme,
+                              lines: .unicode)
+        monitor.loading = true
+        if let themeProblem { monitor.say(themeProblem, error: true) }
+        let loaded = FileLoad(reader: reader, store: store)
+        loaded.start()
+        MonitorLoop.run(monitor, noColor: screen.noColor, record: nil) {
+            monitor.loading = !loaded.isDone
+            return Signals.stopSignal != 0
+        }
+        loaded.stop()
+        if let error = loaded.error { printError(error) }
+        if let themeProblem { printError(themeProblem) }
+    }
+}
+
+/// Options of the screen itself, shared by the monitor and the lab.
+struct ScreenOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Colours: a theme name (dark, light, solarized-dark, high-contrast, monochrome) or a TOML file.",
+                               valueName: "name|path"))
+    var theme = "dark"
+
+    /// The NO_COLOR convention (no-color.org): set and not empty means no colour.
+    var noColor: Bool {
+        getenv("NO_COLOR").map { String(cString: $0) }.map { !$0.isEmpty } ?? false
+    }
+
+    /// The theme asked for; a broken or missing one gives the built-in theme and a message.
+    func loadTheme() -> (Theme, String?) {
+        do {
+            return (try ThemeFile.resolve(theme, directories: Self.themeDirectories), nil)
+        } catch {
+            return (Theme.builtIn, "\(error); using the built-in dark theme")
+        }
+    }
+
+    /// Where themes are looked for by name: $TUNSCOPE_THEMES, beside the program (an install),
+    /// the repository's themes/ (a build), and ./themes.
+    static var themeDirectories: [String] {
+        var dirs: [String] = []
+        if let env = getenv("TUNSCOPE_THEMES") { dirs.append(String(cString: env)) }
+        var path = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &path, path.count - 1)
+        if n > 0 {
+            let exe = String(decoding: path[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            var dir = exe.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+            dirs.append(dir + "/../share/tunscope/themes")
+            for _ in 0..<4 {
+                dirs.append(dir + "/themes")
+                dir = dir.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+            }
+        }
+        dirs.append("themes")
+        return dirs
+    }
+}
+
+/// The screen needs a terminal; say so plainly instead of drawing into a pipe.
+func requireTerminal() throws {
+    guard isatty(0) == 1 && isatty(1) == 1 else {
+        printError("the monitor needs a terminal (standard input and output); for a pipe or a script use 'tunscope print' or 'tunscope send'")
+        throw ExitCode(1)
+    }
+}
+
+/// Opens the device, gives up root, and runs the monitor on it as the host at its far end.
+func runLive(device: String, tap: Bool, namespace: String?, target: (IPAddress, UInt16)?, source: IPAddress?,
+             writeFile: String?, screen: ScreenOptions) throws {
+    let store = PacketStore()
+    let capture = try LiveCapture(device: device, tap: tap, namespace: namespace, timesProbes: !tap, store: store)
+    defer { capture.stop() }
+    try Privileges.dropToInvokingUser()
+    let writer = try writeFile.map { try CaptureFileWriter(path: $0, linkType: capture.device.linkType) }
+    let me = source ?? capture.addresses.map { .v4($0.peer) }
+    let host = tap || me == nil ? nil : LiveHost(capture: capture, ownAddresses: [me!])
+    host?.start()
+    defer { host?.stop() }
+    let (theme, themeProblem) = screen.loadTheme()
+    let monitor = Monitor(store: store, host: host, linkType: capture.device.linkType, sourceName: capture.device.name,
+                          theme: theme, lines: .unicode, ownAddress: me, kernelAddress: capture.addresses.map { .v4($0.local) },
+                          target: target)
+    if let themeProblem { monitor.say(themeProblem, error: true) }
+    if host == nil && !tap { monitor.say("\(device) has no point-to-point address: only watching (give --source to send)") }
+    MonitorLoop.run(monitor, noColor: screen.noColor, record: writer) { Signals.stopSignal != 0 }
+    // Whatever is still open is reset, so no peer keeps state.
+    host?.abortAll()
+    usleep(20_000)
+    try writer?.close()
+    if let failure = capture.failure {
+        let kept = writeFile.map { "; the packets captured are in \($0)" } ?? ""
+        throw RuntimeError("\(failure.description)\(kept)")
+    }
+    if let themeProblem { printError(themeProblem) }
+}
+
+/// A capture file read into the store on a thread of its own.
+final class FileLoad: @unchecked Sendable {  // the reader is used by the loading thread alone
+    private let reader: CaptureFileReader
+    private let store: PacketStore
+    private let done = Atomic<Bool>(false)
+    private let stopped = Atomic<Bool>(false)
+    private let failure = Synchronization.Mutex<String?>(nil)
+
+    init(reader: CaptureFileReader, store: PacketStore) {
+        self.reader = reader
+        self.store = store
+    }
+
+    var isDone: Bool { done.load(ordering: .acquiring) }
+    var error: String? { failure.withLock { $0 } }
+
+    func start() {
+        startThread { [self] in
+            var batch = PacketStore.Batch()
+            do {
+                while let p = try reader.next() {
+                    p.bytes.withUnsafeBytes {
+                        batch.add($0, seconds: p.seconds, microseconds: p.microseconds, originalLength: p.originalLength)
+                    }
+                    if batch.count == 4096 {
+                        store.append(batch)
+                        batch.removeAll()
+                        if stopped.load(ordering: .relaxed) { break }
+                    }
+                }
+            } catch {
+                failure.withLock { $0 = "\(error)" }
+            }
+            store.append(batch)
+            done.store(true, ordering: .releasing)
+        }
+    }
+
+    func stop() { stopped.store(true, ordering: .relaxed) }
+}

@@ -1,0 +1,227 @@
+import Capture
+import Foundation
+import Probe
+import Screen
+import Testing
+import Wire
+@testable import App
+
+/// The monitor rendered into a buffer, no terminal: frames compared as text, keys as state
+/// changes. The packets are built with Wire's builders; the handshake comes from a Prober
+/// driven on an injected clock, as in ProbeTests.
+struct MonitorTests {
+    static let me = IPAddress("192.0.2.2")!
+    static let kernel = IPAddress("192.0.2.1")!
+    static let t0: Microseconds = 1_700_000_000_000_000
+
+    /// A store holding a handshake tunscope made with the kernel, an echo, a DNS query and a
+    /// packet with a bad checksum; and the prober that made the handshake.
+    static func scene() -> (PacketStore, Prober) {
+        let store = PacketStore()
+        var prober = Prober(ownAddresses: [me], seed: 11)
+        var config = prober.tcpConfig(from: me, to: kernel, port: 80)
+        config.ending = .rst
+        let (_, syn) = prober.connect(config, now: t0)
+        func add(_ bytes: Bytes, _ at: Microseconds, _ direction: Direction) -> Int {
+            store.append(CapturedPacket(bytes: bytes, seconds: Int(at / 1_000_000), microseconds: Int(at % 1_000_000)),
+                         direction: direction)
+        }
+        prober.confirmSent(syn[0], time: t0, number: add(syn[0], t0, .sent))
+        let synAck = PacketBuilder.build(
+            ip: .v4(IPv4Repr(source: IPv4Address("192.0.2.1")!, destination: IPv4Address("192.0.2.2")!, proto: .tcp)),
+            transport: TCPRepr(sourcePort: 80, destinationPort: config.sourcePort, sequenceNumber: 7000,
+                               acknowledgmentNumber: config.initialSequence &+ 1, flags: [.syn, .ack], window: 65160,
+                               options: [.mss(1460)]))
+        let n = add(synAck, t0 + 52, .received)
+        let answers = prober.received(synAck, time: t0 + 52, number: n)
+        for (k, a) in answers.enumerated() {
+            prober.confirmSent(a, time: t0 + 60 + Microseconds(k), number: add(a, t0 + 60 + Microseconds(k), .sent))
+        }
+        let ping = PacketBuilder.build(
+            ip: .v4(IPv4Repr(source: IPv4Address("192.0.2.1")!, destination: IPv4Address("192.0.2.2")!, proto: .icmp)),
+            transport: ICMPv4Repr(.echoRequest(identifier: 1, sequence: 1, data: Array(repeating: 0x61, count: 8))))
+        _ = add(ping, t0 + 1_000_000, .received)
+        var bad = synAck
+        bad[36] ^= 0xff
+        _ = add(bad, t0 + 2_000_000, .received)
+        return (store, prober)
+    }
+
+    static func monitor(_ store: PacketStore, prober: Prober? = nil) -> Monitor {
+        let m = Monitor(store: store, host: nil, linkType: .raw, sourceName: "tun0", theme: .builtIn, lines: .unicode,
+                        ownAddress: me, kernelAddress: kernel, target: (kernel, 80))
+        if let prober { m.probes = { prober } }
+        _ = m.refresh(now: 1)
+        return m
+    }
+
+    static func text(_ m: Monitor, _ width: Int, _ height: Int) -> [String] {
+        m.render(width: width, height: height).lines
+    }
+
+    @Test func an80x24FrameHasEveryPaneAndFollowsTheNewestPacket() {
+        let (store, prober) = Self.scene()
+        let m = Self.monitor(store, prober: prober)
+        let lines = Self.text(m, 80, 24)
+        #expect(lines.count == 24 && lines.allSatisfy { TextWidth.of($0) == 80 })
+        #expect(lines[0].hasPrefix(" tunscope  tun0  192.0.2.2 ◀▶ 192.0.2.1  target 192.0.2.1:80  6 pkts  FILE"))
+        #expect(lines[1].hasPrefix("┌ Packets "))
+        #expect(lines[2].hasPrefix("│No.    Time       ") && lines[2].contains("Source") && lines[2].contains("Info"))
+        // Five rows fit; the list follows the newest packet, so it starts at packet 2.
+        #expect(lines[3].hasPrefix("│2      0.000052   ◀ 192.0.2.1      192.0.2.2      TCP      44     Flags [S.], │"))
+        #expect(lines[4].hasPrefix("│3      0.000060   ▶ 192.0.2.2      192.0.2.1      TCP      40     Flags [.], a│"))
+        #expect(lines[6].hasPrefix("│5      1.000000   ◀ 192.0.2.1      192.0.2.2      ICMP     36     ICMP echo re│"))
+        #expect(m.selected == 6)
+        #expect(lines.contains { $0.contains("┌ Header tree ") })
+        #expect(lines.contains { $0.contains("┌ Bytes ") })
+        #expect(lines.contains { $0.contains("┌ Handshake ") })
+        #expect(lines[23].hasPrefix("s SYN  t target  p ping  r resend  e edit  / filter  w write"))
+        let wide = Self.text(m, 120, 40)
+        #expect(wide[3].hasPrefix("│1      0.000000       ▶ 192.0.2.2        192.0.2.1        TCP      60     Flags [S], seq "))
+        #expect(wide.contains { $0.contains("│- Transmission Control Protocol, Src Port: 80") })
+    }
+
+    @Test func theSelectedFieldsBytesAreMarkedInTheHexPane() {
+        let (store, prober) = Self.scene()
+        let m = Self.monitor(store, prober: prober)
+        m.handle(.character("g"))  // the SYN
+        m.handle(.tab)  // the tree
+        // Down to the IPv4 layer's Time to Live field.
+        for _ in 0..<12 {
+            if m.selectedTreeRow?.key == "ip.ttl" { break }
+            m.handle(.character("j"))
+        }
+        #expect(m.selectedTreeRow?.key == "ip.ttl")
+        let frame = m.render(width: 120, height: 40)
+        let lines = frame.lines
+        #expect(lines.contains { $0.contains("Time to Live: 64") })
+        // The explanation line says what the field is for.
+        #expect(lines[38].hasPrefix("ip.ttl: "))
+        // In the hex pane, byte 8 (the TTL, 0x40) has the field style; byte 0 the layer's.
+        let hexArea = m.lastPaneAreas[.hex]!.inset(1)
+        let perRow = hexArea.width >= 71 ? 16 : 8
+        let (row, column) = (hexArea.y + 8 / perRow, hexArea.x + 6 + 8 % perRow * 3)
+        #expect(frame[column, row].symbol == "4" && frame[column + 1, row].symbol == "0")
+        #expect(frame[column, row].style == Theme.builtIn[.hexField])
+        #expect(frame[hexArea.x + 6, hexArea.y].style == Theme.builtIn[.hexLayer], "byte 0: the IPv4 layer")
+    }
+
+    @Test func theLadderDrawsTheHandshakeAndEnterJumpsToAPacket() {
+        let (store, prober) = Self.scene()
+        let m = Self.monitor(store, prober: prober)
+        var lines = Self.text(m, 120, 40)
+        let ladder = m.lastPaneAreas[.ladder]!
+        let inside = lines[(ladder.y + 1)..<(ladder.maxY - 1)].map { String($0.dropFirst(ladder.x + 1).prefix(ladder.width - 2)) }
+        #expect(inside[0].hasPrefix("tunscope 192.0.2.2:") && inside[0].hasSuffix("192.0.2.1:80"))
+        #expect(inside[1].hasPrefix("ESTABLISHED (now CLOSED)  rtt 0.052 ms"))
+        #expect(inside[2].contains("│─SYN seq=0──") && inside[2].contains("▶│"))
+        #expect(inside[3].contains("│◀") && inside[3].contains("SYN-ACK seq=0 ack=1─│"))
+        #expect(inside[4].contains("ACK seq=1 ack=1"))
+        m.handle(.backTab)  // to the ladder
+        #expect(m.focus == .ladder)
+        m.handle(.character("j"))
+        m.handle(.enter)
+        #expect(m.focus == .list && m.selected == 2, "the SYN-ACK is packet 2")
+        lines = Self.text(m, 120, 40)
+        #expect(lines.contains { $0.contains("Flags [S.]") })
+    }
+
+    @Test func framesFitEverySizeAndATinyTerminalSaysHowBigItMustBe() {
+        let (store, prober) = Self.scene()
+        let m = Self.monitor(store, prober: prober)
+        for (w, h) in [(80, 24), (120, 40), (200, 60), (60, 16)] {
+            let lines = Self.text(m, w, h)
+            #expect(lines.count == h && lines.allSatisfy { TextWidth.of($0) == w }, "\(w)x\(h)")
+            #expect(lines[h - 1].hasPrefix("s SYN"), "\(w)x\(h)")
+        }
+        let small = Self.text(m, 40, 10)
+        #expect(small[0].hasPrefix("tunscope needs at least"))
+        #expect(small[1].hasPrefix("60x16 (this is 40x10):"))
+    }
+
+    @Test func aDisplayFilterNarrowsTheListAndShowsLibpcapsMessageWhileWrong() {
+        let (store, _) = Self.scene()
+        let m = Self.monitor(store)
+        m.handle(.character("/"))
+        for c in "icmp or" { m.handle(.character(c)) }
+        var lines = Self.text(m, 100, 30)
+        #expect(lines[28].hasPrefix("filter (BPF): icmp or_") && lines[28].contains("syntax error"))
+        m.handle(.backspace)
+        m.handle(.backspace)
+        m.handle(.backspace)
+        lines = Self.text(m, 100, 30)
+        #expect(!lines[28].contains("error"))
+        m.handle(.enter)
+        #expect(m.shownCount == 1)
+        lines = Self.text(m, 100, 30)
+        #expect(lines[0].contains("filter: icmp"))
+        #expect(lines[3].contains("ICMP echo request") && !lines[4].contains("TCP"))
+        m.handle(.character("/"))
+        m.handle(.control("u"))
+        m.handle(.enter)
+        #expect(m.shownCount == 6)
+    }
+
+    @Test func keysMoveFocusZoomPauseAndQuit() {
+        let (store, _) = Self.scene()
+        let m = Self.monitor(store)
+        #expect(m.focus == .list)
+        m.handle(.tab)
+        #expect(m.focus == .tree)
+        m.handle(.tab)
+        m.handle(.tab)
+        m.handle(.tab)
+        #expect(m.focus == .list)
+        m.handle(.character("z"))
+        _ = Self.text(m, 80, 24)
+        #expect(m.lastPaneAreas.count == 1)
+        m.handle(.character("z"))
+        m.handle(.character("k"))
+        #expect(m.selected == 5 && !m.follow, "moving up stops following")
+        m.handle(.character("G"))
+        #expect(m.selected == 6 && m.follow)
+        m.handle(.character(" "))
+        store.append(CapturedPacket(bytes: Array(store.packet(number: 4)!.packet.bytes), seconds: 0, microseconds: 0))
+        _ = m.refresh(now: 2)
+        #expect(m.shownCount == 6, "paused: the new packet is stored, not shown")
+        m.handle(.character(" "))
+        _ = m.refresh(now: 3)
+        #expect(m.shownCount == 7 && m.selected == 7)
+        m.handle(.character("?"))
+        #expect(Self.text(m, 100, 30).contains { $0.contains("Keys (vim keys and arrows both)") })
+        m.handle(.character("x"))
+        #expect(!m.showHelp)
+        m.handle(.character("s"))
+        #expect(m.message?.text.contains("sending needs a live tun device") == true, "a file cannot send")
+        m.handle(.character("q"))
+        #expect(m.wantsQuit)
+    }
+
+    @Test func aTargetPromptChecksAsYouType() {
+        let (store, _) = Self.scene()
+        let m = Self.monitor(store)
+        m.handle(.character("t"))
+        m.handle(.control("u"))
+        for c in "198.51.100.80:70000" { m.handle(.character(c)) }
+        #expect(Self.text(m, 160, 30)[28].contains("the port must be a number from 1 to 65535"))
+        m.handle(.escape)
+        #expect(m.target?.port == 80, "Escape keeps the old target")
+        m.handle(.character("t"))
+        m.handle(.control("u"))
+        for c in "198.51.100.80:81" { m.handle(.character(c)) }
+        m.handle(.enter)
+        #expect(m.target.map { endpoint($0.address, $0.port) } == "198.51.100.80:81")
+    }
+
+    @Test func writingSavesWhatTheListShowsAsAPcap() throws {
+        let (store, _) = Self.scene()
+        let m = Self.monitor(store)
+        let path = "/tmp/tunscope-monitor-test-\(getpid()).pcap"
+        m.writeShown(to: path)
+        #expect(m.message?.text == "wrote 6 packets to \(path)")
+        let reader = try CaptureFileReader(path: path)
+        var count = 0
+        while try reader.next() != nil { count += 1 }
+        #expect(count == 6)
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import Testing
+
+/// The real program on a real terminal: `tunscope lab` in a tmux window, driven with
+/// send-keys and read with capture-pane, as a user would. Needs root (the lab) and tmux.
+@Suite(.enabled(if: Root.available && FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux"),
+                "needs root (the lab) and tmux; CI runs it as root"))
+struct ScreenEndToEndTests {
+    final class Window {
+        let name = "tunscope-test-\(getpid())-\(UUID().uuidString.prefix(6))"
+        let dir = Root.temporary("tmux")
+
+        init(_ command: String, width: Int, height: Int) throws {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            // The shell in the window records the terminal's settings before and after tunscope.
+            let script = "stty -g > \(dir)/before; \(command) 2> \(dir)/stderr; echo $? > \(dir)/status; stty -g > \(dir)/after; sleep 120"
+            try script.write(toFile: "\(dir)/run.sh", atomically: true, encoding: .utf8)
+            // The tmux server this starts would keep open every descriptor it inherits, among them
+            // the one Foundation watches to see the starter exit; python's subprocess closes them.
+            try Tools.run(["/usr/bin/python3", "-c",
+                           "import subprocess, sys; subprocess.run(sys.argv[1:], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)",
+                           "tmux", "-L", name, "new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)", "sh", "\(dir)/run.sh"])
+        }
+
+        func keys(_ keys: String...) throws {
+            try Tools.run(["tmux", "-L", name, "send-keys", "-t", name] + keys)
+        }
+
+        var screen: String { (try? Tools.run(["tmux", "-L", name, "capture-pane", "-p", "-t", name])) ?? "" }
+
+        func waitFor(_ text: String, timeout: Double = 10) throws {
+            if !Root.eventually(timeout: timeout, { screen.contains(text) }) {
+                throw Tools.Failed(description: "'\(text)' did not appear; the screen:\n\(screen)")
+            }
+        }
+
+        func resize(_ width: Int, _ height: Int) throws {
+            try Tools.run(["tmux", "-L", name, "resize-window", "-t", name, "-x", "\(width)", "-y", "\(height)"])
+            usleep(300_000)
+        }
+
+        func file(_ name: String) -> String? { try? String(contentsOfFile: "\(dir)/\(name)", encoding: .utf8) }
+
+        func close() { _ = try? Tools.run(["tmux", "-L", name, "kill-server"]) }
+    }
+
+    static func labNamespaces() -> Set<String> {
+        Set(((try? FileManager.default.contentsOfDirectory(atPath: "/run/netns")) ?? []).filter { $0.hasPrefix("tunscope-lab") })
+    }
+
+    @Test func theLabOnScreenHandshakesRefusesResendsFiltersWritesResizesAndQuitsCleanly() throws {
+        let labsBefore = Self.labNamespaces()
+        let w = try Window(Tools.tunscope + " lab", width: 160, height: 48)
+        defer { w.close() }
+        try w.waitFor("LIVE", timeout: 20)
+        try w.waitFor("press s to send a SYN to 198.51.100.80:80")
+
+        try w.keys("s")
+        try w.waitFor("ESTABLISHED")
+        let afterSYN = w.screen
+        #expect(afterSYN.contains("Flags [S],") && afterSYN.contains("Flags [S.],") && afterSYN.contains("Flags [.], ack"))
+        #expect(afterSYN.contains("SYN-ACK seq=0 ack=1"))
+
+        try w.keys("t", "C-u", "198.51.100.80:81", "Enter")
+        try w.waitFor("target 198.51.100.80:81")
+        try w.keys("s")
+        try w.waitFor("REFUSED")
+
+        // The newest row is the RST; one up is the SYN to port 81: resend it.
+        let synsBefore = w.screen.components(separatedBy: "Flags [S],").count
+        try w.keys("k", "r")
+        try w.waitFor("resent packet")
+        #expect(Root.eventually(timeout: 5) { w.screen.components(separatedBy: "Flags [S],").count == synsBefore + 1 })
+
+        try w.keys("/", "C-u", "tcp port 81", "Enter")
+        try w.waitFor("filter: tcp port 81")
+        let filtered = w.screen
+        #expect(!filtered.contains("Flags [S.],") && filtered.contains("Flags [R.],"), "\(filtered)")
+
+        let file = Root.temporary("screen.pcap")
+        try w.keys("w", "C-u", file, "Enter")
+        try w.waitFor("wrote 4 packets to \(file)")
+        let read = try Tools.run(["tshark", "-r", file]).split(separator: "\n")
+        #expect(read.count == 4 && read.allSatisfy { $0.contains("81") }, "\(read)")
+
+        for (width, height) in [(70, 20), (40, 8), (200, 60), (81, 25), (160, 48)] {
+            try w.resize(width, height)
+        }
+        try w.waitFor("filter: tcp port 81")
+        try w.resize(40, 8)
+        try w.waitFor("tunscope needs at least")
+        try w.resize(160, 48)
+        try w.waitFor("filter: tcp port 81")
+
+        try w.keys("q")
+        #expect(Root.eventually(timeout: 10) { w.file("after") != nil }, "tunscope did not quit: \(w.screen)")
+        #expect(w.file("status")?.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "\(w.file("stderr") ?? "")")
+        #expect(w.file("before") == w.file("after"), "the terminal's settings changed")
+        #expect(Root.eventually(timeout: 10) { Self.labNamespaces() == labsBefore }, "the lab is left behind")
+    }
+
+    @Test func aCaptureFileIsBrowsedWithoutRootAndQuitRestoresTheTerminal() throws {
+        let file = try Tools.capture(linkType: "raw")
+        let w = try Window("setpriv --reuid=65534 --regid=65534 --clear-groups " + Tools.tunscope + " -r " + file, width: 120, height: 40)
+        defer { w.close() }
+        try w.waitFor("FILE")
+        try w.keys("g")
+        try w.waitFor("Frame 1:")
+        try w.keys("Tab", "Enter", "j")
+        try w.waitFor("frame.")
+        try w.keys("?")
+        try w.waitFor("Keys (vim keys and arrows both)")
+        try w.keys("x", "q")
+        #expect(Root.eventually(timeout: 10) { w.file("after") != nil })
+        #expect(w.file("status")?.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "\(w.file("stderr") ?? "")")
+        #expect(w.file("before") == w.file("after"))
+    }
+}
