@@ -24,7 +24,7 @@ let package = Package(
         // The host at tunscope's end of the tun: TCP handshakes, pings, resends and edits, as pure state machines.
         .target(name: "Probe", dependencies: ["Wire"]),
         // ncurses (Debian: libncursesw5-dev): the wide-character API and its macros as functions.
-        .systemLibrary(name: "CNCurses", pkgConfig: "ncursesw", providers: [.apt(["libncursesw5-dev"])]),
+        .systemLibrary(name: "CNCurses", providers: [.apt(["libncursesw5-dev"])]),
         // The only code that talks to ncurses: start and restore the terminal, keys, mouse, colours, drawing.
         .target(name: "Curses", dependencies: ["Screen", "CNCurses"]),
         // Terminal-free drawing: cells, buffers, rectangles, layout, styles and themes.

@@ -37,6 +37,7 @@ extension Monitor {
         var status = c.outcome.map { $0.description } ?? c.state.rawValue
         if c.state.rawValue != status { status += " (now \(c.state.rawValue))" }
         if let rtt = c.rtt { status += "  rtt \(formatDuration(rtt))" }
+        if let wire = c.commandToWire { status += "  SYN out \(formatDuration(wire)) after the key" }
         b.write(status, x: area.x, y: area.y + 1, style: theme[stateRole(c)], limit: area.width)
         let events = c.timeline
         let rows = area.height - 2

@@ -153,11 +153,8 @@ public final class Monitor {
         var changed = false
         // Packets evicted from the store leave the filtered list too.
         let first = oldest
-        if filter != nil, let k = matching.firstIndex(where: { $0 >= first }), k > 0 {
-            matching.removeFirst(k)
-            changed = true
-        } else if filter != nil, let last = matching.last, last < first {
-            matching.removeAll()
+        if filter != nil, let head = matching.first, head < first {
+            matching.removeFirst(matching.firstIndex { $0 >= first } ?? matching.count)
             changed = true
         }
         if filter != nil && filteredUpTo < newestShown {

@@ -15,6 +15,8 @@ public enum Color: Hashable, Sendable {
         case let .indexed(n) where n < 16: return .ansi(n & 7)
         case let .indexed(n):
             let (r, g, b) = Self.rgb(n)
+            // A grey has no nearest hue: it becomes white if it can be seen on black, else black.
+            if max(r, g, b) - min(r, g, b) < 30 { return .ansi((r + g + b) / 3 >= 64 ? 7 : 0) }
             // The basic colours as xterm draws them; pick the closest.
             let basics: [(UInt8, Int, Int, Int)] = [
                 (0, 0, 0, 0), (1, 205, 0, 0), (2, 0, 205, 0), (3, 205, 205, 0),

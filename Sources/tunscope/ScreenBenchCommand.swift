@@ -1,0 +1,126 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import App
+import ArgumentParser
+import Capture
+import Probe
+import Screen
+import Wire
+
+/// `tunscope _bench-screen`: the screen's figures without a terminal in the way (used by
+/// Benchmarks/screen.sh): the first frame and the frame cost with a capture file's packets,
+/// memory once they are all stored, and from the key `s` to the SYN on the wire.
+struct ScreenBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "_bench-screen", shouldDisplay: false)
+
+    @Option var file: String?
+    @Option var device: String?
+    @Option var target: String?
+    @Option var frames = 200
+    @Option var connections = 50
+
+    func run() throws {
+        try reportingFailures {
+            if let file { try measureFile(file) }
+            if let device, let target { try measureKeyToWire(device: device, target: target) }
+        }
+    }
+
+    static func seconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+    }
+
+    /// The monitor as `tunscope -r FILE` makes it, with a 160x48 frame.
+    private func measureFile(_ path: String) throws {
+        let start = Self.seconds()
+        let reader = try CaptureFileReader(path: path)
+        let store = PacketStore(limits: .init(packets: 100_000_000, bytes: Int.max / 2))
+        let monitor = Monitor(store: store, host: nil, linkType: reader.linkType, sourceName: path, theme: .builtIn, lines: .unicode)
+        let load = FileLoad(reader: reader, store: store)
+        load.start()
+        _ = monitor.refresh(now: 0)
+        _ = monitor.render(width: 160, height: 48)
+        let firstFrame = Self.seconds() - start
+        while !load.isDone { usleep(10_000) }
+        let loaded = Self.seconds() - start
+        let count = store.counts.stored
+        let all = frameCost(monitor)
+        // The same frames with only the first 1,000 packets stored.
+        let small = PacketStore()
+        for p in store.packets(numbered: 1...1000) { small.append(p.packet) }
+        let few = frameCost(Monitor(store: small, host: nil, linkType: reader.linkType, sourceName: path, theme: .builtIn,
+                                    lines: .unicode))
+        print("first frame:            \(ms(firstFrame)) ms after start (the file still loading)")
+        print("all \(count) packets stored: \(ms(loaded)) ms after start")
+        print("memory (VmRSS) with them: \(residentMiB()) MiB")
+        print("frame cost, 1,000 stored:   \(ms(few)) ms (160x48, a packet selected, list, tree, hex)")
+        print("frame cost, \(count) stored: \(ms(all)) ms")
+    }
+
+    /// Average time to render a frame, the selection moving so nothing is cached between frames.
+    private func frameCost(_ m: Monitor) -> Double {
+        _ = m.refresh(now: 0)
+        m.handle(.character("g"))
+        let start = Self.seconds()
+        for i in 0..<frames {
+            m.handle(.character(i % 50 < 25 ? "j" : "k"))
+            _ = m.render(width: 160, height: 48)
+        }
+        return (Self.seconds() - start) / Double(frames)
+    }
+
+    /// Presses `s` through the monitor and times each SYN from the key to the kernel's timestamp.
+    private func measureKeyToWire(device: String, target text: String) throws {
+        let t = try Target.parse(text, needsPort: true)
+        guard let address = IPAddress(t.host), let port = t.port else { throw RuntimeError("--target: an IP address and a port") }
+        let store = PacketStore()
+        let capture = try LiveCapture(device: device, timesProbes: true, store: store)
+        defer { capture.stop() }
+        guard let me = capture.addresses.map({ IPAddress.v4($0.peer) }) else { throw RuntimeError("\(device) has no peer address") }
+        let host = LiveHost(capture: capture, ownAddresses: [me])
+        host.start()
+        defer { host.stop() }
+        let monitor = Monitor(store: store, host: host, linkType: .raw, sourceName: device, theme: .builtIn, lines: .unicode,
+                              ownAddress: me, kernelAddress: nil, target: (address, port))
+        var latencies: [Microseconds] = []
+        for i in 0..<connections {
+            let pressed = LiveHost.now()
+            monitor.handle(.character("s"))
+            var written: Microseconds?
+            for _ in 0..<1000 {
+                let p = host.snapshot
+                if p.connections.count > i, let e = p.connections[i].timeline.first(where: { $0.way == .sent && $0.packetNumber != nil }) {
+                    written = e.time
+                    break
+                }
+                usleep(1_000)
+            }
+            if let written { latencies.append(written - pressed) }
+            usleep(20_000)
+        }
+        host.abortAll()
+        guard !latencies.isEmpty else { throw RuntimeError("no SYN was written") }
+        let avg = latencies.reduce(0, +) / Microseconds(latencies.count)
+        print("key s to SYN on the wire (kernel timestamp), \(latencies.count) presses: min/avg/max = "
+              + [latencies.min()!, avg, latencies.max()!].map { formatFixed($0, divisor: 1_000) }.joined(separator: "/") + " ms")
+    }
+
+    private func ms(_ s: Double) -> String { formatFixed(Int64((s * 1e6).rounded()), divisor: 1_000) }
+
+    private func residentMiB() -> Int {
+        guard let f = fopen("/proc/self/status", "r") else { return -1 }
+        defer { fclose(f) }
+        var line = [CChar](repeating: 0, count: 256)
+        while fgets(&line, 256, f) != nil {
+            let text = String(cString: line)
+            if text.hasPrefix("VmRSS:") {
+                let kb = text.split(separator: " ").compactMap { Int($0) }.first ?? 0
+                return kb / 1024
+            }
+        }
+        return -1
+    }
+}
