@@ -99,7 +99,8 @@ extension Monitor {
         let header = theme[.listHeader]
         let wide = area.width >= 100
         // Column widths: No., Time, dir, Source, Destination, Protocol, Length, then Info.
-        let addressWidth = wide ? 17 : 15
+        // Room for IPv6 addresses when the terminal is wide enough.
+        let addressWidth = area.width >= 170 ? 26 : (wide ? 17 : 15)
         let columns: [(String, Int)] = [("No.", 7), ("Time", wide ? 15 : 11), ("", 2), ("Source", addressWidth),
                                         ("Destination", addressWidth), ("Protocol", 9), ("Length", 7)]
         b.fill(area.row(0), style: header)

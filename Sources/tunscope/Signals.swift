@@ -12,7 +12,8 @@ enum Signals {
         // A parent may have started us with these blocked (the mask is inherited across exec).
         var unblock = sigset_t()
         sigemptyset(&unblock)
-        for s in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&unblock, s) }
+        // SIGTSTP, SIGCONT and SIGWINCH too: ncurses suspends, resumes and resizes the screen with them.
+        for s in [SIGINT, SIGTERM, SIGHUP, SIGTSTP, SIGCONT, SIGWINCH] { sigaddset(&unblock, s) }
         pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         for s in [SIGINT, SIGTERM, SIGHUP] {
             var action = sigaction()

@@ -10,10 +10,16 @@ struct ScreenEndToEndTests {
         let name = "tunscope-test-\(getpid())-\(UUID().uuidString.prefix(6))"
         let dir = Root.temporary("tmux")
 
-        init(_ command: String, width: Int, height: Int) throws {
+        /// A window running `command`; the shell in it records the terminal's settings before and after.
+        convenience init(_ command: String, width: Int, height: Int) throws {
+            try self.init(script: "stty -g > DIR/before; \(command) 2> DIR/stderr; echo $? > DIR/status; stty -g > DIR/after; sleep 120",
+                          width: width, height: height)
+        }
+
+        /// A window running a shell script; DIR in it is the test's directory.
+        init(script template: String, width: Int, height: Int) throws {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            // The shell in the window records the terminal's settings before and after tunscope.
-            let script = "stty -g > \(dir)/before; \(command) 2> \(dir)/stderr; echo $? > \(dir)/status; stty -g > \(dir)/after; sleep 120"
+            let script = template.replacingOccurrences(of: "DIR", with: dir)
             try script.write(toFile: "\(dir)/run.sh", atomically: true, encoding: .utf8)
             // The tmux server this starts would keep open every descriptor it inherits, among them
             // the one Foundation watches to see the starter exit; python's subprocess closes them.
@@ -97,6 +103,23 @@ struct ScreenEndToEndTests {
         #expect(w.file("status")?.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "\(w.file("stderr") ?? "")")
         #expect(w.file("before") == w.file("after"), "the terminal's settings changed")
         #expect(Root.eventually(timeout: 10) { Self.labNamespaces() == labsBefore }, "the lab is left behind")
+    }
+
+    @Test func ctrlZSuspendsAndFgBringsTheScreenBack() throws {
+        let file = try Tools.capture(linkType: "raw")
+        // An interactive shell, for job control.
+        let w = try Window(script: "exec bash --norc -i", width: 100, height: 30)
+        defer { w.close() }
+        try w.keys("\(Tools.tunscope) -r \(file)", "Enter")
+        try w.waitFor("FILE")
+        try w.keys("C-z")
+        try w.waitFor("Stopped")
+        #expect(!w.screen.contains("┌ Packets"), "the shell is back")
+        try w.keys("fg", "Enter")
+        try w.waitFor("┌ Packets")
+        #expect(w.screen.contains("FILE") && w.screen.contains("s SYN"))
+        try w.keys("q")
+        #expect(Root.eventually(timeout: 5) { !w.screen.contains("┌ Packets") })
     }
 
     @Test func aCaptureFileIsBrowsedWithoutRootAndQuitRestoresTheTerminal() throws {
