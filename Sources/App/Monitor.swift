@@ -45,8 +45,11 @@ public final class Monitor {
     public let kernelAddress: IPAddress?
     /// Where `s` sends a SYN and `p` an echo request.
     public internal(set) var target: (address: IPAddress, port: UInt16)?
-    /// Set by the loop: how the capture is doing (kernel drops; nil when unknown).
-    public var kernelDropped: Int?
+    /// The live capture (nil when browsing a file): its kernel drops and whether it failed.
+    public let capture: LiveCapture?
+    /// Packets the kernel dropped at the device (nil when unknown).
+    var kernelDropped: Int?
+    private var reportedFailure = false
     /// Set by the loop while a capture file is still being read.
     public var loading = false
 
@@ -84,11 +87,12 @@ public final class Monitor {
     private var rate: (count: Int, time: Double, perSecond: Double) = (0, 0, 0)
     private var lastSeen: (newest: Int, log: Int) = (0, 0)
 
-    public init(store: PacketStore, host: LiveHost?, linkType: LinkType, sourceName: String, theme: Theme,
-                lines: BoxLines, ownAddress: IPAddress? = nil, kernelAddress: IPAddress? = nil,
+    public init(store: PacketStore, host: LiveHost?, capture: LiveCapture? = nil, linkType: LinkType, sourceName: String,
+                theme: Theme, lines: BoxLines, ownAddress: IPAddress? = nil, kernelAddress: IPAddress? = nil,
                 target: (IPAddress, UInt16)? = nil) {
         self.store = store
         self.host = host
+        self.capture = capture ?? host?.capture
         self.linkType = linkType
         self.sourceName = sourceName
         self.theme = theme
@@ -166,6 +170,18 @@ public final class Monitor {
         if newest != lastSeen.newest || log != lastSeen.log {
             lastSeen = (newest, log)
             changed = true
+        }
+        if let capture {
+            let dropped = capture.kernelDropped
+            if dropped != kernelDropped {
+                kernelDropped = dropped
+                changed = true
+            }
+            if !reportedFailure, !capture.isRunning, let failure = capture.failure {
+                reportedFailure = true
+                say("\(failure.description); what was captured is kept: w writes it to a file", error: true)
+                changed = true
+            }
         }
         if now - rate.time >= 1 {
             let total = store.counts.total

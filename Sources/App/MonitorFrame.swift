@@ -60,7 +60,8 @@ extension Monitor {
         if host != nil { parts.append("\(Int(packetsPerSecond.rounded()))/s") }
         if counts.evicted > 0 { parts.append("evicted \(counts.evicted)") }
         if let dropped = kernelDropped, dropped > 0 { parts.append("dropped \(dropped)") }
-        parts.append(loading ? "LOADING" : (pausedAt != nil ? "PAUSED" : (host != nil ? "LIVE" : "FILE")))
+        let live = capture.map { $0.isRunning ? "LIVE" : "STOPPED" } ?? "FILE"
+        parts.append(loading ? "LOADING" : (pausedAt != nil ? "PAUSED" : live))
         if let f = filter { parts.append("filter: \(f.expression)") }
         b.write(parts.joined(separator: "  "), x: area.x + 1, y: area.y, style: style, limit: area.width - 1)
     }

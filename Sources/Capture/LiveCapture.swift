@@ -102,7 +102,15 @@ public final class LiveCapture: Sendable {
         // Packets go to the store in batches: one lock per batch, not per packet. A batch is handed
         // over as soon as the device has nothing more to read, so none waits in it.
         var batch = PacketStore.Batch()
+        var dropsReadAt = 0
         func handOver() {
+            // The kernel's drop counter, about once a second, read here, in the device's namespace.
+            let second = time(nil)
+            if second != dropsReadAt {
+                dropsReadAt = second
+                let drops = kernelDrops(device: device.name)
+                shared.drops.withLock { $0 = drops }
+            }
             guard batch.count > 0 else { return }
             store.append(batch)
             batch.removeAll()
@@ -227,7 +235,8 @@ public final class LiveCapture: Sendable {
     /// Why capture stopped on its own (the device was deleted), if it did.
     public var failure: CaptureError? { shared.failure.withLock { $0 } }
 
-    /// Packets the kernel dropped at the device's queue since capture started (known after stop).
+    /// Packets the kernel dropped at the device's queue since capture started (read about once a
+    /// second while capture runs, and when it stops).
     public var kernelDropped: Int? {
         shared.drops.withLock { $0 }.map { max(0, $0 - dropsAtStart) }
     }

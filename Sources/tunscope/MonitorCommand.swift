@@ -158,7 +158,7 @@ func runLive(device: String, tap: Bool, namespace: String?, target: (IPAddress, 
     host?.start()
     defer { host?.stop() }
     let (theme, themeProblem) = screen.loadTheme()
-    let monitor = Monitor(store: store, host: host, linkType: capture.device.linkType, sourceName: capture.device.name,
+    let monitor = Monitor(store: store, host: host, capture: capture, linkType: capture.device.linkType, sourceName: capture.device.name,
                           theme: theme, lines: .unicode, ownAddress: me, kernelAddress: capture.addresses.map { .v4($0.local) },
                           target: target)
     if let themeProblem { monitor.say(themeProblem, error: true) }

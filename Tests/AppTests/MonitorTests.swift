@@ -197,6 +197,22 @@ struct MonitorTests {
         #expect(m.wantsQuit)
     }
 
+    @Test func aClickSelectsARowAndItsPaneAndTheWheelScrolls() {
+        let (store, prober) = Self.scene()
+        let m = Self.monitor(store, prober: prober)
+        _ = Self.text(m, 120, 40)
+        let list = m.lastPaneAreas[.list]!
+        m.handle(.click(x: list.x + 5, y: list.y + 3))  // border, header, then packets 1 and 2
+        #expect(m.selected == 2 && !m.follow && m.focus == .list)
+        let tree = m.lastPaneAreas[.tree]!
+        m.handle(.click(x: tree.x + 3, y: tree.y + 2))
+        #expect(m.focus == .tree && m.treeRow == 1)
+        m.handle(.wheelDown(x: list.x + 5, y: list.y + 3))
+        #expect(m.focus == .list && m.selected == 5)
+        m.handle(.wheelUp(x: list.x + 5, y: list.y + 3))
+        #expect(m.selected == 2)
+    }
+
     @Test func aTargetPromptChecksAsYouType() {
         let (store, _) = Self.scene()
         let m = Self.monitor(store)
