@@ -6,6 +6,8 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "tunscope", targets: ["tunscope"]),
+        // For the fuzzing package in Fuzz/, which builds it with -sanitize=fuzzer,address.
+        .library(name: "Fuzzing", targets: ["Fuzzing"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -35,11 +37,14 @@ let package = Package(
             name: "tunscope",
             dependencies: ["Wire", "Capture", "Lab", "Probe", "App", "Screen", "Curses", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // What the fuzzers feed arbitrary bytes to; `swift test` replays their corpora.
+        .target(name: "Fuzzing", dependencies: ["Wire", "Capture", "Probe", "Screen"]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Wire"]),
         .testTarget(name: "LabTests", dependencies: ["Lab"]),
         .testTarget(name: "ProbeTests", dependencies: ["Probe", "Wire"]),
         .testTarget(name: "ScreenTests", dependencies: ["Screen"]),
+        .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing"]),
         .testTarget(name: "AppTests", dependencies: ["App", "Screen", "Capture", "Probe", "Wire"]),
         // Runs the built tunscope against tcpdump and tshark on a scapy-made capture.
         .testTarget(name: "CrossCheckTests", dependencies: ["Wire"], exclude: ["make_capture.py", "compare_json.py"]),

@@ -1,0 +1,118 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Capture
+import Probe
+import Screen
+import Wire
+
+/// What the fuzzers feed arbitrary bytes to. Each target is one function, run by the libFuzzer
+/// executable in `Fuzz/` (built with -sanitize=fuzzer,address) and by `swift test`, which feeds
+/// it every seed and every input that ever failed (`Fuzz/Corpus/<target>/`).
+public enum FuzzTarget: String, CaseIterable, Sendable {
+    /// The dissector, with every link type tunscope reads.
+    case dissector
+    /// The summary line, the tree, JSON and hex on what the dissector made.
+    case formatters
+    /// A capture file through libpcap's reader.
+    case captureFile = "capture-file"
+    /// A BPF expression, as the `/` prompt and `-f` take it.
+    case filter
+    /// A theme file.
+    case theme
+    /// The handshake engine fed arbitrary segments, and the packet editor.
+    case probe
+
+    public func run(_ data: [UInt8]) {
+        switch self {
+        case .dissector: Self.dissect(data)
+        case .formatters: Self.format(data)
+        case .captureFile: Self.readCapture(data)
+        case .filter: Self.compileFilter(data)
+        case .theme: _ = try? ThemeFile.parse(String(decoding: data, as: UTF8.self), path: "fuzz.toml")
+        case .probe: Self.probe(data)
+        }
+    }
+
+    static let linkTypes: [LinkType] = [.raw, .ethernet, .rawOpenBSD, .linktypeRaw, .ipv4, .ipv6]
+
+    static func dissect(_ data: [UInt8]) {
+        for linkType in linkTypes {
+            _ = Dissector.dissect(data, linkType: linkType)
+            // The same bytes as the start of a longer packet (a capture cut at a snap length).
+            _ = Dissector.dissect(data, linkType: linkType, wireLength: data.count + 1 + Int(data.last ?? 0))
+        }
+    }
+
+    static func format(_ data: [UInt8]) {
+        let linkType = linkTypes[Int(data.first ?? 0) % linkTypes.count]
+        let bytes = Array(data.dropFirst())
+        let frame = FrameInfo(number: 1, seconds: 1_700_000_000, microseconds: 1, originalLength: bytes.count)
+        let d = Dissector.dissect(bytes, linkType: linkType)
+        var w = TextWriter()
+        Summary.write(bytes, linkType: linkType, wireLength: bytes.count + Int(data.first ?? 0) % 3, into: &w)
+        TreeFormatter.write(d, frame: frame, bytes: bytes, into: &w)
+        JSONFormatter.write(d, frame: frame, bytes: bytes, into: &w)
+        HexDump.write(bytes, into: &w)
+    }
+
+    /// The reader is given a file (libpcap reads from a FILE*): one in memory, per process.
+    static let scratchFile = "/dev/shm/tunscope-fuzz-\(getpid()).pcap"
+
+    static func readCapture(_ data: [UInt8]) {
+        let fd = open(scratchFile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return }
+        _ = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        defer { unlink(scratchFile) }
+        guard let reader = try? CaptureFileReader(path: scratchFile) else { return }
+        for _ in 0..<10_000 {
+            guard let packet = try? reader.next() else { return }
+            _ = Dissector.dissect(packet.bytes, linkType: reader.linkType, wireLength: packet.originalLength)
+        }
+    }
+
+    static func compileFilter(_ data: [UInt8]) {
+        let expression = String(decoding: data.prefix(4096), as: UTF8.self)
+        guard let filter = try? PacketFilter(expression, linkType: .raw) else { return }
+        _ = filter.matches(referenceSYN)
+    }
+
+    /// A connection started, then the input cut into packets (a length byte before each), each
+    /// handed to the prober as read from the device, with time passing between them.
+    static func probe(_ data: [UInt8]) {
+        let me = IPAddress.v4(IPv4Address(192, 0, 2, 2)), kernel = IPAddress.v4(IPv4Address(192, 0, 2, 1))
+        var prober = Prober(ownAddresses: [me], seed: 1)
+        var config = prober.tcpConfig(from: me, to: kernel, port: 80)
+        config.initialSequence = 4_101_019_787
+        config.request = [71, 69, 84]
+        var now: Microseconds = 1_700_000_000_000_000
+        _ = prober.connect(config, now: now)
+        var ping = prober.pingConfig(from: me, to: kernel)
+        ping.identifier = 1
+        _ = prober.ping(ping, now: now)
+        var at = 0
+        while at < data.count {
+            let length = Int(data[at])
+            let packet = Array(data[(at + 1)..<min(data.count, at + 1 + length)])
+            at += 1 + length
+            now += Microseconds(length) * 10_000
+            _ = prober.received(packet, time: now, number: at)
+            _ = prober.tick(now: now)
+            if var edit = try? EditablePacket(parsing: packet) {
+                try? edit.set("ip.ttl", to: "1")
+                edit.breakChecksum()
+                _ = edit.build()
+            }
+        }
+        _ = prober.abortAll(now: now)
+        for entry in prober.log { _ = prober.line(for: entry) }
+    }
+
+    /// The reference SYN of DESIGN.md, a packet for filters to match against.
+    static let referenceSYN: [UInt8] = [
+        0x45, 0x00, 0x00, 0x2c, 0x00, 0x01, 0x00, 0x00, 0x40, 0x06, 0x00, 0xc4, 0xc0, 0x00, 0x02, 0x02, 0x22, 0xc2, 0x95, 0x43,
+        0x78, 0x0c, 0x00, 0x50, 0xf4, 0x70, 0x98, 0x8b, 0x00, 0x00, 0x00, 0x00, 0x60, 0x02, 0xff, 0xff, 0x18, 0xc6, 0x00, 0x00,
+        0x02, 0x04, 0x05, 0xb4,
+    ]
+}
