@@ -79,6 +79,8 @@ public final class Monitor {
     var prompt: Prompt?
     /// A line for the user after an action ("wrote 12 packets to x.pcap"), until the next key.
     var message: (text: String, isError: Bool)?
+    /// A message came from outside a key (capture failed, a file is damaged): draw it.
+    var messageChanged = false
     public internal(set) var wantsQuit = false
     /// Where the panes were in the last frame: for the mouse, and a page's height.
     var lastPaneAreas: [Pane: Rect] = [:]
@@ -154,7 +156,8 @@ public final class Monitor {
     /// Takes in what changed since the last call (new packets, new probe events, the filter's
     /// progress, the rate); whether the screen needs drawing again. Cheap when nothing changed.
     public func refresh(now: Double) -> Bool {
-        var changed = false
+        var changed = messageChanged
+        messageChanged = false
         // Packets evicted from the store leave the filtered list too.
         let first = oldest
         if filter != nil, let head = matching.first, head < first {

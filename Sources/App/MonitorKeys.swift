@@ -50,7 +50,10 @@ extension Monitor {
     var pageRows: Int { max(1, (lastPaneAreas[focus]?.height ?? 12) - 3) }
 
     /// A line for the user until the next key.
-    public func say(_ text: String, error: Bool = false) { message = (text, error) }
+    public func say(_ text: String, error: Bool = false) {
+        message = (text, error)
+        messageChanged = true
+    }
 
     // MARK: Moving
 

@@ -23,7 +23,14 @@ public enum MonitorLoop {
         var lastFrame = 0.0
         var dirty = true
         while !monitor.wantsQuit && !shouldStop() {
-            if let record { recordedUpTo = recordNew(monitor.store, from: recordedUpTo, into: record, batch: &batch) }
+            if let record, record.failure == nil {
+                recordedUpTo = recordNew(monitor.store, from: recordedUpTo, into: record, batch: &batch)
+                if let failure = record.failure {
+                    monitor.say("\(failure.description): recording stopped; the packets stay here (w writes them elsewhere)",
+                                error: true)
+                    dirty = true
+                }
+            }
             let now = seconds()
             if monitor.refresh(now: now) { dirty = true }
             if dirty && now - lastFrame >= frameInterval {
@@ -33,7 +40,10 @@ public enum MonitorLoop {
                 dirty = false
             }
             let wait = dirty ? max(1, Int32((frameInterval - (seconds() - lastFrame)) * 1000)) : Int32(frameInterval * 1000)
-            guard let key = terminal.readKey(timeoutMilliseconds: wait) else { continue }
+            guard let key = terminal.readKey(timeoutMilliseconds: wait) else {
+                if terminal.isHungUp { break }
+                continue
+            }
             if key == .control("l") { terminal.invalidate() }
             if key == .control("z") { suspend(terminal) }
             monitor.handle(key)

@@ -53,6 +53,9 @@ public final class CaptureFileReader {
 
     /// libpcap's wording is terse; add the likely cause where it is not obvious.
     private static func explain(_ message: String, path: String) -> String {
+        if message.contains("file header bytes, only got 0") {
+            return "the file is empty: not a capture"
+        }
         if message.contains("unknown file format") {
             return "not a pcap or pcapng capture file (\(message))"
         }

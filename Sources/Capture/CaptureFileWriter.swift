@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CPcap
 import Wire
 
@@ -14,8 +17,21 @@ public final class CaptureFileWriter {
                                                               UInt32(PCAP_TSTAMP_PRECISION_MICRO)) else {
             throw CaptureError("\(path): libpcap could not start a capture file")
         }
-        guard let dumper = pcap_dump_open(dead, path) else {
+        // Opened here rather than by pcap_dump_open so that a symbolic link planted where the
+        // file goes is refused (O_NOFOLLOW), never written through.
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        guard fd >= 0, let file = fdopen(fd, "w") else {
+            let e = errno
+            if fd >= 0 { Glibc.close(fd) }
+            pcap_close(dead)
+            if e == ELOOP {
+                throw CaptureError("\(path) is a symbolic link: tunscope does not write through one (remove it or choose another name)")
+            }
+            throw CaptureError("\(path): cannot write: \(String(cString: strerror(e)))")
+        }
+        guard let dumper = pcap_dump_fopen(dead, file) else {
             let reason = String(cString: pcap_geterr(dead))
+            fclose(file)
             pcap_close(dead)
             throw CaptureError("\(path): cannot write: \(reason)")
         }
@@ -23,6 +39,11 @@ public final class CaptureFileWriter {
         self.dumper = dumper
         self.path = path
     }
+
+    /// Why writing stopped (the disk full), as soon as a write fails; packets after it are not written.
+    public private(set) var failure: CaptureError?
+    /// Packets written before any failure.
+    public private(set) var written = 0
 
     deinit { try? close() }
 
@@ -33,7 +54,7 @@ public final class CaptureFileWriter {
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer, seconds: Int, microseconds: Int, originalLength: Int) {
-        guard let dumper else { return }
+        guard let dumper, failure == nil else { return }
         var header = pcap_pkthdr()
         header.ts.tv_sec = time_t(seconds)
         header.ts.tv_usec = suseconds_t(microseconds)
@@ -41,6 +62,11 @@ public final class CaptureFileWriter {
         header.len = bpf_u_int32(max(originalLength, bytes.count))
         pcap_dump(UnsafeMutableRawPointer(dumper).assumingMemoryBound(to: UInt8.self), &header,
                   bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+        if let file = pcap_dump_file(dumper), ferror(file) != 0 {
+            failure = CaptureError("\(path): writing failed: \(String(cString: strerror(errno)))")
+            return
+        }
+        written += 1
     }
 
     /// Flushes and closes the file; throws if the data could not all be written (disk full).
@@ -52,6 +78,7 @@ public final class CaptureFileWriter {
         let failed = flushed != 0 || (file.map { ferror($0) != 0 } ?? false)
         pcap_dump_close(d)
         pcap_close(dead)
+        if let failure { throw failure }
         if failed { throw CaptureError("\(path): writing failed (is the disk full?)") }
     }
 }

@@ -91,6 +91,13 @@ public final class Terminal {
         refresh()
     }
 
+    /// Whether the terminal went away (its window closed): the shell in it may have kept the
+    /// SIGHUP to itself, so the input is asked directly.
+    public var isHungUp: Bool {
+        var p = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
+        return poll(&p, 1, 0) > 0 && p.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0
+    }
+
     /// Forgets what is on the screen, so the next frame is written whole (Ctrl-L, after a resume).
     public func invalidate() { shown = nil }
 

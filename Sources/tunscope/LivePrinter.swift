@@ -56,13 +56,19 @@ struct LivePrinter {
             out.flush()
             next = upTo + 1
         }
-        while Signals.stopSignal == 0 && capture.isRunning && next <= limit {
+        while Signals.stopSignal == 0 && capture.isRunning && next <= limit && writer?.failure == nil {
             let before = next
             drain()
             if next == before { usleep(2_000) }
         }
         capture.stop()
         while next <= min(store.newestNumber, limit) { drain() }
+        if let failure = writer?.failure {
+            // The disk is full (or the file went away): stop, say so; what fit is in the file.
+            try? writer?.close()
+            printError("\(next - 1) packets captured when writing failed")
+            throw RuntimeError("\(failure.description); the packets before that are in the file")
+        }
         try writer?.close()
         let dropped = capture.kernelDropped.map(String.init) ?? "unknown"
         let captured = next - 1

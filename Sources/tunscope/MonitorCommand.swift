@@ -86,8 +86,14 @@ struct MonitorCommand: ParsableCommand {
         if let themeProblem { monitor.say(themeProblem, error: true) }
         let loaded = FileLoad(reader: reader, store: store)
         loaded.start()
+        var toldOfDamage = false
         MonitorLoop.run(monitor, noColor: screen.noColor, record: nil) {
             monitor.loading = !loaded.isDone
+            // A damaged file: the packets before the damage are shown, and the line says why the rest is not.
+            if !monitor.loading && !toldOfDamage, let error = loaded.error {
+                toldOfDamage = true
+                monitor.say("damaged after packet \(store.counts.stored), which is all that is shown: \(error)", error: true)
+            }
             return Signals.stopSignal != 0
         }
         loaded.stop()

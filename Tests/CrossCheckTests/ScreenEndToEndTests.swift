@@ -12,7 +12,7 @@ struct ScreenEndToEndTests {
 
         /// A window running `command`; the shell in it records the terminal's settings before and after.
         convenience init(_ command: String, width: Int, height: Int) throws {
-            try self.init(script: "stty -g > DIR/before; \(command) 2> DIR/stderr; echo $? > DIR/status; stty -g > DIR/after; sleep 120",
+            try self.init(script: "stty -g > DIR/before; \(command) 2> DIR/stderr; echo $? > DIR/status; stty -g > DIR/after",
                           width: width, height: height)
         }
 
@@ -45,9 +45,42 @@ struct ScreenEndToEndTests {
             usleep(300_000)
         }
 
-        func file(_ name: String) -> String? { try? String(contentsOfFile: "\(dir)/\(name)", encoding: .utf8) }
+        /// The process running in the window's shell (tunscope), once it runs.
+        var program: Int32? {
+            let panes = ((try? Tools.run(["tmux", "-L", name, "list-panes", "-s", "-F", "#{pane_pid}"])) ?? "")
+                .split(separator: "\n").compactMap { Int32($0) }
+            guard let pane = panes.first else { return nil }
+            return (try? Tools.run(["pgrep", "-P", "\(pane)"]))?.split(separator: "\n").compactMap { Int32($0) }.first
+        }
 
-        func close() { _ = try? Tools.run(["tmux", "-L", name, "kill-server"]) }
+        /// The namespaces of the lab this window's tunscope made (named after its keeper, a child).
+        func labNamespaces(of program: Int32) -> [String] {
+            let keepers = ((try? Tools.run(["pgrep", "-P", "\(program)"])) ?? "").split(separator: "\n")
+            return ScreenEndToEndTests.labNamespaces().filter { n in keepers.contains { n.hasPrefix("tunscope-lab\($0)-") } }
+        }
+
+        /// A file the window's shell wrote, once it is whole (it ends with a newline).
+        func file(_ name: String) -> String? {
+            guard let text = try? String(contentsOfFile: "\(dir)/\(name)", encoding: .utf8), text.hasSuffix("\n") else { return nil }
+            return text
+        }
+
+        /// The terminal goes away under the program, as when its emulator's window is closed: the
+        /// tmux server (the emulator here) dies, so the terminal hangs up.
+        func hangUp() {
+            let server = (try? Tools.run(["tmux", "-L", name, "display-message", "-p", "#{pid}"]))
+                .flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            if let server { kill(server, SIGKILL) }
+        }
+
+        /// Closes the window and ends whatever still runs in it (the test runner starts children
+        /// with SIGHUP blocked, so a hang-up alone may leave them).
+        func close() {
+            let panes = ((try? Tools.run(["tmux", "-L", name, "list-panes", "-s", "-F", "#{pane_pid}"])) ?? "")
+                .split(separator: "\n").compactMap { Int32($0) }
+            _ = try? Tools.run(["tmux", "-L", name, "kill-server"])
+            for pid in panes { kill(-pid, SIGKILL) }
+        }
     }
 
     static func labNamespaces() -> Set<String> {
@@ -55,10 +88,12 @@ struct ScreenEndToEndTests {
     }
 
     @Test func theLabOnScreenHandshakesRefusesResendsFiltersWritesResizesAndQuitsCleanly() throws {
-        let labsBefore = Self.labNamespaces()
         let w = try Window(Tools.tunscope + " lab", width: 160, height: 48)
         defer { w.close() }
         try w.waitFor("LIVE", timeout: 20)
+        let program = try #require(w.program)
+        let lab = w.labNamespaces(of: program)
+        #expect(lab.count == 2)
         try w.waitFor("press s to send a SYN to 198.51.100.80:80")
 
         try w.keys("s")
@@ -102,7 +137,7 @@ struct ScreenEndToEndTests {
         #expect(Root.eventually(timeout: 10) { w.file("after") != nil }, "tunscope did not quit: \(w.screen)")
         #expect(w.file("status")?.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "\(w.file("stderr") ?? "")")
         #expect(w.file("before") == w.file("after"), "the terminal's settings changed")
-        #expect(Root.eventually(timeout: 10) { Self.labNamespaces() == labsBefore }, "the lab is left behind")
+        #expect(Root.eventually(timeout: 10) { Set(lab).isDisjoint(with: Self.labNamespaces()) }, "the lab is left behind")
     }
 
     @Test func ctrlZSuspendsAndFgBringsTheScreenBack() throws {
@@ -115,6 +150,7 @@ struct ScreenEndToEndTests {
         try w.keys("C-z")
         try w.waitFor("Stopped")
         #expect(!w.screen.contains("┌ Packets"), "the shell is back")
+        usleep(300_000)
         try w.keys("fg", "Enter")
         try w.waitFor("┌ Packets")
         #expect(w.screen.contains("FILE") && w.screen.contains("s SYN"))

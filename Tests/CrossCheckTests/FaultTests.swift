@@ -1,0 +1,135 @@
+import Foundation
+import Testing
+
+/// Faults and hostile packets while tunscope runs, in namespaces the tests make: a full disk, a
+/// planted symlink, the device deleted under the screen, lying packets on the live device, the
+/// terminal closed, and root given up after start. Needs root and tmux; CI runs them as root.
+@Suite(.enabled(if: Root.available && FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux"),
+                "needs root (namespaces, tun devices, mounts) and tmux; CI runs it as root"))
+struct FaultTests {
+    @Test func aFullDiskEndsTheRecordingWithAClearMessageAndKeepsWhatFit() throws {
+        let ns = try Namespace(withTun: "tun0")
+        defer { ns.remove() }
+        let dir = Root.temporary("tiny")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        // A 16 KiB tmpfs in a mount namespace of the test's own: the host's mounts stay as they are.
+        let script = """
+            mount -t tmpfs -o size=16k tmpfs \(dir) || exit 99
+            ip netns exec \(ns.name) \(Tools.tunscope) print -q -i tun0 -w \(dir)/f.pcap 2> \(dir)/../tiny.err &
+            sleep 0.5
+            ip netns exec \(ns.name) ping -c 300 -i 0.002 -s 200 -q 192.0.2.2 > /dev/null
+            wait $!; echo $? > \(dir)/../tiny.status
+            cp \(dir)/f.pcap \(dir)/../tiny.pcap
+            """
+        let (status, _, err) = try Root.runStatus(["unshare", "-m", "sh", "-c", script])
+        #expect(status == 0, "\(err)")
+        let base = URL(fileURLWithPath: dir).deletingLastPathComponent().path
+        #expect((try? String(contentsOfFile: base + "/tiny.status", encoding: .utf8))?.hasPrefix("1") == true)
+        let message = (try? String(contentsOfFile: base + "/tiny.err", encoding: .utf8)) ?? ""
+        #expect(message.contains("writing failed: No space left on device; the packets before that are in the file"), "\(message)")
+        let read = try Root.runStatus(["tshark", "-r", base + "/tiny.pcap"]).1.split(separator: "\n")
+        #expect(read.count > 10, "tshark reads what fit")
+    }
+
+    @Test func aSymlinkPlantedWhereTheFileGoesIsNotFollowed() throws {
+        let ns = try Namespace(withTun: "tun0")
+        defer { ns.remove() }
+        let victim = Root.temporary("victim")
+        try "keep me".write(toFile: victim, atomically: true, encoding: .utf8)
+        let planted = Root.temporary("planted.pcap")
+        try FileManager.default.createSymbolicLink(atPath: planted, withDestinationPath: victim)
+        let (status, _, err) = try ns.runStatus([Tools.tunscope, "print", "-q", "-i", "tun0", "-w", planted])
+        #expect(status == 1 && err.contains("is a symbolic link: tunscope does not write through one"), "\(err)")
+        #expect(try String(contentsOfFile: victim, encoding: .utf8) == "keep me")
+    }
+
+    @Test func theScreenSaysWhenTheDeviceGoesAwayAndKeepsWhatItCaptured() throws {
+        let ns = try Namespace(withTun: "tun0")
+        defer { ns.remove() }
+        let w = try ScreenEndToEndTests.Window("ip netns exec \(ns.name) \(Tools.tunscope) -i tun0", width: 120, height: 30)
+        defer { w.close() }
+        try w.waitFor("LIVE")
+        try ns.run(["bash", "-c", "echo before > /dev/udp/192.0.2.2/40000"])
+        try w.waitFor("UDP, length 7")
+        try ns.run(["ip", "link", "delete", "tun0"])
+        try w.waitFor("STOPPED")
+        #expect(w.screen.contains("tun0 went away") && w.screen.contains("UDP, length 7"))
+        let file = Root.temporary("kept.pcap")
+        try w.keys("w", "C-u", file, "Enter")
+        try w.waitFor("wrote")
+        #expect(try Tools.run(["tshark", "-r", file]).contains("UDP"))
+        try w.keys("q")
+        #expect(Root.eventually(timeout: 10) { w.file("status") != nil })
+        #expect(w.file("status")?.hasPrefix("1") == true && w.file("stderr")?.contains("tun0 went away") == true)
+        #expect(w.file("before") == w.file("after"))
+    }
+
+    /// Packets no stack would send, written out of the tun with a packet socket (so they reach
+    /// tunscope as they are): a lying IPv4 length, a chain of 40 IPv6 hop-by-hop headers, a DNS
+    /// name that points at itself, and a TCP header whose every option is broken.
+    static let hostilePackets = """
+        import socket
+        from scapy.all import IP, IPv6, IPv6ExtHdrHopByHop, UDP, TCP, raw
+        s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+        s.bind(('tun0', 0))
+        lying = bytearray(raw(IP(src='192.0.2.1', dst='192.0.2.2') / UDP(sport=1, dport=2) / (b'x' * 12))); lying[2:4] = (1000).to_bytes(2, 'big')
+        chain = IPv6(src='2001:db8::1', dst='2001:db8::2')
+        for _ in range(40): chain = chain / IPv6ExtHdrHopByHop()
+        dns = bytes.fromhex('123401000001000000000000' 'c00c' '00010001')
+        loop = raw(IP(src='192.0.2.1', dst='192.0.2.2') / UDP(sport=53, dport=5353) / dns)
+        tcp = bytearray(raw(IP(src='192.0.2.1', dst='192.0.2.2') / TCP(sport=1, dport=2, flags='S', dataofs=15) / (b'\\x02\\x00\\x03\\x01\\x05\\x03\\x08\\xff' * 5)))
+        for p in [bytes(lying), raw(chain / UDP()), loop, bytes(tcp)]: s.send(p)
+        """
+
+    @Test func lyingPacketsOnTheLiveDeviceShowAsMalformedAndCaptureGoesOn() throws {
+        let ns = try Namespace(withTun: "tun0")
+        defer { ns.remove() }
+        let w = try ScreenEndToEndTests.Window("ip netns exec \(ns.name) \(Tools.tunscope) -i tun0", width: 160, height: 40)
+        defer { w.close() }
+        try w.waitFor("LIVE")
+        try ns.run(["/usr/bin/python3", "-c", Self.hostilePackets])
+        try ns.run(["bash", "-c", "echo after > /dev/udp/192.0.2.2/40000"])
+        try w.waitFor("UDP, length 6")
+        let screen = w.screen
+        #expect(screen.components(separatedBy: "\n").filter { $0.contains("192.0.2.1") || $0.contains("2001:db8::1") }.count >= 5, "\(screen)")
+        // Walk every row with the tree shown: nothing may bring the screen down.
+        try w.keys("g")
+        for _ in 0..<6 { try w.keys("j") }
+        try w.keys("Tab")
+        for _ in 0..<60 { try w.keys("j") }
+        try w.waitFor("LIVE")
+        try w.keys("q")
+        #expect(Root.eventually(timeout: 10) { w.file("status") != nil })
+        #expect(w.file("status")?.hasPrefix("0") == true, "\(w.file("stderr") ?? "")")
+    }
+
+    @Test func closingTheTerminalEndsTheLabScreenCleanly() throws {
+        let w = try ScreenEndToEndTests.Window(Tools.tunscope + " lab", width: 120, height: 40)
+        defer { w.close() }
+        try w.waitFor("LIVE", timeout: 20)
+        let program = try #require(w.program)
+        let lab = w.labNamespaces(of: program)
+        #expect(lab.count == 2)
+        w.hangUp()  // the terminal goes
+        #expect(Root.eventually(timeout: 10) { kill(program, 0) != 0 }, "tunscope goes on without its terminal")
+        #expect(Root.eventually(timeout: 10) { Set(lab).isDisjoint(with: ScreenEndToEndTests.labNamespaces()) }, "the lab is left behind")
+    }
+
+    @Test func startedWithSudoTheScreenGivesUpRoot() throws {
+        let ns = try Namespace(withTun: "tun0")
+        defer { ns.remove() }
+        let w = try ScreenEndToEndTests.Window(
+            "ip netns exec \(ns.name) env SUDO_UID=65534 SUDO_GID=65534 SUDO_USER=nobody \(Tools.tunscope) -i tun0",
+            width: 120, height: 30)
+        defer { w.close() }
+        try w.waitFor("LIVE")
+        let pid = try #require(w.program)
+        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        let uids = status.split(separator: "\n").first { $0.hasPrefix("Uid:") } ?? ""
+        #expect(uids.split(whereSeparator: { $0 == "\t" || $0 == " " }).dropFirst().allSatisfy { $0 == "65534" }, "\(uids)")
+        // Still the far end: a SYN from the screen gets its answer (a reset from the kernel: nothing listens).
+        try w.keys("t", "C-u", "192.0.2.1:9", "Enter", "s")
+        try w.waitFor("REFUSED")
+        try w.keys("q")
+    }
+}
