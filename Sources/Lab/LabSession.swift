@@ -31,6 +31,15 @@ public final class LabSession: @unchecked Sendable {
         self.network = network
     }
 
+    /// Whether the lab still stands: its namespaces are there and its keeper runs. Someone may
+    /// remove the namespaces from outside (`ip netns delete`).
+    public var isIntact: Bool {
+        let keeperAlive = kill(keeperPID, 0) == 0 || errno == EPERM  // EPERM: alive, and root's
+        return keeperAlive && [network.router, network.server].allSatisfy { access("/run/netns/\($0)", F_OK) == 0 }
+    }
+
+    public static let removedFromOutside = "the lab's namespaces were removed from outside: tunscope ends and removes the rest"
+
     /// Removes the lab now and waits (at most 10 s) until the keeper has.
     public func end() {
         guard control >= 0 else { return }

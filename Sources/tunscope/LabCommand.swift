@@ -50,11 +50,24 @@ struct LabCommand: ParsableCommand {
             if usesScreen {
                 let server = IPAddress(lab.serverAddress)!
                 try runLive(device: lab.tun, tap: false, namespace: lab.router, target: (server, lab.httpPort), source: nil,
-                            writeFile: output.writeFile, screen: screen)
+                            writeFile: output.writeFile, screen: screen, stopReason: labCheck(session))
             } else {
-                try LivePrinter(output: output).capture(device: lab.tun, namespace: lab.router)
+                var printer = LivePrinter(output: output)
+                printer.stopReason = labCheck(session)
+                try printer.capture(device: lab.tun, namespace: lab.router)
             }
         }
+    }
+}
+
+/// Whether the lab still stands, asked at most once a second: a reason to stop when it does not.
+func labCheck(_ session: LabSession) -> () -> String? {
+    var lastLook = 0
+    return {
+        let now = time(nil)
+        guard now != lastLook else { return nil }
+        lastLook = now
+        return session.isIntact ? nil : LabSession.removedFromOutside
     }
 }
 

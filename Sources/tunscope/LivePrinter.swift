@@ -11,6 +11,9 @@ struct LivePrinter {
     let output: OutputOptions
 
     /// Opens the device (in `namespace`, if given), gives up root, and prints until the end.
+    /// Asked now and then while printing: a reason to stop (the lab was removed), or nil.
+    var stopReason: () -> String? = { nil }
+
     func capture(device: String, tap: Bool = false, namespace: String? = nil) throws {
         Signals.catchStopSignals()
         let capture = try LiveCapture(device: device, tap: tap, namespace: namespace, filter: output.filter,
@@ -56,10 +59,17 @@ struct LivePrinter {
             out.flush()
             next = upTo + 1
         }
+        var stoppedBecause: String?
         while Signals.stopSignal == 0 && capture.isRunning && next <= limit && writer?.failure == nil {
             let before = next
             drain()
-            if next == before { usleep(2_000) }
+            if next == before {
+                if let reason = stopReason() {
+                    stoppedBecause = reason
+                    break
+                }
+                usleep(2_000)
+            }
         }
         capture.stop()
         while next <= min(store.newestNumber, limit) { drain() }
@@ -74,6 +84,7 @@ struct LivePrinter {
         let captured = next - 1
         printError("\(captured) packets captured, \(dropped) dropped by the kernel, \(store.counts.evicted) evicted"
                    + (missed > 0 ? " (\(missed) evicted before they were printed or written)" : ""))
+        if let stoppedBecause { throw RuntimeError(stoppedBecause) }
         if let failure = capture.failure {
             let kept = output.writeFile.map { ": the \(captured - missed) packets captured are in \($0)" } ?? ""
             throw RuntimeError("\(failure.description)\(kept)")

@@ -153,7 +153,7 @@ func requireTerminal() throws {
 
 /// Opens the device, gives up root, and runs the monitor on it as the host at its far end.
 func runLive(device: String, tap: Bool, namespace: String?, target: (IPAddress, UInt16)?, source: IPAddress?,
-             writeFile: String?, screen: ScreenOptions) throws {
+             writeFile: String?, screen: ScreenOptions, stopReason: @escaping () -> String? = { nil }) throws {
     let store = PacketStore()
     let capture = try LiveCapture(device: device, tap: tap, namespace: namespace, timesProbes: !tap, store: store)
     defer { capture.stop() }
@@ -169,11 +169,16 @@ func runLive(device: String, tap: Bool, namespace: String?, target: (IPAddress, 
                           target: target)
     if let themeProblem { monitor.say(themeProblem, error: true) }
     if host == nil && !tap { monitor.say("\(device) has no point-to-point address: only watching (give --source to send)") }
-    MonitorLoop.run(monitor, noColor: screen.noColor, record: writer) { Signals.stopSignal != 0 }
+    var stoppedBecause: String?
+    MonitorLoop.run(monitor, noColor: screen.noColor, record: writer) {
+        stoppedBecause = stopReason()
+        return Signals.stopSignal != 0 || stoppedBecause != nil
+    }
     // Whatever is still open is reset, so no peer keeps state.
     host?.abortAll()
     usleep(20_000)
     try writer?.close()
+    if let stoppedBecause { throw RuntimeError(stoppedBecause) }
     if let failure = capture.failure {
         let kept = writeFile.map { "; the packets captured are in \($0)" } ?? ""
         throw RuntimeError("\(failure.description)\(kept)")

@@ -115,6 +115,34 @@ struct FaultTests {
         #expect(Root.eventually(timeout: 10) { Set(lab).isDisjoint(with: ScreenEndToEndTests.labNamespaces()) }, "the lab is left behind")
     }
 
+    @Test func theLabRemovedFromOutsideEndsTunscopeAndNothingOfItStays() throws {
+        let rootBefore = try Self.rootNamespaceState()
+        let w = try ScreenEndToEndTests.Window(Tools.tunscope + " lab", width: 120, height: 40)
+        defer { w.close() }
+        try w.waitFor("LIVE", timeout: 20)
+        let program = try #require(w.program)
+        let lab = w.labNamespaces(of: program)
+        let keeper = try #require(try Tools.run(["pgrep", "-P", "\(program)"]).split(separator: "\n").compactMap { Int32($0) }.first)
+        #expect(lab.count == 2)
+        for name in lab { _ = try Root.run(["ip", "netns", "delete", name]) }
+        #expect(Root.eventually(timeout: 10) { w.file("status") != nil }, "tunscope goes on: \(w.screen)")
+        #expect(w.file("status")?.hasPrefix("1") == true)
+        #expect(w.file("stderr")?.contains("the lab's namespaces were removed from outside") == true)
+        #expect(w.file("before") == w.file("after"))
+        #expect(Root.eventually(timeout: 10) { kill(keeper, 0) != 0 }, "the lab's keeper stays")
+        #expect(Set(lab).isDisjoint(with: ScreenEndToEndTests.labNamespaces()))
+        #expect(try Self.rootNamespaceState() == rootBefore, "the lab changed the root namespace")
+    }
+
+    /// What the lab must never change in the root namespace: addresses, routes, firewall rules.
+    static func rootNamespaceState() throws -> [String] {
+        try [["ip", "-o", "addr"], ["ip", "route"], ["ip", "-6", "route"], ["iptables-save"]].map { argv in
+            // Counters and comments with times change by themselves; the rules do not.
+            try Root.run(argv).split(separator: "\n").filter { !$0.hasPrefix("#") }
+                .map { $0.replacingOccurrences(of: #"\[\d+:\d+\]"#, with: "", options: .regularExpression) }.joined(separator: "\n")
+        }
+    }
+
     @Test func startedWithSudoTheScreenGivesUpRoot() throws {
         let ns = try Namespace(withTun: "tun0")
         defer { ns.remove() }
@@ -124,6 +152,9 @@ struct FaultTests {
         defer { w.close() }
         try w.waitFor("LIVE")
         let pid = try #require(w.program)
+        // Its one raw socket (the timestamps') is bound to the device it was given, and no other.
+        let packetSockets = try ns.run(["ss", "-0", "-n", "-p"]).split(separator: "\n").filter { $0.contains("pid=\(pid),") }
+        #expect(packetSockets.count == 1 && packetSockets.allSatisfy { $0.contains("tun0") }, "\(packetSockets)")
         let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
         let uids = status.split(separator: "\n").first { $0.hasPrefix("Uid:") } ?? ""
         #expect(uids.split(whereSeparator: { $0 == "\t" || $0 == " " }).dropFirst().allSatisfy { $0 == "65534" }, "\(uids)")
