@@ -4,7 +4,8 @@
 # 10 ms; and without one), the frame cost with 1,000 and with 1,000,000 packets stored, and
 # memory with all of them stored, against tshark reading the same file; then, in a namespace
 # of its own with the kernel listening behind a tun, the time from the key `s` to the SYN on
-# the wire. Needs root for the last part. Usage: Benchmarks/screen.sh
+# the wire, and how long a key takes to reach the screen while the tun floods. Needs root
+# for the last two parts. Usage: Benchmarks/screen.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=Benchmarks/out
@@ -55,3 +56,10 @@ s = socket.socket(); s.bind(('192.0.2.1', 8080)); s.listen(4096); time.sleep(600
 pids+=($!)
 sleep 0.5
 ip netns exec "$ns" "$tunscope" _bench-screen --device tun0 --target 192.0.2.1:8080 --connections 50
+
+echo "== keys while the tun floods (at most 3,000,000 UDP packets, as fast as the kernel sends them)"
+cc -O2 -o "$out/udp_flood" Benchmarks/udp_flood.c
+ip netns exec "$ns" "$out/udp_flood" 192.0.2.2 3000000 &
+flood=$!
+ip netns exec "$ns" "$tunscope" _bench-screen --flood-device tun0 --seconds 5
+kill "$flood" 2>/dev/null || true

@@ -165,7 +165,7 @@ public final class Monitor {
             changed = true
         }
         if filter != nil && filteredUpTo < newestShown {
-            runFilter(limit: 200_000)
+            runFilter(budget: Self.filterBudget)
             changed = true
         }
         let newest = store.newestNumber
@@ -198,15 +198,21 @@ public final class Monitor {
 
     var packetsPerSecond: Double { rate.perSecond }
 
-    /// Runs the display filter over up to `limit` more packets.
-    private func runFilter(limit: Int) {
+    /// How long a frame may spend on the display filter: under a flood, or on a million stored
+    /// packets, the filter catches up over several frames and keys never wait for it.
+    static let filterBudget = 0.008
+
+    /// Whether the display filter has not yet looked at every packet the list could show.
+    var isFiltering: Bool { filter != nil && filteredUpTo < newestShown }
+
+    /// Runs the display filter over more packets, for at most `budget` seconds.
+    private func runFilter(budget: Double) {
         guard let filter else { return }
-        let from = max(filteredUpTo + 1, oldest)
-        let to = min(newestShown, from + limit - 1)
-        guard from <= to else { return }
+        let started = MonitorLoop.seconds()
         var batch = PacketStore.Batch()
-        var at = from
-        while at <= to {
+        var at = max(filteredUpTo + 1, oldest)
+        let to = newestShown
+        while at <= to && MonitorLoop.seconds() - started < budget {
             let end = min(to, at + 4095)
             store.copy(numbered: at...end, into: &batch)
             var number = batch.firstNumber
@@ -214,9 +220,9 @@ public final class Monitor {
                 if filter.matches(bytes, originalLength: originalLength) { matching.append(number) }
                 number += 1
             }
+            filteredUpTo = end
             at = end + 1
         }
-        filteredUpTo = to
     }
 
     /// Applies a display filter (nil: show everything) and keeps the selection if it still shows.
@@ -224,7 +230,7 @@ public final class Monitor {
         filter = newFilter
         matching = []
         filteredUpTo = oldest - 1
-        if newFilter != nil { runFilter(limit: 2_000_000) }
+        if newFilter != nil { runFilter(budget: Self.filterBudget) }
         if let s = selected, shownIndex(of: s) == nil { selected = nil }
         if selected == nil { selectNewest() }
         listTop = 0

@@ -62,7 +62,10 @@ extension Monitor {
         if let dropped = kernelDropped, dropped > 0 { parts.append("dropped \(dropped)") }
         let live = capture.map { $0.isRunning ? "LIVE" : "STOPPED" } ?? "FILE"
         parts.append(loading ? "LOADING" : (pausedAt != nil ? "PAUSED" : live))
-        if let f = filter { parts.append("filter: \(f.expression)") }
+        if let f = filter {
+            let done = newestShown - oldest + 1 > 0 ? (filteredUpTo - oldest + 1) * 100 / (newestShown - oldest + 1) : 100
+            parts.append("filter: \(f.expression)" + (isFiltering ? " (applying: \(max(0, done))%)" : ""))
+        }
         b.write(parts.joined(separator: "  "), x: area.x + 1, y: area.y, style: style, limit: area.width - 1)
     }
 

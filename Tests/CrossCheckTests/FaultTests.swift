@@ -134,6 +134,41 @@ struct FaultTests {
         #expect(try Self.rootNamespaceState() == rootBefore, "the lab changed the root namespace")
     }
 
+    /// Two minutes of flood with a small store: once the store is full, memory stays flat
+    /// (evicted packets' memory is reused), sampled every five seconds.
+    @Test func memoryStaysFlatUnderALongFloodOnceTheStoreIsFull() throws {
+        let ns = try Namespace(withTun: "tun0")
+        defer { ns.remove() }
+        let capture = try Background([Tools.tunscope, "print", "-q", "-i", "tun0", "--max-packets", "20000"], in: ns.name)
+        try capture.waitFor("listening on", timeout: 10, onStandardError: true)
+        let flood = try Background(["/usr/bin/python3", "-c", """
+            import socket, time
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            end = time.time() + 120
+            sent = 0
+            while time.time() < end and sent < 50_000_000:
+                for _ in range(1000): s.sendto(b'x' * 64, ('192.0.2.2', 9))
+                sent += 1000
+            """], in: ns.name)
+        func resident() -> Int {
+            let status = (try? String(contentsOfFile: "/proc/\(capture.pid)/status", encoding: .utf8)) ?? ""
+            let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+            return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+        }
+        sleep(15)  // the store fills (20,000 packets) well before this
+        var samples: [Int] = []
+        for _ in 0..<20 {
+            samples.append(resident())
+            sleep(5)
+        }
+        _ = flood.wait(timeout: 30)
+        let (status, _, err) = capture.stop(signal: SIGINT)
+        #expect(status == 0, "\(err)")
+        let evicted = err.split(separator: "\n").last { $0.contains("evicted") } ?? ""
+        #expect(!evicted.hasSuffix(" 0 evicted"), "the store must have filled: \(evicted)")
+        #expect(samples.max()! - samples.min()! < 8 * 1024, "VmRSS in KiB, every 5 s: \(samples)")
+    }
+
     /// What the lab must never change in the root namespace: addresses, routes, firewall rules.
     static func rootNamespaceState() throws -> [String] {
         try [["ip", "-o", "addr"], ["ip", "route"], ["ip", "-6", "route"], ["iptables-save"]].map { argv in

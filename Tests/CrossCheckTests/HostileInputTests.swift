@@ -77,6 +77,38 @@ struct HostileInputTests {
         #expect(status == 0 && out.contains("Flags [S]"))
     }
 
+    @Test func mistakesOnTheMonitorsCommandLineAreOneLine() throws {
+        let file = try Self.file("one", Self.pcap(records: [Self.good]))
+        let cases: [([String], Int32, String)] = [
+            (["--target", "192.0.2.1:70000"], 64, "the port must be a number from 1 to 65535"),
+            (["--target", "example.test:80"], 64, "give an IP address and a port"),
+            (["--target", "192.0.2.1"], 64, "give the port too"),
+            (["-r", file, "-i", "tun0"], 64, "-r browses a file"),
+            (["--source", "nowhere"], 64, "is not an IP address"),
+            (["-r", file], 1, "the monitor needs a terminal"),
+        ]
+        for (args, code, message) in cases {
+            let (status, _, err) = try Root.runStatus([Tools.tunscope] + args)
+            #expect(status == code, "\(args): \(err)")
+            #expect(err.contains(message), "\(args): \(err)")
+            #expect(!err.contains("Fatal error") && !err.contains("Stack dump"), "\(args): \(err)")
+        }
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux"), "needs tmux"))
+    func aBrokenThemeFileIsNamedWithItsLineAndTheDefaultIsUsed() throws {
+        let capture = try Self.file("theme-capture", Self.pcap(records: [Self.good]))
+        let theme = try Self.file("bad.toml", Data("name = \"bad\"\n[roles]\nstatus_bar = [\"purpel\", \"black\"]\n".utf8))
+        let w = try ScreenEndToEndTests.Window("\(Tools.tunscope) -r \(capture) --theme \(theme)", width: 160, height: 30)
+        defer { w.close() }
+        try w.waitFor("FILE")
+        #expect(w.screen.contains("bad.toml:3: 'purpel' is not a colour"), "\(w.screen)")
+        #expect(w.screen.contains("using the built-in dark theme"))
+        try w.keys("q")
+        #expect(Root.eventually(timeout: 10) { w.file("status") != nil })
+        #expect(w.file("status")?.hasPrefix("0") == true && w.file("stderr")?.contains("bad.toml:3:") == true)
+    }
+
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux"), "needs tmux"))
     func theScreenShowsTheGoodPacketsAndSaysWhatIsWrongWithTheRest() throws {
         let path = try Self.file("screen-cut", Self.pcap(records: [Self.good, Self.good, Self.good]).dropLast(10))
