@@ -92,9 +92,16 @@ struct FaultTests {
         try w.waitFor("UDP, length 6")
         let screen = w.screen
         #expect(screen.components(separatedBy: "\n").filter { $0.contains("192.0.2.1") || $0.contains("2001:db8::1") }.count >= 5, "\(screen)")
-        // Walk every row with the tree shown: nothing may bring the screen down.
+        // Walk every row with the tree shown: each lie ends in an error node, nothing brings the screen down.
         try w.keys("g")
-        for _ in 0..<6 { try w.keys("j") }
+        var errorNodes = 0
+        for _ in 0..<8 {
+            try w.keys("Tab", "G")  // the tree's last row: where an error node goes
+            usleep(200_000)
+            if w.screen.contains("[Malformed Packet:") { errorNodes += 1 }
+            try w.keys("BTab", "j")
+        }
+        #expect(errorNodes >= 3, "the lying packets show what decoded and an error node")
         try w.keys("Tab")
         for _ in 0..<60 { try w.keys("j") }
         try w.waitFor("LIVE")
