@@ -101,7 +101,9 @@ extension Monitor {
         // Column widths: No., Time, dir, Source, Destination, Protocol, Length, then Info.
         // Room for IPv6 addresses when the terminal is wide enough.
         let addressWidth = area.width >= 170 ? 26 : (wide ? 17 : 15)
-        let columns: [(String, Int)] = [("No.", 7), ("Time", wide ? 15 : 11), ("", 2), ("Source", addressWidth),
+        // Time of day needs 15 characters and a space; seconds since the first packet fewer.
+        let timeWidth = timeFormat == .absolute ? 16 : (wide ? 15 : 11)
+        let columns: [(String, Int)] = [("No.", 7), ("Time", timeWidth), ("", 2), ("Source", addressWidth),
                                         ("Destination", addressWidth), ("Protocol", 9), ("Length", 7)]
         b.fill(area.row(0), style: header)
         var x = area.x

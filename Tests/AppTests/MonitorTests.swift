@@ -213,6 +213,28 @@ struct MonitorTests {
         #expect(m.selected == 2)
     }
 
+    @Test func theEditPromptChecksFieldsAsYouTypeAndTimeFormatsCycle() {
+        let (store, _) = Self.scene()
+        let m = Self.monitor(store)
+        m.handle(.character("g"))
+        m.handle(.character("e"))
+        for c in "ip.ttl=300" { m.handle(.character(c)) }
+        #expect(Self.text(m, 160, 30)[28].contains("ip.ttl: '300' is not a number from 0 to 255"))
+        m.handle(.control("u"))
+        for c in "ip.ttl=3 tcp.flags=S. bad-checksum" { m.handle(.character(c)) }
+        #expect(m.prompt.map { m.promptCheck($0) } == .some(nil), "a valid edit")
+        let edited = try? m.editedSelection("ip.ttl=3 tcp.flags=S. bad-checksum")
+        #expect(edited?[8] == 3 && edited?[33] == 0x12)
+        m.handle(.enter)
+        #expect(m.message?.text.contains("sending needs a live tun device") == true, "a file cannot send")
+        // T: relative, then time of day, then delta.
+        m.handle(.character("T"))
+        let clock = Self.text(m, 120, 40)[3]
+        #expect(clock.contains(":") && clock.contains(".000000"), "\(clock)")
+        m.handle(.character("T"))
+        #expect(Self.text(m, 120, 40)[4].contains("0.000052"), "delta: 52 us after the SYN")
+    }
+
     @Test func aTargetPromptChecksAsYouType() {
         let (store, _) = Self.scene()
         let m = Self.monitor(store)
