@@ -192,7 +192,11 @@ public final class Monitor {
             if perSecond != rate.perSecond { changed = true }
             rate = (total, now, perSecond)
         }
-        if follow { selectNewest() }
+        if follow {
+            selectNewest()
+        } else if selected == nil && shownCount > 0 {
+            select(shownNumber(at: 0))
+        }
         return changed
     }
 
@@ -235,6 +239,9 @@ public final class Monitor {
         if selected == nil { selectNewest() }
         listTop = 0
     }
+
+    /// Browsing a file starts at its first packet, as Wireshark does; live, the list follows the newest.
+    public func startAtFirstPacket() { follow = false }
 
     func selectNewest() {
         guard shownCount > 0 else { return }

@@ -36,12 +36,13 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
 
     static let linkTypes: [LinkType] = [.raw, .ethernet, .rawOpenBSD, .linktypeRaw, .ipv4, .ipv6]
 
+    /// The first byte picks the link type and whether the packet was longer on the wire (a capture
+    /// cut at a snap length); the rest is the packet. One dissection per input keeps the fuzzer fast.
     static func dissect(_ data: [UInt8]) {
-        for linkType in linkTypes {
-            _ = Dissector.dissect(data, linkType: linkType)
-            // The same bytes as the start of a longer packet (a capture cut at a snap length).
-            _ = Dissector.dissect(data, linkType: linkType, wireLength: data.count + 1 + Int(data.last ?? 0))
-        }
+        guard let first = data.first else { return }
+        let bytes = Array(data.dropFirst())
+        let linkType = linkTypes[Int(first & 0x7f) % linkTypes.count]
+        _ = Dissector.dissect(bytes, linkType: linkType, wireLength: first & 0x80 != 0 ? bytes.count + 1 + Int(first) : nil)
     }
 
     static func format(_ data: [UInt8]) {

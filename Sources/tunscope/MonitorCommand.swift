@@ -79,10 +79,13 @@ struct MonitorCommand: ParsableCommand {
             throw RuntimeError("\(path): link type \(reader.linkType.rawValue) is not one tunscope decodes")
         }
         let (theme, themeProblem) = screen.loadTheme()
-        let store = PacketStore(limits: .init(packets: 100_000_000, bytes: Int.max / 2))
+        // Bounded as live capture is, only larger: a file bigger than this shows its last part,
+        // and the status bar counts what was evicted.
+        let store = PacketStore(limits: .init(packets: 10_000_000, bytes: 2 << 30))
         let monitor = Monitor(store: store, host: nil, linkType: reader.linkType, sourceName: path, theme: theme,
                               lines: .unicode)
         monitor.loading = true
+        monitor.startAtFirstPacket()
         if let themeProblem { monitor.say(themeProblem, error: true) }
         let loaded = FileLoad(reader: reader, store: store)
         loaded.start()

@@ -40,7 +40,7 @@ struct ScreenBenchCommand: ParsableCommand {
     private func measureFile(_ path: String) throws {
         let start = Self.seconds()
         let reader = try CaptureFileReader(path: path)
-        let store = PacketStore(limits: .init(packets: 100_000_000, bytes: Int.max / 2))
+        let store = PacketStore(limits: .init(packets: 10_000_000, bytes: 2 << 30))
         let monitor = Monitor(store: store, host: nil, linkType: reader.linkType, sourceName: path, theme: .builtIn, lines: .unicode)
         let load = FileLoad(reader: reader, store: store)
         load.start()
