@@ -322,7 +322,7 @@ extension Monitor {
         var packet = try EditablePacket(parsing: p.packet.bytes)
         for word in assignments.split(separator: " ") {
             if word == "bad-checksum" {
-                packet.breakChecksum()
+                try packet.breakChecksum()
                 continue
             }
             guard let eq = word.firstIndex(of: "=") else {

@@ -102,7 +102,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             _ = prober.tick(now: now)
             if var edit = try? EditablePacket(parsing: packet) {
                 try? edit.set("ip.ttl", to: "1")
-                edit.breakChecksum()
+                try? edit.breakChecksum()
                 _ = edit.build()
             }
         }

@@ -85,12 +85,25 @@ public struct EditablePacket: Sendable {
     }
 
     /// Makes the transport checksum wrong: the right one plus one (never zero, which UDP reads
-    /// as "no checksum").
-    public mutating func breakChecksum() {
+    /// as "no checksum"). A transport tunscope does not take apart has none to break.
+    public mutating func breakChecksum() throws(EditError) {
+        guard let offset = checksumOffset else {
+            throw EditError("bad-checksum: the packet's transport (protocol \(ip.proto.rawValue)) has no checksum tunscope writes")
+        }
         checksum = .correct
-        let good = EditablePacket.transportChecksum(of: build(), ip: ip)
+        let good = build().be16(ip.headerLength + offset)
         let bad = good &+ 1
         checksum = .value(bad == 0 ? 1 : bad)
+    }
+
+    /// Where the transport checksum is, from the transport header's start; nil when there is none.
+    var checksumOffset: Int? {
+        switch transport {
+        case .tcp: return 16
+        case .udp: return 6
+        case .icmp, .icmpv6: return 2
+        case .other: return nil
+        }
     }
 
     /// Sets one field from text: `set("ip.ttl", "3")`, `set("tcp.flags", "SA")`, `set("data.text", "GET /")`.
@@ -187,16 +200,6 @@ public struct EditablePacket: Sendable {
             }
         }
         return f
-    }
-
-    static func transportChecksum(of packet: Bytes, ip: IPRepr) -> UInt16 {
-        let offset: Int
-        switch ip.proto {
-        case .tcp: offset = 16
-        case .udp: offset = 6
-        default: offset = 2
-        }
-        return packet.be16(ip.headerLength + offset)
     }
 }
 

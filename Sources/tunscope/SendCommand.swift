@@ -232,7 +232,7 @@ struct SendCommand: ParsableCommand {
                     guard let eq = edit.firstIndex(of: "=") else { throw EditError("--set \(edit): write FIELD=VALUE") }
                     try packet.set(String(edit[..<eq]), to: String(edit[edit.index(after: eq)...]))
                 }
-                if badChecksum { packet.breakChecksum() }
+                if badChecksum { try packet.breakChecksum() }
                 return packet.build()
             } catch let e as EditError {
                 throw RuntimeError("packet \(number) of \(file): \(e.description)")
