@@ -38,22 +38,7 @@ tail -1 "$out/print_time.txt"
 
 if [ "$(id -u)" -ne 0 ]; then echo "(key to wire needs root: skipped)"; exit 0; fi
 echo "== key s to the SYN on the wire"
-ns="tunscope-bench-$$"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  ip netns delete "$ns" 2>/dev/null || true
-}
-trap cleanup EXIT
-ip netns add "$ns"
-ip -n "$ns" link set lo up
-ip -n "$ns" tuntap add name tun0 mode tun
-ip -n "$ns" addr add 192.0.2.1 peer 192.0.2.2 dev tun0
-ip -n "$ns" link set tun0 up
-ip netns exec "$ns" /usr/bin/python3 -c "
-import socket, time
-s = socket.socket(); s.bind(('192.0.2.1', 8080)); s.listen(4096); time.sleep(600)" &
-pids+=($!)
+. Benchmarks/listening_namespace.sh
 sleep 0.5
 ip netns exec "$ns" "$tunscope" _bench-screen --device tun0 --target 192.0.2.1:8080 --connections 50
 

@@ -13,24 +13,7 @@ out=Benchmarks/out
 mkdir -p "$out"
 cc -O2 -o "$out/tun_syn_rtt" Benchmarks/tun_syn_rtt.c
 swift build -c release --product tunscope >/dev/null
-ns="tunscope-bench-$$"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  ip netns delete "$ns" 2>/dev/null || true
-}
-trap cleanup EXIT
-ip netns add "$ns"
-ip -n "$ns" link set lo up
-ip -n "$ns" tuntap add name tun0 mode tun
-ip -n "$ns" addr add 192.0.2.1 peer 192.0.2.2 dev tun0
-ip -n "$ns" link set tun0 up
-
-# A listening socket is all the kernel needs to answer SYNs; both clients end with a RST.
-ip netns exec "$ns" /usr/bin/python3 -c "
-import socket, time
-s = socket.socket(); s.bind(('192.0.2.1', 8080)); s.listen(4096); time.sleep(600)" &
-pids+=($!)
+. Benchmarks/listening_namespace.sh
 ip netns exec "$ns" tcpdump -nn -U --immediate-mode --time-stamp-precision=micro -i tun0 -w "$out/send_rtt.pcap" 2>/dev/null &
 pids+=($!)
 sleep 1
