@@ -86,6 +86,7 @@ public final class Monitor {
     var lastPaneAreas: [Pane: Rect] = [:]
 
     private var decoded: (number: Int, packet: StoredPacket, dissection: Dissection)?
+    var cachedTreeRows: (number: Int, folded: Set<String>, unfolded: Set<String>, rows: [TreeRow])?
     private var rate: (count: Int, time: Double, perSecond: Double) = (0, 0, 0)
     private var lastSeen: (newest: Int, log: Int) = (0, 0)
 

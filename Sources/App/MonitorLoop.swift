@@ -72,7 +72,8 @@ public enum MonitorLoop {
         terminal.invalidate()
     }
 
-    static func seconds() -> Double {
+    /// A monotonic clock in seconds, for frame pacing and timing.
+    public static func seconds() -> Double {
         var t = timespec()
         clock_gettime(CLOCK_MONOTONIC, &t)
         return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9

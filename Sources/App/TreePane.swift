@@ -18,8 +18,19 @@ struct TreeRow {
 }
 
 extension Monitor {
-    /// The rows of the selected packet's tree as folding leaves them.
+    /// The rows of the selected packet's tree as folding leaves them. The tree, the hex pane and
+    /// the explanation line all ask each frame: they are made once per packet and folding.
     func treeRows() -> [TreeRow] {
+        guard let n = selected else { return [] }
+        if let cached = cachedTreeRows, cached.number == n, cached.folded == foldedLayers, cached.unfolded == unfoldedFields {
+            return cached.rows
+        }
+        let rows = makeTreeRows()
+        cachedTreeRows = (n, foldedLayers, unfoldedFields, rows)
+        return rows
+    }
+
+    private func makeTreeRows() -> [TreeRow] {
         guard let (p, d) = selectedPacket else { return [] }
         let bytes = p.packet.bytes
         var rows: [TreeRow] = []

@@ -30,15 +30,9 @@ struct ScreenBenchCommand: ParsableCommand {
         }
     }
 
-    static func seconds() -> Double {
-        var t = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t)
-        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
-    }
-
     /// The monitor as `tunscope -r FILE` makes it, with a 160x48 frame.
     private func measureFile(_ path: String) throws {
-        let start = Self.seconds()
+        let start = MonitorLoop.seconds()
         let reader = try CaptureFileReader(path: path)
         let store = PacketStore(limits: .init(packets: 10_000_000, bytes: 2 << 30))
         let monitor = Monitor(store: store, host: nil, linkType: reader.linkType, sourceName: path, theme: .builtIn, lines: .unicode)
@@ -46,9 +40,9 @@ struct ScreenBenchCommand: ParsableCommand {
         load.start()
         _ = monitor.refresh(now: 0)
         _ = monitor.render(width: 160, height: 48)
-        let firstFrame = Self.seconds() - start
+        let firstFrame = MonitorLoop.seconds() - start
         while !load.isDone { usleep(10_000) }
-        let loaded = Self.seconds() - start
+        let loaded = MonitorLoop.seconds() - start
         let count = store.counts.stored
         let all = frameCost(monitor)
         // The same frames with only the first 1,000 packets stored.
@@ -67,12 +61,12 @@ struct ScreenBenchCommand: ParsableCommand {
     private func frameCost(_ m: Monitor) -> Double {
         _ = m.refresh(now: 0)
         m.handle(.character("g"))
-        let start = Self.seconds()
+        let start = MonitorLoop.seconds()
         for i in 0..<frames {
             m.handle(.character(i % 50 < 25 ? "j" : "k"))
             _ = m.render(width: 160, height: 48)
         }
-        return (Self.seconds() - start) / Double(frames)
+        return (MonitorLoop.seconds() - start) / Double(frames)
     }
 
     /// Presses `s` through the monitor and times each SYN from the key to the kernel's timestamp.
@@ -123,14 +117,14 @@ struct ScreenBenchCommand: ParsableCommand {
         for c in "udp and len > 20" { monitor.handle(.character(c)) }
         monitor.handle(.enter)
         var times: [Double] = []
-        let end = Self.seconds() + seconds
+        let end = MonitorLoop.seconds() + seconds
         var i = 0
-        while Self.seconds() < end {
-            let start = Self.seconds()
+        while MonitorLoop.seconds() < end {
+            let start = MonitorLoop.seconds()
             monitor.handle(.character(i % 20 < 10 ? "k" : "j"))
             _ = monitor.refresh(now: start)
             _ = monitor.render(width: 160, height: 48)
-            times.append(Self.seconds() - start)
+            times.append(MonitorLoop.seconds() - start)
             i += 1
             usleep(10_000)  // a fast typist: 100 keys a second
         }
