@@ -38,18 +38,23 @@ extension Monitor {
                               originalLength: p.packet.originalLength).layer(capturedLength: bytes.count)
         for layer in [frame] + d.layers {
             let folded = foldedLayers.contains(layer.name) || (layer.name == "frame" && !unfoldedFields.contains("frame"))
-            rows.append(TreeRow(text: layer.title, depth: 0, key: layer.name, isLayer: true, canFold: !layer.fields.isEmpty,
+            rows.append(TreeRow(text: layer.title.description, depth: 0, key: layer.name, isLayer: true, canFold: !layer.fields.isEmpty,
                                 isFolded: folded, range: layer.range, layerRange: layer.range,
                                 explanation: Self.layerExplanation(layer.name)))
             guard !folded else { continue }
-            func add(_ f: Field, depth: Int) {
-                let fieldFolded = !unfoldedFields.contains(f.name)
-                rows.append(TreeRow(text: TreeFormatter.fieldText(f, bytes: bytes), depth: depth, key: f.name, isLayer: false,
-                                    canFold: !f.children.isEmpty, isFolded: fieldFolded, range: f.range,
-                                    layerRange: layer.range, explanation: "\(f.name): \(f.explanation)"))
-                if !fieldFolded { for c in f.children { add(c, depth: depth + 1) } }
+            // Fields come in tree order with their levels: a folded field hides those deeper than it after it.
+            var hiddenBelow = Int.max
+            for (i, f) in layer.fields.enumerated() {
+                if f.level > hiddenBelow { continue }
+                hiddenBelow = Int.max
+                let name = f.name.description
+                let fieldFolded = !unfoldedFields.contains(name)
+                let hasChildren = i + 1 < layer.fields.count && layer.fields[i + 1].level > f.level
+                rows.append(TreeRow(text: TreeFormatter.fieldText(f, bytes: bytes), depth: f.level + 1, key: name, isLayer: false,
+                                    canFold: hasChildren, isFolded: fieldFolded, range: f.range,
+                                    layerRange: layer.range, explanation: "\(name): \(f.explanation)"))
+                if fieldFolded && hasChildren { hiddenBelow = f.level }
             }
-            for f in layer.fields { add(f, depth: 1) }
         }
         if d.cutByCapture {
             rows.append(TreeRow(text: "[Packet size limited during capture: \(bytes.count) of \(p.packet.originalLength) bytes kept]",

@@ -77,31 +77,28 @@ extension Dissector {
         }
         let O = ARPPacket.Offset.self
         let r = { (offset: Int, length: Int) in (start + offset)..<(start + offset + length) }
-        let op = p.opcode == ARPPacket.request ? "(request)" : p.opcode == ARPPacket.reply ? "(reply)" : nil
-        var fields = [
-            Field("arp.hw.type", "Hardware type", .uint(UInt64(p.hardwareType)), note: p.hardwareType == 1 ? "(Ethernet)" : nil,
-                  range: r(O.hardwareType, 2), explain: "The kind of link addresses asked about: 1 for Ethernet."),
-            Field("arp.proto.type", "Protocol type", .uint(UInt64(p.protocolType)), base: .hex(digits: 4),
-                  note: etherTypeNote(p.protocolType), range: r(O.protocolType, 2),
-                  explain: "The kind of network addresses being resolved: 0x0800 for IPv4."),
-            Field("arp.hw.size", "Hardware size", .uint(UInt64(p.hardwareSize)), range: r(O.hardwareSize, 1),
-                  explain: "Bytes in a link address (6 for Ethernet)."),
-            Field("arp.proto.size", "Protocol size", .uint(UInt64(p.protocolSize)), range: r(O.protocolSize, 1),
-                  explain: "Bytes in a network address (4 for IPv4)."),
-            Field("arp.opcode", "Opcode", .uint(UInt64(p.opcode)), note: op, range: r(O.opcode, 2),
-                  explain: "1 asks who has an address; 2 answers with the link address that has it."),
-        ]
+        let op: FieldText? = p.opcode == ARPPacket.request ? "(request)" : p.opcode == ARPPacket.reply ? "(reply)" : nil
+        var fields = FieldList()
+        fields.add(Field("arp.hw.type", "Hardware type", .uint(UInt64(p.hardwareType)), note: p.hardwareType == 1 ? "(Ethernet)" : nil,
+                         range: r(O.hardwareType, 2), explain: "The kind of link addresses asked about: 1 for Ethernet."))
+        fields.add(Field("arp.proto.type", "Protocol type", .uint(UInt64(p.protocolType)), base: .hex(digits: 4),
+                         note: etherTypeNote(p.protocolType), range: r(O.protocolType, 2),
+                         explain: "The kind of network addresses being resolved: 0x0800 for IPv4."))
+        fields.add(Field("arp.hw.size", "Hardware size", .uint(UInt64(p.hardwareSize)), range: r(O.hardwareSize, 1),
+                         explain: "Bytes in a link address (6 for Ethernet)."))
+        fields.add(Field("arp.proto.size", "Protocol size", .uint(UInt64(p.protocolSize)), range: r(O.protocolSize, 1),
+                         explain: "Bytes in a network address (4 for IPv4)."))
+        fields.add(Field("arp.opcode", "Opcode", .uint(UInt64(p.opcode)), note: op, range: r(O.opcode, 2),
+                         explain: "1 asks who has an address; 2 answers with the link address that has it."))
         if p.isEthernetIPv4 {
-            fields += [
-                Field("arp.src.hw_mac", "Sender MAC address", .mac(p.senderMAC), range: r(O.senderMAC, 6),
-                      explain: "The link address of the station sending this ARP packet."),
-                Field("arp.src.proto_ipv4", "Sender IP address", .ipv4(p.senderIP), range: r(O.senderIP, 4),
-                      explain: "The sender's IPv4 address; receivers may cache it with the MAC above."),
-                Field("arp.dst.hw_mac", "Target MAC address", .mac(p.targetMAC), range: r(O.targetMAC, 6),
-                      explain: "The link address sought (zero in a request) or the one answered to."),
-                Field("arp.dst.proto_ipv4", "Target IP address", .ipv4(p.targetIP), range: r(O.targetIP, 4),
-                      explain: "The IPv4 address whose link address is asked for or answered."),
-            ]
+            fields.add(Field("arp.src.hw_mac", "Sender MAC address", .mac(p.senderMAC), range: r(O.senderMAC, 6),
+                             explain: "The link address of the station sending this ARP packet."))
+            fields.add(Field("arp.src.proto_ipv4", "Sender IP address", .ipv4(p.senderIP), range: r(O.senderIP, 4),
+                             explain: "The sender's IPv4 address; receivers may cache it with the MAC above."))
+            fields.add(Field("arp.dst.hw_mac", "Target MAC address", .mac(p.targetMAC), range: r(O.targetMAC, 6),
+                             explain: "The link address sought (zero in a request) or the one answered to."))
+            fields.add(Field("arp.dst.proto_ipv4", "Target IP address", .ipv4(p.targetIP), range: r(O.targetIP, 4),
+                             explain: "The IPv4 address whose link address is asked for or answered."))
         }
         let what = p.opcode == ARPPacket.request ? "request" : p.opcode == ARPPacket.reply ? "reply" : "opcode \(p.opcode)"
         d.layers.append(Layer("arp", title: "Address Resolution Protocol (\(what))", range: start..<(start + 28), fields: fields))

@@ -132,33 +132,32 @@ extension Dissector {
         let O = DNS.Offset.self
         let r = { (offset: Int, length: Int) in (start + offset)..<(start + offset + length) }
         let flags = b.be16(start + O.flags)
-        let flag = { (name: String, label: String, bit: UInt16, explain: String) in
+        let flag = { (name: StaticString, label: FieldText, bit: UInt16, explain: FieldText) in
             Field(name, label, .bool(flags & bit != 0), mask: UInt64(bit), range: r(O.flags, 2), explain: explain)
         }
-        var fields = [
-            Field("dns.id", "Transaction ID", .uint(UInt64(b.be16(start))), base: .hex(digits: 4), range: r(O.id, 2),
-                  explain: "Chosen by the asker; the answer carries the same ID so it can be matched."),
-            Field("dns.flags", "Flags", .uint(UInt64(flags)), base: .hex(digits: 4), range: r(O.flags, 2),
-                  explain: "Query or response, the kind of query, and how it was answered.", children: [
-                      flag("dns.flags.response", "Response", 0x8000, "0 for a query, 1 for a response."),
-                      Field("dns.flags.opcode", "Opcode", .uint(UInt64(flags >> 11 & 0xf)), mask: 0x7800, range: r(O.flags, 2),
-                            explain: "The kind of query: 0 standard, 4 notify, 5 update."),
-                      flag("dns.flags.authoritative", "Authoritative", 0x0400, "The answer comes from a server that owns the zone."),
-                      flag("dns.flags.truncated", "Truncated", 0x0200, "The message was cut to fit; ask again over TCP."),
-                      flag("dns.flags.recdesired", "Recursion desired", 0x0100, "The asker wants the server to chase the answer for it."),
-                      flag("dns.flags.recavail", "Recursion available", 0x0080, "The server can chase answers for its clients."),
-                      flag("dns.flags.z", "Z", 0x0040, "Reserved; must be zero."),
-                      flag("dns.flags.authenticated", "Answer authenticated", 0x0020, "DNSSEC: the server validated the answer."),
-                      flag("dns.flags.checkdisable", "Non-authenticated data", 0x0010, "DNSSEC: the asker does not want validation."),
-                      Field("dns.flags.rcode", "Reply code", .uint(UInt64(flags & 0xf)), mask: 0x000f, range: r(O.flags, 2),
-                            explain: "0 no error, 2 server failure, 3 no such name (NXDOMAIN), 5 refused."),
-                  ]),
-        ]
-        let counts = [("dns.count.queries", "Questions", O.questions), ("dns.count.answers", "Answer RRs", O.answers),
+        var fields = FieldList()
+        fields.add(Field("dns.id", "Transaction ID", .uint(UInt64(b.be16(start))), base: .hex(digits: 4), range: r(O.id, 2),
+                         explain: "Chosen by the asker; the answer carries the same ID so it can be matched."))
+        fields.add(Field("dns.flags", "Flags", .uint(UInt64(flags)), base: .hex(digits: 4), range: r(O.flags, 2),
+                         explain: "Query or response, the kind of query, and how it was answered.")) {
+            $0.add(flag("dns.flags.response", "Response", 0x8000, "0 for a query, 1 for a response."))
+            $0.add(Field("dns.flags.opcode", "Opcode", .uint(UInt64(flags >> 11 & 0xf)), mask: 0x7800, range: r(O.flags, 2),
+                         explain: "The kind of query: 0 standard, 4 notify, 5 update."))
+            $0.add(flag("dns.flags.authoritative", "Authoritative", 0x0400, "The answer comes from a server that owns the zone."))
+            $0.add(flag("dns.flags.truncated", "Truncated", 0x0200, "The message was cut to fit; ask again over TCP."))
+            $0.add(flag("dns.flags.recdesired", "Recursion desired", 0x0100, "The asker wants the server to chase the answer for it."))
+            $0.add(flag("dns.flags.recavail", "Recursion available", 0x0080, "The server can chase answers for its clients."))
+            $0.add(flag("dns.flags.z", "Z", 0x0040, "Reserved; must be zero."))
+            $0.add(flag("dns.flags.authenticated", "Answer authenticated", 0x0020, "DNSSEC: the server validated the answer."))
+            $0.add(flag("dns.flags.checkdisable", "Non-authenticated data", 0x0010, "DNSSEC: the asker does not want validation."))
+            $0.add(Field("dns.flags.rcode", "Reply code", .uint(UInt64(flags & 0xf)), mask: 0x000f, range: r(O.flags, 2),
+                         explain: "0 no error, 2 server failure, 3 no such name (NXDOMAIN), 5 refused."))
+        }
+        let counts: [(StaticString, FieldText, Int)] = [("dns.count.queries", "Questions", O.questions), ("dns.count.answers", "Answer RRs", O.answers),
                       ("dns.count.auth_rr", "Authority RRs", O.authority), ("dns.count.add_rr", "Additional RRs", O.additional)]
         for (name, label, offset) in counts {
-            fields.append(Field(name, label, .uint(UInt64(b.be16(start + offset))), range: r(offset, 2),
-                                explain: "How many records of this section follow."))
+            fields.add(Field(name, label, .uint(UInt64(b.be16(start + offset))), range: r(offset, 2),
+                             explain: "How many records of this section follow."))
         }
         var i = start + DNS.headerLength
         var problem: String?
@@ -167,12 +166,12 @@ extension Dissector {
                 let (name, next) = try DNS.readName(b, message: start, at: i, end: end)
                 guard next + 4 <= end else { throw DNS.NameError.truncated }
                 let type = b.be16(next), cls = b.be16(next + 2)
-                fields.append(Field("dns.qry.name", "Name", .text(name == "." ? "<Root>" : String(name.dropLast())), range: i..<next,
-                                    explain: "The name asked about."))
-                fields.append(Field("dns.qry.type", "Type", .uint(UInt64(type)), note: DNS.typeName(type).map { "(\($0))" },
-                                    range: next..<(next + 2), explain: "The kind of record asked for: 1 A, 28 AAAA, 5 CNAME, 15 MX."))
-                fields.append(Field("dns.qry.class", "Class", .uint(UInt64(cls)), base: .hex(digits: 4), range: (next + 2)..<(next + 4),
-                                    explain: "The namespace; 1 is IN, the Internet."))
+                fields.add(Field("dns.qry.name", "Name", .text(name == "." ? "<Root>" : String(name.dropLast())), range: i..<next,
+                                 explain: "The name asked about."))
+                fields.add(Field("dns.qry.type", "Type", .uint(UInt64(type)), note: DNS.typeName(type).map { "(\($0))" },
+                                 range: next..<(next + 2), explain: "The kind of record asked for: 1 A, 28 AAAA, 5 CNAME, 15 MX."))
+                fields.add(Field("dns.qry.class", "Class", .uint(UInt64(cls)), base: .hex(digits: 4), range: (next + 2)..<(next + 4),
+                                 explain: "The namespace; 1 is IN, the Internet."))
                 i = next + 4
             } catch {
                 problem = "DNS question \(describe(error))"
@@ -189,31 +188,31 @@ extension Dissector {
                 let type = b.be16(next), cls = b.be16(next + 2), ttl = b.be32(next + 4), length = Int(b.be16(next + 8))
                 let data = next + 10
                 guard data + length <= end else { throw DNS.NameError.truncated }
-                fields.append(Field("dns.resp.name", "Name", .text(name == "." ? "<Root>" : String(name.dropLast())), range: i..<next,
-                                    explain: "The name this record is about."))
-                fields.append(Field("dns.resp.type", "Type", .uint(UInt64(type)), note: DNS.typeName(type).map { "(\($0))" },
-                                    range: next..<(next + 2), explain: "The kind of record."))
+                fields.add(Field("dns.resp.name", "Name", .text(name == "." ? "<Root>" : String(name.dropLast())), range: i..<next,
+                                 explain: "The name this record is about."))
+                fields.add(Field("dns.resp.type", "Type", .uint(UInt64(type)), note: DNS.typeName(type).map { "(\($0))" },
+                                 range: next..<(next + 2), explain: "The kind of record."))
                 if type != 41 {
-                    fields.append(Field("dns.resp.class", "Class", .uint(UInt64(cls)), base: .hex(digits: 4), range: (next + 2)..<(next + 4),
-                                        explain: "The namespace; 1 is IN, the Internet."))
-                    fields.append(Field("dns.resp.ttl", "Time to live", .uint(UInt64(ttl)), range: (next + 4)..<(next + 8),
-                                        explain: "How many seconds the answer may be cached."))
+                    fields.add(Field("dns.resp.class", "Class", .uint(UInt64(cls)), base: .hex(digits: 4), range: (next + 2)..<(next + 4),
+                                     explain: "The namespace; 1 is IN, the Internet."))
+                    fields.add(Field("dns.resp.ttl", "Time to live", .uint(UInt64(ttl)), range: (next + 4)..<(next + 8),
+                                     explain: "How many seconds the answer may be cached."))
                 }
-                fields.append(Field("dns.resp.len", "Data length", .uint(UInt64(length)), range: (next + 8)..<(next + 10),
-                                    explain: "Bytes of record data that follow."))
+                fields.add(Field("dns.resp.len", "Data length", .uint(UInt64(length)), range: (next + 8)..<(next + 10),
+                                 explain: "Bytes of record data that follow."))
                 switch type {
                 case 1 where length == 4:
-                    fields.append(Field("dns.a", "Address", .ipv4(IPv4Address(b.be32(data))), range: data..<(data + 4),
-                                        explain: "An IPv4 address of the name."))
+                    fields.add(Field("dns.a", "Address", .ipv4(IPv4Address(b.be32(data))), range: data..<(data + 4),
+                                     explain: "An IPv4 address of the name."))
                 case 28 where length == 16:
-                    fields.append(Field("dns.aaaa", "AAAA Address", .ipv6(IPv6Address(b, at: data)), range: data..<(data + 16),
-                                        explain: "An IPv6 address of the name."))
+                    fields.add(Field("dns.aaaa", "AAAA Address", .ipv6(IPv6Address(b, at: data)), range: data..<(data + 16),
+                                     explain: "An IPv6 address of the name."))
                 case 5, 2, 12:
                     let target = try DNS.readName(b, message: start, at: data, end: data + length).text
-                    let name = type == 5 ? "dns.cname" : type == 2 ? "dns.ns" : "dns.ptr.domain_name"
-                    fields.append(Field(name, type == 5 ? "CNAME" : type == 2 ? "Name Server" : "Domain Name",
-                                        .text(String(target.dropLast())), range: data..<(data + length),
-                                        explain: type == 5 ? "The canonical name: look this name up instead." : "The name this record points to."))
+                    let name: StaticString = type == 5 ? "dns.cname" : type == 2 ? "dns.ns" : "dns.ptr.domain_name"
+                    fields.add(Field(name, type == 5 ? "CNAME" : type == 2 ? "Name Server" : "Domain Name",
+                                     .text(String(target.dropLast())), range: data..<(data + length),
+                                     explain: type == 5 ? "The canonical name: look this name up instead." : "The name this record points to."))
                 default:
                     break
                 }

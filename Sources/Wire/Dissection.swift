@@ -26,25 +26,70 @@ public enum ChecksumStatus: UInt64, Sendable {
     case unverified = 2
 }
 
+/// Text the tree shows: a literal from the source, free to copy and keep, or text made for one
+/// packet ("bytes (5)"). Call sites write plain string literals and interpolations either way.
+public enum FieldText: Sendable, Equatable, ExpressibleByStringInterpolation, CustomStringConvertible {
+    case literal(StaticString)
+    case made(String)
+
+    public init(stringLiteral s: StaticString) { self = .literal(s) }
+    public init(stringInterpolation: Interpolation) { self = .made(String(stringInterpolation: stringInterpolation.text)) }
+    public init(_ s: String) { self = .made(s) }
+
+    public var description: String {
+        switch self {
+        case let .literal(s): return s.description
+        case let .made(s): return s
+        }
+    }
+
+    public var isEmpty: Bool {
+        switch self {
+        case let .literal(s): return s.utf8CodeUnitCount == 0
+        case let .made(s): return s.isEmpty
+        }
+    }
+
+    public static func == (a: FieldText, b: FieldText) -> Bool { a.description == b.description }
+
+    /// Swift's own interpolation, taking the literal parts as StaticString as FieldText does.
+    public struct Interpolation: StringInterpolationProtocol {
+        var text: DefaultStringInterpolation
+        public init(literalCapacity: Int, interpolationCount: Int) {
+            text = DefaultStringInterpolation(literalCapacity: literalCapacity, interpolationCount: interpolationCount)
+        }
+        public mutating func appendLiteral(_ s: StaticString) { text.appendLiteral(s.description) }
+        public mutating func appendInterpolation<T: TextOutputStreamable & CustomStringConvertible>(_ v: T) { text.appendInterpolation(v) }
+        public mutating func appendInterpolation<T: TextOutputStreamable>(_ v: T) { text.appendInterpolation(v) }
+        public mutating func appendInterpolation<T: CustomStringConvertible>(_ v: T) { text.appendInterpolation(v) }
+        public mutating func appendInterpolation<T>(_ v: T) { text.appendInterpolation(v) }
+    }
+}
+
 /// One decoded field: where its bytes are, its Wireshark display-filter name, what a person
 /// calls it, its value, and a one-line explanation of what it is for.
+///
+/// A layer keeps its fields in one flat array in tree order, each with its `level`, rather than
+/// as nested arrays: decoding a packet then costs one array per layer, and names, labels and
+/// explanations are literals that copying never counts references of.
 public struct Field: Sendable {
-    public var name: String
-    public var label: String
+    public var name: StaticString
+    public var label: FieldText
     public var value: FieldValue
     public var base: ValueBase
     /// Text shown after the value in the tree, e.g. "(SYN)" or "bytes" ("Header Length: 20 bytes").
-    public var note: String?
+    public var note: FieldText?
     /// For a bit field, which bits of its bytes it is (0: a whole-byte field). The tree shows
     /// them as tshark does ("0100 .... = Version: 4").
     public var mask: UInt64
     public var range: Range<Int>
-    public var explanation: String
-    public var children: [Field]
+    public var explanation: FieldText
+    /// Depth in its layer's tree: 0 for the layer's own fields, 1 for their children, and so on.
+    public var level = 0
 
     public init(
-        _ name: String, _ label: String, _ value: FieldValue, base: ValueBase = .decimal, note: String? = nil,
-        mask: UInt64 = 0, range: Range<Int>, explain: String, children: [Field] = []
+        _ name: StaticString, _ label: FieldText, _ value: FieldValue, base: ValueBase = .decimal, note: FieldText? = nil,
+        mask: UInt64 = 0, range: Range<Int>, explain: FieldText
     ) {
         self.name = name
         self.label = label
@@ -54,37 +99,90 @@ public struct Field: Sendable {
         self.mask = mask
         self.range = range
         self.explanation = explain
-        self.children = children
+    }
+
+    /// Whether this is the field with display-filter name `name`.
+    public func isNamed(_ name: String) -> Bool {
+        self.name.withUTF8Buffer { $0.elementsEqual(name.utf8) }
     }
 }
 
+/// Builds a layer's flat field list: `add` appends at the current depth, and `add(_:children:)`
+/// appends a field and then, one level deeper, whatever the closure adds.
+public struct FieldList: Sendable {
+    public internal(set) var fields: [Field] = []
+    private var level = 0
+
+    public init() { fields.reserveCapacity(24) }
+
+    public mutating func add(_ field: consuming Field) {
+        field.level = level
+        fields.append(field)
+    }
+
+    public mutating func add(_ field: consuming Field, children: (inout FieldList) -> Void) {
+        add(field)
+        level += 1
+        children(&self)
+        level -= 1
+    }
+
+    /// Appends fields made elsewhere (with levels from 0) below the current depth.
+    public mutating func add(contentsOf list: [Field]) {
+        for var f in list {
+            f.level += level
+            fields.append(f)
+        }
+    }
+
+    public var isEmpty: Bool { fields.isEmpty }
+}
+
 /// One protocol layer: its own bytes and its payload's (gopacket's Contents/Payload), so the hex
-/// pane can mark a layer, and its fields in packet order.
+/// pane can mark a layer, and its fields in tree order (see `Field.level`).
 public struct Layer: Sendable {
     /// Wireshark's protocol name: "ip", "tcp", "icmpv6", "dns", "eth".
     public var name: String
     /// The tree heading, as tshark words it ("Internet Protocol Version 4, Src: …, Dst: …").
-    public var title: String
+    public var title: FieldText
     public var range: Range<Int>
     public var payload: Range<Int>
     public var fields: [Field]
 
-    public init(_ name: String, title: String, range: Range<Int>, payload: Range<Int>? = nil, fields: [Field] = []) {
+    public init(_ name: String, title: FieldText, range: Range<Int>, payload: Range<Int>? = nil, fields: FieldList = FieldList()) {
         self.name = name
         self.title = title
         self.range = range
         self.payload = payload ?? range.upperBound..<range.upperBound
-        self.fields = fields
+        self.fields = fields.fields
+    }
+
+    /// A layer whose fields are all top-level (no children).
+    public init(_ name: String, title: FieldText, range: Range<Int>, payload: Range<Int>? = nil, fields: [Field]) {
+        var list = FieldList()
+        for f in fields { list.add(f) }
+        self.init(name, title: title, range: range, payload: payload, fields: list)
+    }
+
+    /// The fields one level below `fields[index]`.
+    public func children(of index: Int) -> [Field] {
+        let level = fields[index].level
+        var children: [Field] = []
+        for f in fields[(index + 1)...] {
+            if f.level <= level { break }
+            if f.level == level + 1 { children.append(f) }
+        }
+        return children
     }
 }
 
 extension Layer {
     /// Bytes tunscope decodes no further, as Wireshark's "data" layer (`data.data`, `data.len`).
-    public static func data(_ range: Range<Int>, title: String = "Data", explain: String) -> Layer {
-        Layer("data", title: "\(title) (\(range.count) bytes)", range: range, fields: [
-            Field("data.data", title, .bytes, range: range, explain: explain),
-            Field("data.len", "Length", .uint(UInt64(range.count)), range: range, explain: "How many bytes there are."),
-        ])
+    public static func data(_ range: Range<Int>, title: StaticString = "Data", explain: FieldText) -> Layer {
+        var fields = FieldList()
+        fields.add(Field("data.data", .literal(title), .bytes, range: range, explain: explain))
+        fields.add(Field("data.len", "Length", .uint(UInt64(range.count)), range: range, explain: "How many bytes there are."))
+        return Layer("data", title: "\(title) (\(range.count) bytes)", range: range, fields: fields)
     }
 }
 
@@ -114,19 +212,20 @@ public struct Dissection: Sendable {
         if malformed == nil { malformed = Malformed(message, range: range) }
     }
 
-    /// The first field with this display-filter name, searched depth first.
+    /// The first field with this display-filter name, in tree order.
     public func field(_ name: String) -> Field? {
-        func find(_ fields: [Field]) -> Field? {
-            for f in fields {
-                if f.name == name { return f }
-                if let c = find(f.children) { return c }
-            }
-            return nil
-        }
         for layer in layers {
-            if let f = find(layer.fields) { return f }
+            if let f = layer.fields.first(where: { $0.isNamed(name) }) { return f }
         }
         return nil
+    }
+
+    /// The fields one level below the first field named `name` (empty when there is none).
+    public func children(of name: String) -> [Field] {
+        for layer in layers {
+            if let i = layer.fields.firstIndex(where: { $0.isNamed(name) }) { return layer.children(of: i) }
+        }
+        return []
     }
 
     public func layer(_ name: String) -> Layer? { layers.first { $0.name == name } }

@@ -99,7 +99,7 @@ extension Dissector {
         }
     }
 
-    static func etherTypeNote(_ t: UInt16) -> String? {
+    static func etherTypeNote(_ t: UInt16) -> FieldText? {
         switch t {
         case EtherType.ipv4: return "(IPv4)"
         case EtherType.ipv6: return "(IPv6)"

@@ -21,16 +21,18 @@ public struct FrameInfo: Sendable {
         epoch.write(byte: 46)
         epoch.write(unsigned: UInt64(microseconds), width: 6)
         let all = 0..<capturedLength
-        return Layer("frame", title: "Frame \(number): \(originalLength) bytes on wire (\(originalLength * 8) bits), "
-                        + "\(capturedLength) bytes captured (\(capturedLength * 8) bits)", range: all, payload: all, fields: [
-            Field("frame.time_epoch", "Epoch Time", .text(epoch.string), note: "seconds", range: 0..<0,
-                  explain: "When the packet was captured, in seconds since 1970-01-01 UTC."),
-            Field("frame.number", "Frame Number", .uint(UInt64(number)), range: 0..<0,
-                  explain: "Position of this packet in the capture, from 1."),
-            Field("frame.len", "Frame Length", .uint(UInt64(originalLength)), note: "bytes", range: 0..<0,
-                  explain: "Bytes the packet had on the wire."),
-            Field("frame.cap_len", "Capture Length", .uint(UInt64(capturedLength)), note: "bytes", range: 0..<0,
-                  explain: "Bytes captured; fewer than the frame length when cut at the snapshot length."),
-        ])
+        var fields = FieldList()
+        fields.add(Field("frame.time_epoch", "Epoch Time", .text(epoch.string), note: "seconds", range: 0..<0,
+                  explain: "When the packet was captured, in seconds since 1970-01-01 UTC."))
+        fields.add(Field("frame.number", "Frame Number", .uint(UInt64(number)), range: 0..<0,
+                  explain: "Position of this packet in the capture, from 1."))
+        fields.add(Field("frame.len", "Frame Length", .uint(UInt64(originalLength)), note: "bytes", range: 0..<0,
+                  explain: "Bytes the packet had on the wire."))
+        fields.add(Field("frame.cap_len", "Capture Length", .uint(UInt64(capturedLength)), note: "bytes", range: 0..<0,
+                  explain: "Bytes captured; fewer than the frame length when cut at the snapshot length."))
+        return Layer("frame", title: """
+            Frame \(number): \(originalLength) bytes on wire (\(originalLength * 8) bits), \
+            \(capturedLength) bytes captured (\(capturedLength * 8) bits)
+            """, range: all, payload: all, fields: fields)
     }
 }

@@ -245,13 +245,13 @@ extension Dissector {
         let code: UInt8? = m.has(O.code, 1) ? m.byte(O.code) : nil
         // A field goes in only if all its bytes were captured; the first one that was not stops
         // the decode (as Wireshark's exception does) and is what `malformed` points at.
-        var fields: [Field] = []
+        var fields = FieldList()
         var missing: Range<Int>? = nil
         var needed = start  // where the last field this message should have ends
         func add(_ field: Field) {
             needed = max(needed, field.range.upperBound)
             guard missing == nil else { return }
-            if field.range.upperBound <= end { fields.append(field) } else { missing = field.range }
+            if field.range.upperBound <= end { fields.add(field) } else { missing = field.range }
         }
 
         add(Field("icmp.type", "Type", .uint(UInt64(type.rawValue)), note: "(\(icmpTypeName(type, code: code)))",
@@ -261,7 +261,7 @@ extension Dissector {
                   range: at(O.code, 1),
                   explain: "Refines the type: for unreachable, 3 means the port is closed, 4 that the packet was too big."))
         add(checksumField(m, ip: ip))
-        if let f = fields.last, f.name == "icmp.checksum" {
+        if let f = fields.fields.last, f.isNamed("icmp.checksum") {
             add(checksumStatusField(f, range: at(O.checksum, 2)))
         }
 
@@ -313,7 +313,7 @@ extension Dissector {
             break
         }
 
-        let headerEnd = fields.last.map { max(start + ICMPv4Header.headerLength, $0.range.upperBound) } ?? end
+        let headerEnd = fields.fields.last.map { max(start + ICMPv4Header.headerLength, $0.range.upperBound) } ?? end
         let layerEnd = min(end, headerEnd)
         d.layers.append(Layer("icmp", title: "Internet Control Message Protocol", range: start..<layerEnd,
                               payload: layerEnd..<end, fields: fields))
@@ -341,8 +341,10 @@ extension Dissector {
         case .echoRequest, .echoReply:
             if bodyStart < end {
                 d.layers.append(.data(bodyStart..<end,
-                                          explain: "The echo's payload; the reply carries the same bytes back. "
-                                              + "ping puts its send time and a fill pattern here."))
+                                          explain: """
+                                              The echo's payload; the reply carries the same bytes back. \
+                                              ping puts its send time and a fill pattern here.
+                                              """))
             }
         case .routerAdvertisement where m.byte(O.addressEntrySize) != ICMPv4Header.routerEntryWords:
             if bodyStart < end {
@@ -396,7 +398,7 @@ extension Dissector {
 
     private static func checksumStatusField(_ checksum: Field, range: Range<Int>) -> Field {
         let status: ChecksumStatus
-        switch checksum.note {
+        switch checksum.note?.description {
         case "[correct]": status = .good
         case let note? where note.hasPrefix("[incorrect"): status = .bad
         default: status = .unverified
@@ -409,20 +411,17 @@ extension Dissector {
     /// Identifier and sequence number, big-endian and, as Wireshark adds them, little-endian.
     private static func identifierAndSequenceFields(_ m: CapturedMessage) -> [Field] {
         let O = ICMPv4Header.Offset.self
-        func pair(_ name: String, _ label: String, _ offset: Int, _ explainBE: String, _ explainLE: String) -> [Field] {
-            let be = m.word(offset), le = be.byteSwapped
-            return [
-                Field(name, "\(label) (BE)", .uint(UInt64(be)), note: "(0x\(hex(be, 4)))", range: m.at(offset, 2), explain: explainBE),
-                Field(name + "_le", "\(label) (LE)", .uint(UInt64(le)), note: "(0x\(hex(le, 4)))", range: m.at(offset, 2),
-                      explain: explainLE),
-            ]
-        }
-        return pair("icmp.ident", "Identifier", O.identifier,
-                    "Picked by the sender so replies reach the right program (Linux ping: a per-socket number).",
-                    "The same two bytes read little-endian, as some systems fill them.")
-            + pair("icmp.seq", "Sequence Number", O.sequence,
-                   "Counts the requests; the reply echoes it, so a gap shows which one was lost.",
-                   "The same two bytes read little-endian, as Windows ping counts.")
+        let id = m.word(O.identifier), seq = m.word(O.sequence)
+        return [
+            Field("icmp.ident", "Identifier (BE)", .uint(UInt64(id)), note: "(0x\(hex(id, 4)))", range: m.at(O.identifier, 2),
+                  explain: "Picked by the sender so replies reach the right program (Linux ping: a per-socket number)."),
+            Field("icmp.ident_le", "Identifier (LE)", .uint(UInt64(id.byteSwapped)), note: "(0x\(hex(id.byteSwapped, 4)))",
+                  range: m.at(O.identifier, 2), explain: "The same two bytes read little-endian, as some systems fill them."),
+            Field("icmp.seq", "Sequence Number (BE)", .uint(UInt64(seq)), note: "(0x\(hex(seq, 4)))", range: m.at(O.sequence, 2),
+                  explain: "Counts the requests; the reply echoes it, so a gap shows which one was lost."),
+            Field("icmp.seq_le", "Sequence Number (LE)", .uint(UInt64(seq.byteSwapped)), note: "(0x\(hex(seq.byteSwapped, 4)))",
+                  range: m.at(O.sequence, 2), explain: "The same two bytes read little-endian, as Windows ping counts."),
+        ]
     }
 
     private static func unusedField(_ range: Range<Int>) -> Field {
@@ -443,37 +442,39 @@ extension Dissector {
     private static func routerAdvertisementFields(_ m: CapturedMessage) -> [Field] {
         let O = ICMPv4Header.Offset.self
         let count = m.byte(O.addressCount), size = m.byte(O.addressEntrySize), lifetime = m.word(O.lifetime)
-        var fields = [
-            Field("icmp.num_addrs", "Number of addresses", .uint(UInt64(count)), range: m.at(O.addressCount, 1),
-                  explain: "RFC 1256: how many router addresses this advertisement lists."),
-            Field("icmp.addr_entry_size", "Address entry size", .uint(UInt64(size)), range: m.at(O.addressEntrySize, 1),
-                  explain: "32-bit words per entry: 2 (an address and its preference)."),
-            Field("icmp.lifetime", "Lifetime", .uint(UInt64(lifetime)), note: "(\(durationText(milliseconds: UInt64(lifetime) * 1000)))",
-                  range: m.at(O.lifetime, 2), explain: "Seconds the addresses stay valid as default routers."),
-        ]
-        guard size == ICMPv4Header.routerEntryWords else { return fields }
+        var fields = FieldList()
+        fields.add(Field("icmp.num_addrs", "Number of addresses", .uint(UInt64(count)), range: m.at(O.addressCount, 1),
+                         explain: "RFC 1256: how many router addresses this advertisement lists."))
+        fields.add(Field("icmp.addr_entry_size", "Address entry size", .uint(UInt64(size)), range: m.at(O.addressEntrySize, 1),
+                         explain: "32-bit words per entry: 2 (an address and its preference)."))
+        fields.add(Field("icmp.lifetime", "Lifetime", .uint(UInt64(lifetime)), note: "(\(durationText(milliseconds: UInt64(lifetime) * 1000)))",
+                         range: m.at(O.lifetime, 2), explain: "Seconds the addresses stay valid as default routers."))
+        guard size == ICMPv4Header.routerEntryWords else { return fields.fields }
         for i in 0..<Int(count) {
             let entry = O.body + i * ICMPv4Header.routerEntryLength
-            fields.append(Field("icmp.router_address", "Router address", .ipv4(IPv4Address(m.long(entry))),
-                                range: m.at(entry, 4), explain: "An address of the advertising router."))
-            fields.append(Field("icmp.pref_level", "Preference level", .int(Int64(Int32(bitPattern: m.long(entry + 4)))),
-                                range: m.at(entry + 4, 4), explain: "How much hosts should prefer this router as default; higher wins."))
+            fields.add(Field("icmp.router_address", "Router address", .ipv4(IPv4Address(m.long(entry))),
+                             range: m.at(entry, 4), explain: "An address of the advertising router."))
+            fields.add(Field("icmp.pref_level", "Preference level", .int(Int64(Int32(bitPattern: m.long(entry + 4)))),
+                             range: m.at(entry + 4, 4), explain: "How much hosts should prefer this router as default; higher wins."))
         }
-        return fields
+        return fields.fields
     }
 
     private static func timestampFields(_ m: CapturedMessage) -> [Field] {
         let O = ICMPv4Header.Offset.self
-        let times: [(String, String, Int, String)] = [
-            ("icmp.originate_timestamp", "Originate Timestamp", O.originateTimestamp, "When the requester sent the request."),
-            ("icmp.receive_timestamp", "Receive Timestamp", O.receiveTimestamp, "When the replier received it."),
-            ("icmp.transmit_timestamp", "Transmit Timestamp", O.transmitTimestamp, "When the replier sent the reply."),
+        let times: [(StaticString, FieldText, Int, FieldText)] = [
+            ("icmp.originate_timestamp", "Originate Timestamp", O.originateTimestamp,
+             "When the requester sent the request. Milliseconds since midnight UTC (RFC 792)."),
+            ("icmp.receive_timestamp", "Receive Timestamp", O.receiveTimestamp,
+             "When the replier received it. Milliseconds since midnight UTC (RFC 792)."),
+            ("icmp.transmit_timestamp", "Transmit Timestamp", O.transmitTimestamp,
+             "When the replier sent the reply. Milliseconds since midnight UTC (RFC 792)."),
         ]
         return times.map { name, label, offset, explain in
             // RFC 792: a set high bit marks a time that is not milliseconds since midnight UTC.
             let ms = m.long(offset)
             return Field(name, label, .uint(UInt64(ms)), note: "(\(durationText(milliseconds: UInt64(ms & 0x7fff_ffff))) after midnight UTC)",
-                         range: m.at(offset, 4), explain: explain + " Milliseconds since midnight UTC (RFC 792).")
+                         range: m.at(offset, 4), explain: explain)
         }
     }
 

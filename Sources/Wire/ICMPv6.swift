@@ -79,11 +79,10 @@ extension Dissector {
         }
         let type = b[start], code = b[start + 1], checksum = b.be16(start + 2)
         let r = { (offset: Int, length: Int) in (start + offset)..<(start + offset + length) }
-        var fields = [
-            Field("icmpv6.type", "Type", .uint(UInt64(type)), note: ICMPv6Type.name(type).map { "(\($0))" }, range: r(0, 1),
-                  explain: "What kind of message: errors below 128 (unreachable, too big, time exceeded), echo, neighbour discovery."),
-            Field("icmpv6.code", "Code", .uint(UInt64(code)), range: r(1, 1), explain: "Detail within the type (why it was unreachable)."),
-        ]
+        var fields = FieldList()
+        fields.add(Field("icmpv6.type", "Type", .uint(UInt64(type)), note: ICMPv6Type.name(type).map { "(\($0))" }, range: r(0, 1),
+                         explain: "What kind of message: errors below 128 (unreachable, too big, time exceeded), echo, neighbour discovery."))
+        fields.add(Field("icmpv6.code", "Code", .uint(UInt64(code)), range: r(1, 1), explain: "Detail within the type (why it was unreachable)."))
         var checksumField = Field("icmpv6.checksum", "Checksum", .uint(UInt64(checksum)), base: .hex(digits: 4), range: r(2, 2),
                                   explain: "Covers the addresses (a pseudo-header) and the whole message.")
         let messageEnd = start + ip.length
@@ -93,37 +92,37 @@ extension Dissector {
             let ok = c.value == 0
             let expected = ok ? checksum : InternetChecksum.expected(received: checksum, verifyResult: c.value)
             checksumField.note = ok ? "[correct]" : "[incorrect, should be 0x\(hex(expected, 4))]"
-            fields.append(checksumField)
-            fields.append(Field("icmpv6.checksum.status", "Checksum Status", .uint(ok ? 1 : 0), note: ok ? "(Good)" : "(Bad)",
-                                range: r(2, 2), explain: "Whether the checksum is right: 1 good, 0 bad."))
+            fields.add(checksumField)
+            fields.add(Field("icmpv6.checksum.status", "Checksum Status", .uint(ok ? 1 : 0), note: ok ? "(Good)" : "(Bad)",
+                             range: r(2, 2), explain: "Whether the checksum is right: 1 good, 0 bad."))
         } else {
-            fields.append(checksumField)
+            fields.add(checksumField)
         }
         let bodyEnd = min(end, messageEnd)
         var quotedStart: Int?
         switch type {
         case ICMPv6Type.echoRequest where start + 8 <= bodyEnd, ICMPv6Type.echoReply where start + 8 <= bodyEnd:
-            fields.append(Field("icmpv6.echo.identifier", "Identifier", .uint(UInt64(b.be16(start + 4))), base: .hex(digits: 4),
-                                range: r(4, 2), explain: "Chosen by the pinger to match replies to its requests."))
-            fields.append(Field("icmpv6.echo.sequence_number", "Sequence", .uint(UInt64(b.be16(start + 6))), range: r(6, 2),
-                                explain: "Counts the requests, so lost or reordered replies show."))
+            fields.add(Field("icmpv6.echo.identifier", "Identifier", .uint(UInt64(b.be16(start + 4))), base: .hex(digits: 4),
+                             range: r(4, 2), explain: "Chosen by the pinger to match replies to its requests."))
+            fields.add(Field("icmpv6.echo.sequence_number", "Sequence", .uint(UInt64(b.be16(start + 6))), range: r(6, 2),
+                             explain: "Counts the requests, so lost or reordered replies show."))
         case ICMPv6Type.packetTooBig where start + 8 <= bodyEnd:
-            fields.append(Field("icmpv6.mtu", "MTU", .uint(UInt64(b.be32(start + 4))), range: r(4, 4),
-                                explain: "The largest packet the next link takes: the sender should send smaller ones."))
+            fields.add(Field("icmpv6.mtu", "MTU", .uint(UInt64(b.be32(start + 4))), range: r(4, 4),
+                             explain: "The largest packet the next link takes: the sender should send smaller ones."))
             quotedStart = start + 8
         case ICMPv6Type.neighborSolicitation where start + 24 <= bodyEnd:
-            fields.append(Field("icmpv6.nd.ns.target_address", "Target Address", .ipv6(IPv6Address(b, at: start + 8)), range: r(8, 16),
-                                explain: "The address whose link-layer address is asked for."))
+            fields.add(Field("icmpv6.nd.ns.target_address", "Target Address", .ipv6(IPv6Address(b, at: start + 8)), range: r(8, 16),
+                             explain: "The address whose link-layer address is asked for."))
         case ICMPv6Type.neighborAdvertisement where start + 24 <= bodyEnd:
             let flags = b[start + 4]
-            fields.append(Field("icmpv6.nd.na.flag.r", "Router", .bool(flags & 0x80 != 0), mask: 0x80, range: r(4, 1),
-                                explain: "The sender is a router."))
-            fields.append(Field("icmpv6.nd.na.flag.s", "Solicited", .bool(flags & 0x40 != 0), mask: 0x40, range: r(4, 1),
-                                explain: "This answers a neighbour solicitation."))
-            fields.append(Field("icmpv6.nd.na.flag.o", "Override", .bool(flags & 0x20 != 0), mask: 0x20, range: r(4, 1),
-                                explain: "Replace any cached link-layer address."))
-            fields.append(Field("icmpv6.nd.na.target_address", "Target Address", .ipv6(IPv6Address(b, at: start + 8)), range: r(8, 16),
-                                explain: "The address this advertisement is about."))
+            fields.add(Field("icmpv6.nd.na.flag.r", "Router", .bool(flags & 0x80 != 0), mask: 0x80, range: r(4, 1),
+                             explain: "The sender is a router."))
+            fields.add(Field("icmpv6.nd.na.flag.s", "Solicited", .bool(flags & 0x40 != 0), mask: 0x40, range: r(4, 1),
+                             explain: "This answers a neighbour solicitation."))
+            fields.add(Field("icmpv6.nd.na.flag.o", "Override", .bool(flags & 0x20 != 0), mask: 0x20, range: r(4, 1),
+                             explain: "Replace any cached link-layer address."))
+            fields.add(Field("icmpv6.nd.na.target_address", "Target Address", .ipv6(IPv6Address(b, at: start + 8)), range: r(8, 16),
+                             explain: "The address this advertisement is about."))
         case ICMPv6Type.destinationUnreachable, ICMPv6Type.timeExceeded, ICMPv6Type.parameterProblem:
             quotedStart = start + 8
         default:

@@ -112,46 +112,43 @@ extension Dissector {
         let hl = h.headerLength
         let O = IPv4Header.Offset.self
         let at = { (offset: Int, length: Int) in (start + offset)..<(start + offset + length) }
-        var fields: [Field] = [
-            Field("ip.version", "Version", .uint(UInt64(h.version)), mask: 0xf0, range: at(0, 1),
-                  explain: "IP version: 4 for IPv4. Routers use it to tell IPv4 from IPv6."),
-            Field("ip.hdr_len", "Header Length", .uint(UInt64(hl)), note: "bytes (\(hl / 4))", mask: 0x0f, range: at(0, 1),
-                  explain: "Header size in 32-bit words (shown in bytes); more than 20 means options follow."),
-            Field("ip.dsfield", "Differentiated Services Field", .uint(UInt64(h.tos)), base: .hex(digits: 2),
-                  range: at(O.tos, 1),
-                  explain: "Traffic class: DSCP asks for a forwarding treatment, ECN carries congestion marks.",
-                  children: [
-                      Field("ip.dsfield.dscp", "Differentiated Services Codepoint", .uint(UInt64(h.tos >> 2)), mask: 0xfc,
-                            range: at(O.tos, 1), explain: "Per-hop behaviour requested (0: best effort; 46: expedited)."),
-                      Field("ip.dsfield.ecn", "Explicit Congestion Notification", .uint(UInt64(h.tos & 3)), mask: 0x03,
-                            range: at(O.tos, 1), explain: "ECN codepoint (RFC 3168): 0 not ECN-capable, 3 congestion experienced."),
-                  ]),
-            Field("ip.len", "Total Length", .uint(UInt64(h.totalLength)), range: at(O.totalLength, 2),
-                  explain: "Bytes in the whole datagram, header included."),
-            Field("ip.id", "Identification", .uint(UInt64(h.identification)), base: .hex(digits: 4),
-                  note: "(\(h.identification))", range: at(O.identification, 2),
-                  explain: "Set by the sender so fragments of one datagram can be put back together."),
-            Field("ip.flags", "Flags", .uint(UInt64(h.flagsAndFragment >> 13)), base: .hex(digits: 1),
-                  mask: 0xe0, range: at(O.flagsAndFragment, 1),
-                  explain: "Fragmentation control bits.",
-                  children: [
-                      Field("ip.flags.rb", "Reserved bit", .bool(h.flagsAndFragment & IPv4Header.flagReserved != 0),
-                            mask: 0x80, range: at(O.flagsAndFragment, 1), explain: "Must be zero (RFC 791)."),
-                      Field("ip.flags.df", "Don't fragment", .bool(h.dontFragment), mask: 0x40,
-                            range: at(O.flagsAndFragment, 1),
-                            explain: "Routers must drop rather than fragment; path MTU discovery sets it."),
-                      Field("ip.flags.mf", "More fragments", .bool(h.moreFragments), mask: 0x20,
-                            range: at(O.flagsAndFragment, 1), explain: "More fragments of this datagram follow this one."),
-                  ]),
-            Field("ip.frag_offset", "Fragment Offset", .uint(UInt64(h.fragmentOffset / 8)), note: "(\(h.fragmentOffset) bytes)",
-                  mask: 0x1fff,
-                  range: at(O.flagsAndFragment, 2),
-                  explain: "Where this fragment's data belongs in the datagram, in units of 8 bytes."),
-            Field("ip.ttl", "Time to Live", .uint(UInt64(h.ttl)), range: at(O.ttl, 1),
-                  explain: "Hops left: each router subtracts one and drops the packet at zero (traceroute uses this)."),
-            Field("ip.proto", "Protocol", .uint(UInt64(h.proto.rawValue)), note: protocolNote(h.proto),
-                  range: at(O.proto, 1), explain: "Which protocol the payload is: 6 TCP, 17 UDP, 1 ICMP."),
-        ]
+        var fields = FieldList()
+        fields.add(Field("ip.version", "Version", .uint(UInt64(h.version)), mask: 0xf0, range: at(0, 1),
+                         explain: "IP version: 4 for IPv4. Routers use it to tell IPv4 from IPv6."))
+        fields.add(Field("ip.hdr_len", "Header Length", .uint(UInt64(hl)), note: "bytes (\(hl / 4))", mask: 0x0f, range: at(0, 1),
+                         explain: "Header size in 32-bit words (shown in bytes); more than 20 means options follow."))
+        fields.add(Field("ip.dsfield", "Differentiated Services Field", .uint(UInt64(h.tos)), base: .hex(digits: 2),
+                         range: at(O.tos, 1),
+                         explain: "Traffic class: DSCP asks for a forwarding treatment, ECN carries congestion marks.")) {
+            $0.add(Field("ip.dsfield.dscp", "Differentiated Services Codepoint", .uint(UInt64(h.tos >> 2)), mask: 0xfc,
+                         range: at(O.tos, 1), explain: "Per-hop behaviour requested (0: best effort; 46: expedited)."))
+            $0.add(Field("ip.dsfield.ecn", "Explicit Congestion Notification", .uint(UInt64(h.tos & 3)), mask: 0x03,
+                         range: at(O.tos, 1), explain: "ECN codepoint (RFC 3168): 0 not ECN-capable, 3 congestion experienced."))
+        }
+        fields.add(Field("ip.len", "Total Length", .uint(UInt64(h.totalLength)), range: at(O.totalLength, 2),
+                         explain: "Bytes in the whole datagram, header included."))
+        fields.add(Field("ip.id", "Identification", .uint(UInt64(h.identification)), base: .hex(digits: 4),
+                         note: "(\(h.identification))", range: at(O.identification, 2),
+                         explain: "Set by the sender so fragments of one datagram can be put back together."))
+        fields.add(Field("ip.flags", "Flags", .uint(UInt64(h.flagsAndFragment >> 13)), base: .hex(digits: 1),
+                         mask: 0xe0, range: at(O.flagsAndFragment, 1),
+                         explain: "Fragmentation control bits.")) {
+            $0.add(Field("ip.flags.rb", "Reserved bit", .bool(h.flagsAndFragment & IPv4Header.flagReserved != 0),
+                         mask: 0x80, range: at(O.flagsAndFragment, 1), explain: "Must be zero (RFC 791)."))
+            $0.add(Field("ip.flags.df", "Don't fragment", .bool(h.dontFragment), mask: 0x40,
+                         range: at(O.flagsAndFragment, 1),
+                         explain: "Routers must drop rather than fragment; path MTU discovery sets it."))
+            $0.add(Field("ip.flags.mf", "More fragments", .bool(h.moreFragments), mask: 0x20,
+                         range: at(O.flagsAndFragment, 1), explain: "More fragments of this datagram follow this one."))
+        }
+        fields.add(Field("ip.frag_offset", "Fragment Offset", .uint(UInt64(h.fragmentOffset / 8)), note: "(\(h.fragmentOffset) bytes)",
+                         mask: 0x1fff,
+                         range: at(O.flagsAndFragment, 2),
+                         explain: "Where this fragment's data belongs in the datagram, in units of 8 bytes."))
+        fields.add(Field("ip.ttl", "Time to Live", .uint(UInt64(h.ttl)), range: at(O.ttl, 1),
+                         explain: "Hops left: each router subtracts one and drops the packet at zero (traceroute uses this)."))
+        fields.add(Field("ip.proto", "Protocol", .uint(UInt64(h.proto.rawValue)), note: protocolNote(h.proto),
+                         range: at(O.proto, 1), explain: "Which protocol the payload is: 6 TCP, 17 UDP, 1 ICMP."))
         var checksumField = Field("ip.checksum", "Header Checksum", .uint(UInt64(h.checksum)), base: .hex(digits: 4),
                                   range: at(O.checksum, 2),
                                   explain: "Ones' complement sum over the header only; a router drops a header that fails it.")
@@ -162,22 +159,22 @@ extension Dissector {
             let ok = c.value == 0
             let calculated = ok ? h.checksum : InternetChecksum.expected(received: h.checksum, verifyResult: c.value)
             checksumField.note = ok ? "[correct]" : "[incorrect, should be 0x\(hex(calculated, 4))]"
-            fields.append(checksumField)
-            fields.append(Field("ip.checksum.status", "Header checksum status", .uint(ok ? 1 : 0),
-                                note: ok ? "(Good)" : "(Bad)", range: at(O.checksum, 2),
-                                explain: "Whether the header checksum is right: 1 good, 0 bad."))
-            fields.append(Field("ip.checksum_calculated", "Calculated Checksum", .uint(UInt64(calculated)),
-                                base: .hex(digits: 4), range: at(O.checksum, 2),
-                                explain: "The checksum this header should carry."))
+            fields.add(checksumField)
+            fields.add(Field("ip.checksum.status", "Header checksum status", .uint(ok ? 1 : 0),
+                             note: ok ? "(Good)" : "(Bad)", range: at(O.checksum, 2),
+                             explain: "Whether the header checksum is right: 1 good, 0 bad."))
+            fields.add(Field("ip.checksum_calculated", "Calculated Checksum", .uint(UInt64(calculated)),
+                             base: .hex(digits: 4), range: at(O.checksum, 2),
+                             explain: "The checksum this header should carry."))
         } else {
-            fields.append(checksumField)
+            fields.add(checksumField)
         }
-        fields.append(Field("ip.src", "Source Address", .ipv4(h.source), range: at(O.source, 4),
-                            explain: "The sender. Behind NAT this is rewritten to the router's outside address."))
-        fields.append(Field("ip.dst", "Destination Address", .ipv4(h.destination), range: at(O.destination, 4),
-                            explain: "Where the datagram is going; routers choose the next hop by it."))
+        fields.add(Field("ip.src", "Source Address", .ipv4(h.source), range: at(O.source, 4),
+                         explain: "The sender. Behind NAT this is rewritten to the router's outside address."))
+        fields.add(Field("ip.dst", "Destination Address", .ipv4(h.destination), range: at(O.destination, 4),
+                         explain: "Where the datagram is going; routers choose the next hop by it."))
 
-        let title = "Internet Protocol Version 4, Src: \(h.source), Dst: \(h.destination)"
+        let title: FieldText = "Internet Protocol Version 4, Src: \(h.source), Dst: \(h.destination)"
         guard hl >= IPv4Header.minimumLength else {
             d.layers.append(Layer("ip", title: title, range: start..<(start + 20), fields: fields))
             d.fail("IPv4 header length \(hl) is less than 20", at: at(0, 1))
@@ -189,7 +186,7 @@ extension Dissector {
             return
         }
         if hl > IPv4Header.minimumLength {
-            fields.append(optionsField(b, start + 20, start + hl))
+            addOptions(b, start + 20, start + hl, to: &fields)
         }
         // The payload ends where the total length says, unless fewer bytes were captured.
         let declaredEnd = start + h.totalLength
@@ -218,39 +215,41 @@ extension Dissector {
     }
 
     /// IPv4 options (RFC 791 3.1), one child each: kind, length and raw value.
-    private static func optionsField(_ b: Bytes, _ start: Int, _ end: Int) -> Field {
-        var children: [Field] = []
+    private static func addOptions(_ b: Bytes, _ start: Int, _ end: Int, to fields: inout FieldList) {
+        fields.add(Field("ip.options", "Options", .none, note: "(\(end - start) bytes)", range: start..<end,
+                         explain: "IPv4 options: rarely used today, many routers drop packets that carry them.")) {
+            addOptionList(b, start, end, to: &$0)
+        }
+    }
+
+    private static func addOptionList(_ b: Bytes, _ start: Int, _ end: Int, to children: inout FieldList) {
         var i = start
         while i < end {
             let kind = b[i]
             if kind == 0 || kind == 1 {
-                children.append(Field("ip.opt.type", kind == 0 ? "End of Options List (EOL)" : "No-Operation (NOP)",
-                                      .uint(UInt64(kind)), range: i..<(i + 1),
-                                      explain: kind == 0 ? "Marks the end of the options." : "Padding between options."))
+                children.add(Field("ip.opt.type", kind == 0 ? "End of Options List (EOL)" : "No-Operation (NOP)",
+                                   .uint(UInt64(kind)), range: i..<(i + 1),
+                                   explain: kind == 0 ? "Marks the end of the options." : "Padding between options."))
                 i += 1
                 if kind == 0 { break }
                 continue
             }
             guard i + 1 < end, b[i + 1] >= 2, i + Int(b[i + 1]) <= end else {
-                children.append(Field("ip.opt.type", "Malformed option", .uint(UInt64(kind)), range: i..<end,
-                                      explain: "An option whose length field is missing or runs past the header."))
+                children.add(Field("ip.opt.type", "Malformed option", .uint(UInt64(kind)), range: i..<end,
+                                   explain: "An option whose length field is missing or runs past the header."))
                 break
             }
             let len = Int(b[i + 1])
-            children.append(Field("ip.opt.type", ipOptionName(kind), .uint(UInt64(kind)), range: i..<(i + len),
-                                  explain: "An IPv4 option; routers may have to process it on every hop.",
-                                  children: [
-                                      Field("ip.opt.len", "Length", .uint(UInt64(len)), range: (i + 1)..<(i + 2),
-                                            explain: "Bytes in this option, kind and length included."),
-                                  ]))
+            children.add(Field("ip.opt.type", ipOptionName(kind), .uint(UInt64(kind)), range: i..<(i + len),
+                               explain: "An IPv4 option; routers may have to process it on every hop.")) {
+                $0.add(Field("ip.opt.len", "Length", .uint(UInt64(len)), range: (i + 1)..<(i + 2),
+                             explain: "Bytes in this option, kind and length included."))
+            }
             i += len
         }
-        return Field("ip.options", "Options", .none, note: "(\(end - start) bytes)", range: start..<end,
-                     explain: "IPv4 options: rarely used today, many routers drop packets that carry them.",
-                     children: children)
     }
 
-    private static func ipOptionName(_ kind: UInt8) -> String {
+    private static func ipOptionName(_ kind: UInt8) -> FieldText {
         switch kind {
         case 7: return "Record Route"
         case 68: return "Time Stamp"
@@ -262,7 +261,7 @@ extension Dissector {
         }
     }
 
-    static func protocolNote(_ p: IPProtocol) -> String {
+    static func protocolNote(_ p: IPProtocol) -> FieldText {
         switch p {
         case .tcp: return "(TCP)"
         case .udp: return "(UDP)"

@@ -86,7 +86,7 @@ enum IPv6Extension {
         }
     }
 
-    static func name(_ p: IPProtocol) -> String {
+    static func name(_ p: IPProtocol) -> FieldText {
         switch p {
         case .hopByHop: return "Hop-by-Hop Options"
         case .ipv6Route: return "Routing Header"
@@ -104,23 +104,22 @@ extension Dissector {
         }
         let O = IPv6Header.Offset.self
         let r = { (offset: Int, length: Int) in (start + offset)..<(start + offset + length) }
-        var fields = [
-            Field("ipv6.version", "Version", .uint(6), mask: 0xf000_0000, range: r(0, 4),
-                  explain: "IP version: 6. Routers use it to tell IPv6 from IPv4."),
-            Field("ipv6.tclass", "Traffic Class", .uint(UInt64(h.trafficClass)), base: .hex(digits: 2), mask: 0x0ff0_0000,
-                  range: r(0, 4), explain: "DSCP and ECN, as in IPv4's type-of-service byte."),
-            Field("ipv6.flow", "Flow Label", .uint(UInt64(h.flowLabel)), base: .hex(digits: 5), mask: 0x000f_ffff,
-                  range: r(0, 4), explain: "Marks packets of one flow so routers can keep them on one path."),
-            Field("ipv6.plen", "Payload Length", .uint(UInt64(h.payloadLength)), range: r(O.payloadLength, 2),
-                  explain: "Bytes after this 40-byte header, extension headers included."),
-            Field("ipv6.nxt", "Next Header", .uint(UInt64(h.nextHeader.rawValue)), note: protocolNote(h.nextHeader),
-                  range: r(O.nextHeader, 1), explain: "What follows: an extension header, or the payload's protocol (6 TCP, 17 UDP, 58 ICMPv6)."),
-            Field("ipv6.hlim", "Hop Limit", .uint(UInt64(h.hopLimit)), range: r(O.hopLimit, 1),
-                  explain: "Hops left: each router subtracts one and drops the packet at zero."),
-            Field("ipv6.src", "Source Address", .ipv6(h.source), range: r(O.source, 16), explain: "The sender."),
-            Field("ipv6.dst", "Destination Address", .ipv6(h.destination), range: r(O.destination, 16),
-                  explain: "Where the packet is going; routers choose the next hop by it."),
-        ]
+        var fields = FieldList()
+        fields.add(Field("ipv6.version", "Version", .uint(6), mask: 0xf000_0000, range: r(0, 4),
+                         explain: "IP version: 6. Routers use it to tell IPv6 from IPv4."))
+        fields.add(Field("ipv6.tclass", "Traffic Class", .uint(UInt64(h.trafficClass)), base: .hex(digits: 2), mask: 0x0ff0_0000,
+                         range: r(0, 4), explain: "DSCP and ECN, as in IPv4's type-of-service byte."))
+        fields.add(Field("ipv6.flow", "Flow Label", .uint(UInt64(h.flowLabel)), base: .hex(digits: 5), mask: 0x000f_ffff,
+                         range: r(0, 4), explain: "Marks packets of one flow so routers can keep them on one path."))
+        fields.add(Field("ipv6.plen", "Payload Length", .uint(UInt64(h.payloadLength)), range: r(O.payloadLength, 2),
+                         explain: "Bytes after this 40-byte header, extension headers included."))
+        fields.add(Field("ipv6.nxt", "Next Header", .uint(UInt64(h.nextHeader.rawValue)), note: protocolNote(h.nextHeader),
+                         range: r(O.nextHeader, 1), explain: "What follows: an extension header, or the payload's protocol (6 TCP, 17 UDP, 58 ICMPv6)."))
+        fields.add(Field("ipv6.hlim", "Hop Limit", .uint(UInt64(h.hopLimit)), range: r(O.hopLimit, 1),
+                         explain: "Hops left: each router subtracts one and drops the packet at zero."))
+        fields.add(Field("ipv6.src", "Source Address", .ipv6(h.source), range: r(O.source, 16), explain: "The sender."))
+        fields.add(Field("ipv6.dst", "Destination Address", .ipv6(h.destination), range: r(O.destination, 16),
+                         explain: "Where the packet is going; routers choose the next hop by it."))
         let declaredEnd = start + IPv6Header.length + h.payloadLength
         let payloadEnd = min(declaredEnd, end)
         var next = h.nextHeader
@@ -136,27 +135,30 @@ extension Dissector {
                 break
             }
             let length = IPv6Extension.length(next, b, at: i)
-            let prefix = next == .hopByHop ? "ipv6.hopopts" : next == .ipv6Route ? "ipv6.routing" : next == .ipv6Fragment ? "ipv6.fraghdr" : "ipv6.dstopts"
-            var children = [Field("\(prefix).nxt", "Next Header", .uint(UInt64(b[i])), note: protocolNote(IPProtocol(b[i])),
-                                  range: i..<(i + 1), explain: "What follows this extension header.")]
-            if next == .ipv6Fragment {
-                let offsetAndFlags = b.be16(i + 2)
-                children += [
-                    Field("ipv6.fraghdr.offset", "Offset", .uint(UInt64(offsetAndFlags >> 3)), mask: 0xfff8, range: (i + 2)..<(i + 4),
-                          explain: "Where this fragment's data belongs, in units of 8 bytes."),
-                    Field("ipv6.fraghdr.more", "More Fragments", .bool(offsetAndFlags & 1 != 0), mask: 0x0001, range: (i + 2)..<(i + 4),
-                          explain: "More fragments of this packet follow."),
-                    Field("ipv6.fraghdr.ident", "Identification", .uint(UInt64(b.be32(i + 4))), base: .hex(digits: 8),
-                          range: (i + 4)..<(i + 8), explain: "Shared by the fragments of one packet."),
-                ]
-                fragment = true
+            let names: (header: StaticString, next: StaticString) = switch next {
+            case .hopByHop: ("ipv6.hopopts", "ipv6.hopopts.nxt")
+            case .ipv6Route: ("ipv6.routing", "ipv6.routing.nxt")
+            case .ipv6Fragment: ("ipv6.fraghdr", "ipv6.fraghdr.nxt")
+            default: ("ipv6.dstopts", "ipv6.dstopts.nxt")
             }
             if next == .ipv6Route, let final = IPv6Extension.finalDestination(b, at: i, length: length) {
                 destination = final
             }
-            fields.append(Field(prefix, IPv6Extension.name(next), .none, note: "(\(length) bytes)", range: i..<(i + length),
-                                explain: "An IPv6 extension header: options or routing between the fixed header and the payload.",
-                                children: children))
+            fields.add(Field(names.header, IPv6Extension.name(next), .none, note: "(\(length) bytes)", range: i..<(i + length),
+                             explain: "An IPv6 extension header: options or routing between the fixed header and the payload.")) { children in
+                children.add(Field(names.next, "Next Header", .uint(UInt64(b[i])), note: protocolNote(IPProtocol(b[i])),
+                                   range: i..<(i + 1), explain: "What follows this extension header."))
+                if next == .ipv6Fragment {
+                    let offsetAndFlags = b.be16(i + 2)
+                    children.add(Field("ipv6.fraghdr.offset", "Offset", .uint(UInt64(offsetAndFlags >> 3)), mask: 0xfff8, range: (i + 2)..<(i + 4),
+                                       explain: "Where this fragment's data belongs, in units of 8 bytes."))
+                    children.add(Field("ipv6.fraghdr.more", "More Fragments", .bool(offsetAndFlags & 1 != 0), mask: 0x0001, range: (i + 2)..<(i + 4),
+                                       explain: "More fragments of this packet follow."))
+                    children.add(Field("ipv6.fraghdr.ident", "Identification", .uint(UInt64(b.be32(i + 4))), base: .hex(digits: 8),
+                                       range: (i + 4)..<(i + 8), explain: "Shared by the fragments of one packet."))
+                }
+            }
+            if next == .ipv6Fragment { fragment = true }
             next = IPProtocol(b[i])
             i += length
         }

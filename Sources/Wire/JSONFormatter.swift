@@ -3,76 +3,123 @@
 /// (DNS answers, the IP header quoted in an ICMP error) holds an array of its values in packet
 /// order, as `tshark -T ek` does.
 public enum JSONFormatter {
+    /// A field with a value, in output order, and the next field of the same name.
+    private struct Slot {
+        var name: StaticString
+        var layer: Int32
+        var index: Int32
+        var next: Int32 = -1
+        /// For a name's first field: the last one of that name so far (-1: itself).
+        var last: Int32 = -1
+        var repeated = false
+    }
+
     public static func write(_ d: Dissection, frame: FrameInfo, bytes: Bytes, into w: inout TextWriter) {
-        // Flatten to (name, field) in packet order, each name with a cheap fingerprint (its length
-        // and first eight bytes) so repeated names are found without comparing every pair of strings.
-        var flat: [(key: UInt64, field: Field)] = []
-        flat.reserveCapacity(64)
-        func collect(_ fields: [Field]) {
-            for f in fields {
-                if f.value != .none { flat.append((fingerprint(f.name), f)) }
-                if !f.children.isEmpty { collect(f.children) }
-            }
-        }
-        collect(frame.layer(capturedLength: bytes.count).fields)
-        for layer in d.layers { collect(layer.fields) }
+        var lists = [frame.layer(capturedLength: bytes.count).fields]
+        lists.reserveCapacity(d.layers.count + 1)
+        for layer in d.layers { lists.append(layer.fields) }
+        withBuffers(lists[...]) { write(fields: $0, d, bytes: bytes, into: &w) }
+    }
 
-        w.write(byte: 123)
-        var first = true
-        var done = [Bool](repeating: false, count: flat.count)
-        var same: [Int] = []
-        for i in flat.indices where !done[i] {
-            let key = flat[i].key
-            same.removeAll(keepingCapacity: true)
-            for j in (i + 1)..<flat.count where !done[j] && flat[j].key == key && flat[j].field.name == flat[i].field.name {
-                same.append(j)
-                done[j] = true
-            }
-            if !first { w.write(byte: 44) }
-            first = false
-            // Field names are Wireshark identifiers (letters, digits, '.', '_'): nothing to escape.
-            w.write(byte: 34)
-            w.write(flat[i].field.name)
-            w.write(byte: 34)
-            w.write(byte: 58)
-            if same.isEmpty {
-                writeValue(flat[i].field, bytes: bytes, into: &w)
-            } else {
-                w.write(byte: 91)
-                writeValue(flat[i].field, bytes: bytes, into: &w)
-                for k in same {
-                    w.write(byte: 44)
-                    writeValue(flat[k].field, bytes: bytes, into: &w)
+    /// Every list's buffer at once, so fields are read in place rather than copied.
+    private static func withBuffers(_ lists: ArraySlice<[Field]>, _ buffers: [UnsafeBufferPointer<Field>] = [],
+                                    _ body: ([UnsafeBufferPointer<Field>]) -> Void) {
+        guard let first = lists.first else { return body(buffers) }
+        first.withUnsafeBufferPointer { withBuffers(lists.dropFirst(), buffers + [$0], body) }
+    }
+
+    private static func write(fields lists: [UnsafeBufferPointer<Field>], _ d: Dissection, bytes: Bytes,
+                              into w: inout TextWriter) {
+        let count = lists.reduce(0) { $0 + $1.count }
+        // Open addressing over name hashes finds repeated names in one pass; the table is twice
+        // the fields, rounded up to a power of two, so probes stay short.
+        var tableSize = 16
+        while tableSize < 2 * count { tableSize <<= 1 }
+
+        withUnsafeTemporaryAllocation(of: Slot.self, capacity: count) { slots in
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: tableSize) { table in
+                table.initialize(repeating: -1)
+                var used = 0
+                for (l, fields) in lists.enumerated() {
+                    for i in fields.indices where fields[i].value != .none {
+                        let name = fields[i].name
+                        slots.initializeElement(at: used, to: Slot(name: name, layer: Int32(l), index: Int32(i)))
+                        var h = Int(truncatingIfNeeded: hash(name)) & (tableSize - 1)
+                        while true {
+                            let first = table[h]
+                            if first < 0 {
+                                table[h] = Int32(used)
+                                break
+                            }
+                            if same(slots[Int(first)].name, name) {
+                                slots[used].repeated = true
+                                let tail = slots[Int(first)].last < 0 ? first : slots[Int(first)].last
+                                slots[Int(tail)].next = Int32(used)
+                                slots[Int(first)].last = Int32(used)
+                                break
+                            }
+                            h = (h + 1) & (tableSize - 1)
+                        }
+                        used += 1
+                    }
                 }
-                w.write(byte: 93)
+                func field(_ s: Slot) -> UnsafePointer<Field> { lists[Int(s.layer)].baseAddress! + Int(s.index) }
+
+                w.write(byte: 123)
+                var first = true
+                for s in 0..<used where !slots[s].repeated {
+                    if !first { w.write(byte: 44) }
+                    first = false
+                    // Field names are Wireshark identifiers (letters, digits, '.', '_'): nothing to escape.
+                    w.write(byte: 34)
+                    w.write(slots[s].name)
+                    w.write(byte: 34)
+                    w.write(byte: 58)
+                    if slots[s].next < 0 {
+                        writeValue(field(slots[s]), bytes: bytes, into: &w)
+                    } else {
+                        w.write(byte: 91)
+                        var k = Int32(s)
+                        while k >= 0 {
+                            if k != Int32(s) { w.write(byte: 44) }
+                            writeValue(field(slots[Int(k)]), bytes: bytes, into: &w)
+                            k = slots[Int(k)].next
+                        }
+                        w.write(byte: 93)
+                    }
+                }
+                if d.cutByCapture {
+                    if !first { w.write(byte: 44) }
+                    first = false
+                    w.write("\"_ws.short\":1")
+                }
+                if let m = d.malformed {
+                    if !first { w.write(byte: 44) }
+                    w.write("\"_ws.malformed\":")
+                    w.write(jsonString: m.message)
+                }
+                w.write(byte: 125)
+                w.write(byte: 10)
+                slots.baseAddress!.deinitialize(count: used)
             }
         }
-        if d.cutByCapture {
-            if !first { w.write(byte: 44) }
-            first = false
-            w.write("\"_ws.short\":1")
-        }
-        if let m = d.malformed {
-            if !first { w.write(byte: 44) }
-            w.write("\"_ws.malformed\":")
-            w.write(jsonString: m.message)
-        }
-        w.write(byte: 125)
-        w.write(byte: 10)
     }
 
-    /// Length and first eight bytes of a name: equal names have equal fingerprints.
-    static func fingerprint(_ name: String) -> UInt64 {
-        var name = name
-        return name.withUTF8 { u in
-            var key = UInt64(u.count) << 56
-            for i in 0..<min(7, u.count) { key |= UInt64(u[i]) << (UInt64(i) * 8) }
-            return key
+    /// FNV-1a over the name's bytes.
+    private static func hash(_ name: StaticString) -> UInt64 {
+        name.withUTF8Buffer { u in
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325
+            for b in u { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+            return h
         }
     }
 
-    static func writeValue(_ f: Field, bytes: Bytes, into w: inout TextWriter) {
-        switch f.value {
+    private static func same(_ a: StaticString, _ b: StaticString) -> Bool {
+        a.withUTF8Buffer { x in b.withUTF8Buffer { y in x.elementsEqual(y) } }
+    }
+
+    static func writeValue(_ f: UnsafePointer<Field>, bytes: Bytes, into w: inout TextWriter) {
+        switch f.pointee.value {
         case .none: w.write("null")
         case let .uint(v): w.write(unsigned: v)
         case let .int(v): w.write(decimal: v)
@@ -93,7 +140,7 @@ public enum JSONFormatter {
             // tshark's bytes format: colon-separated hex.
             w.write(byte: 34)
             var sep = false
-            for i in f.range where i < bytes.count {
+            for i in f.pointee.range where i < bytes.count {
                 if sep { w.write(byte: 58) }
                 sep = true
                 w.write(hex: UInt64(bytes[i]), digits: 2)

@@ -371,25 +371,27 @@ extension Dissector {
         let O = TCPHeader.Offset.self
         let at = { (offset: Int, length: Int) in (start + offset)..<(start + offset + length) }
         let hl = h.headerLength
-        var fields = portFields(b, start)
+        var fields = FieldList()
+        addPortFields(b, start, to: &fields)
         // What the segment length is: the IP payload minus the header (unknown for a fragment,
         // and Wireshark does not show it inside an ICMP error).
         let showsLength = !ip.fragment && !ip.quoted && hl <= ip.length
         let segmentLength = ip.length - hl
         let payload = (start + min(hl, end - start))..<end
         if showsLength {
-            fields.append(Field("tcp.len", "TCP Segment Len", .uint(UInt64(segmentLength)), range: payload,
-                                explain: "Payload bytes in this segment (IP payload length minus the TCP header)."))
+            fields.add(Field("tcp.len", "TCP Segment Len", .uint(UInt64(segmentLength)), range: payload,
+                             explain: "Payload bytes in this segment (IP payload length minus the TCP header)."))
         }
-        fields.append(contentsOf: sequenceFields(b, start))
-        fields.append(Field("tcp.hdr_len", "Header Length", .uint(UInt64(hl)), note: "bytes (\(hl / 4))", mask: 0xf0,
-                            range: at(O.dataOffset, 1),
-                            explain: "Data offset: header size in 32-bit words (shown in bytes); over 20 means options."))
+        addSequenceFields(b, start, to: &fields)
+        fields.add(Field("tcp.hdr_len", "Header Length", .uint(UInt64(hl)), note: "bytes (\(hl / 4))", mask: 0xf0,
+                         range: at(O.dataOffset, 1),
+                         explain: "Data offset: header size in 32-bit words (shown in bytes); over 20 means options."))
         // tshark's title, with the raw sequence number where tshark shows its relative one.
-        var title = "Transmission Control Protocol, Src Port: \(h.sourcePort), Dst Port: \(h.destinationPort), "
+        var text = "Transmission Control Protocol, Src Port: \(h.sourcePort), Dst Port: \(h.destinationPort), "
             + "Seq: \(h.sequenceNumber)"
-        if h.ack { title += ", Ack: \(h.acknowledgmentNumber)" }
-        if showsLength && hl >= TCPHeader.minimumLength { title += ", Len: \(segmentLength)" }
+        if h.ack { text += ", Ack: \(h.acknowledgmentNumber)" }
+        if showsLength && hl >= TCPHeader.minimumLength { text += ", Len: \(segmentLength)" }
+        let title = FieldText(text)
 
         guard hl >= TCPHeader.minimumLength else {
             // Wireshark stops here too: nothing after the data offset can be placed.
@@ -397,24 +399,24 @@ extension Dissector {
             d.fail("TCP header length \(hl) is less than 20", at: at(O.dataOffset, 1))
             return
         }
-        fields.append(flagsField(h))
-        fields.append(Field("tcp.window_size_value", "Window", .uint(UInt64(h.window)), range: at(O.window, 2),
-                            explain: "How many more bytes the sender can receive now (before any window scaling)."))
-        fields.append(contentsOf: checksumFields(h, ip: ip))
-        fields.append(Field("tcp.urgent_pointer", "Urgent Pointer", .uint(UInt64(h.urgentPointer)),
-                            range: at(O.urgentPointer, 2),
-                            explain: "With URG set, where urgent data ends, as an offset from this sequence number."))
+        addFlags(h, to: &fields)
+        fields.add(Field("tcp.window_size_value", "Window", .uint(UInt64(h.window)), range: at(O.window, 2),
+                         explain: "How many more bytes the sender can receive now (before any window scaling)."))
+        addChecksum(h, ip: ip, to: &fields)
+        fields.add(Field("tcp.urgent_pointer", "Urgent Pointer", .uint(UInt64(h.urgentPointer)),
+                         range: at(O.urgentPointer, 2),
+                         explain: "With URG set, where urgent data ends, as an offset from this sequence number."))
         if hl > ip.length {
             d.fail("TCP header says \(hl) bytes, but the segment is only \(ip.length)", at: at(O.dataOffset, 1))
         } else if start + hl > end && !ip.quoted {
             d.fail("TCP header says \(hl) bytes, \(end - start) left", at: start..<end)
         }
         if hl > TCPHeader.minimumLength {
-            fields.append(optionsField(h, into: &d))
+            addOptions(h, to: &fields, failing: &d)
         }
         if !payload.isEmpty {
-            fields.append(Field("tcp.payload", "TCP payload", .bytes, note: "(\(payload.count) bytes)", range: payload,
-                                explain: "The data this segment carries, for the application above TCP."))
+            fields.add(Field("tcp.payload", "TCP payload", .bytes, note: "(\(payload.count) bytes)", range: payload,
+                             explain: "The data this segment carries, for the application above TCP."))
         }
         d.layers.append(Layer("tcp", title: title, range: start..<min(start + hl, end), payload: payload, fields: fields))
     }
@@ -423,59 +425,50 @@ extension Dissector {
     /// fields whose bytes are there.
     private static func dissectShortTCP(_ b: Bytes, at start: Int, end: Int, ip: IPContext, into d: inout Dissection) {
         let available = max(0, end - start)
-        var fields: [Field] = []
+        var fields = FieldList()
         var title = "Transmission Control Protocol"
         if available >= TCPHeader.Offset.sequenceNumber {
-            fields = portFields(b, start)
+            addPortFields(b, start, to: &fields)
             title += ", Src Port: \(b.be16(start)), Dst Port: \(b.be16(start + TCPHeader.Offset.destinationPort))"
         }
-        if available >= TCPHeader.Offset.dataOffset {
-            fields.append(contentsOf: sequenceFields(b, start))
-        } else if available >= TCPHeader.Offset.acknowledgmentNumber {
-            fields.append(sequenceFields(b, start, acknowledgment: false)[0])
-        }
         if available >= TCPHeader.Offset.acknowledgmentNumber {
+            addSequenceFields(b, start, acknowledgment: available >= TCPHeader.Offset.dataOffset, to: &fields)
             title += ", Seq: \(b.be32(start + TCPHeader.Offset.sequenceNumber))"
         }
         if available > 0 {
-            d.layers.append(Layer("tcp", title: title, range: start..<max(start, end), fields: fields))
+            d.layers.append(Layer("tcp", title: FieldText(title), range: start..<max(start, end), fields: fields))
         }
         if !ip.quoted {
             d.fail("TCP header needs 20 bytes, \(available) left", at: start..<max(start, end))
         }
     }
 
-    private static func portFields(_ b: Bytes, _ start: Int) -> [Field] {
+    private static func addPortFields(_ b: Bytes, _ start: Int, to fields: inout FieldList) {
         let O = TCPHeader.Offset.self
-        return [
-            Field("tcp.srcport", "Source Port", .uint(UInt64(b.be16(start + O.sourcePort))),
-                  range: (start + O.sourcePort)..<(start + O.sourcePort + 2),
-                  explain: "The sender's port; with the addresses it names this end of the connection."),
-            Field("tcp.dstport", "Destination Port", .uint(UInt64(b.be16(start + O.destinationPort))),
-                  range: (start + O.destinationPort)..<(start + O.destinationPort + 2),
-                  explain: "The receiver's port: the service asked for (80 HTTP, 443 HTTPS, 22 SSH)."),
-        ]
+        fields.add(Field("tcp.srcport", "Source Port", .uint(UInt64(b.be16(start + O.sourcePort))),
+                         range: (start + O.sourcePort)..<(start + O.sourcePort + 2),
+                         explain: "The sender's port; with the addresses it names this end of the connection."))
+        fields.add(Field("tcp.dstport", "Destination Port", .uint(UInt64(b.be16(start + O.destinationPort))),
+                         range: (start + O.destinationPort)..<(start + O.destinationPort + 2),
+                         explain: "The receiver's port: the service asked for (80 HTTP, 443 HTTPS, 22 SSH)."))
     }
 
     /// Sequence and (unless told not to) acknowledgment numbers; the caller checks that their
     /// bytes are there.
-    private static func sequenceFields(_ b: Bytes, _ start: Int, acknowledgment: Bool = true) -> [Field] {
+    private static func addSequenceFields(_ b: Bytes, _ start: Int, acknowledgment: Bool = true, to fields: inout FieldList) {
         let O = TCPHeader.Offset.self
-        var fields = [
-            Field("tcp.seq_raw", "Sequence Number (raw)", .uint(UInt64(b.be32(start + O.sequenceNumber))),
-                  range: (start + O.sequenceNumber)..<(start + O.sequenceNumber + 4),
-                  explain: "Number of the first payload byte; a SYN's is the initial sequence number, chosen at random."),
-        ]
+        fields.add(Field("tcp.seq_raw", "Sequence Number (raw)", .uint(UInt64(b.be32(start + O.sequenceNumber))),
+                         range: (start + O.sequenceNumber)..<(start + O.sequenceNumber + 4),
+                         explain: "Number of the first payload byte; a SYN's is the initial sequence number, chosen at random."))
         if acknowledgment {
-            fields.append(Field("tcp.ack_raw", "Acknowledgment number (raw)", .uint(UInt64(b.be32(start + O.acknowledgmentNumber))),
-                                range: (start + O.acknowledgmentNumber)..<(start + O.acknowledgmentNumber + 4),
-                                explain: "With ACK set, the next sequence number the sender expects: all before it has arrived."))
+            fields.add(Field("tcp.ack_raw", "Acknowledgment number (raw)", .uint(UInt64(b.be32(start + O.acknowledgmentNumber))),
+                             range: (start + O.acknowledgmentNumber)..<(start + O.acknowledgmentNumber + 4),
+                             explain: "With ACK set, the next sequence number the sender expects: all before it has arrived."))
         }
-        return fields
     }
 
     /// One flag bit: display-filter name, label, bit, what it means.
-    private static let flagBits: [(name: String, label: String, bit: TCPFlags, explain: String)] = [
+    private static let flagBits: [(name: StaticString, label: FieldText, bit: TCPFlags, explain: FieldText)] = [
         ("tcp.flags.res", "Reserved", .reserved, "Three bits reserved for future use; sent as zero."),
         ("tcp.flags.ae", "Accurate ECN", .ae, "Accurate ECN (formerly the ECN nonce, NS): negotiates finer congestion feedback."),
         ("tcp.flags.cwr", "Congestion Window Reduced", .cwr, "The sender has slowed down after an ECN-Echo (RFC 3168)."),
@@ -489,103 +482,112 @@ extension Dissector {
     ]
 
     /// Wireshark's flag names for the note, in its order ("(PSH, ACK)").
-    private static let flagNames: [(TCPFlags, String)] = [
+    private static let flagNames: [(TCPFlags, StaticString)] = [
         (.fin, "FIN"), (.syn, "SYN"), (.rst, "RST"), (.psh, "PSH"), (.ack, "ACK"), (.urg, "URG"),
         (.ece, "ECE"), (.cwr, "CWR"), (.ae, "AE"),
     ]
 
     /// Wireshark's `tcp.flags.str`: one letter per bit from the reserved bits to FIN, "·" when clear.
-    private static let flagLetters: [Character] = Array("RRRACEUAPRSF")
+    private static let flagLetters: [UInt8] = Array("RRRACEUAPRSF".utf8)
 
-    private static func flagsField(_ h: TCPHeader) -> Field {
+    private static func addFlags(_ h: TCPHeader, to fields: inout FieldList) {
         let flags = h.flags
         let range = (h.start + TCPHeader.Offset.dataOffset)..<(h.start + TCPHeader.Offset.dataOffset + 2)
-        var names = flagNames.filter { flags.contains($0.0) }.map(\.1)
-        if !flags.isDisjoint(with: .reserved) { names.append("Reserved") }
-        var letters = ""
+        var note = TextWriter(capacity: 64)
+        note.write(byte: 40)
+        for (flag, name) in flagNames where flags.contains(flag) {
+            if note.bytes.count > 1 { note.write(", ") }
+            note.write(name)
+        }
+        if !flags.isDisjoint(with: .reserved) {
+            if note.bytes.count > 1 { note.write(", ") }
+            note.write("Reserved")
+        }
+        if note.bytes.count == 1 { note.write("<None>") }
+        note.write(byte: 41)
+        var letters = TextWriter(capacity: 24)
         for (i, letter) in flagLetters.enumerated() {
-            letters.append(flags.rawValue & (1 << (11 - i)) != 0 ? letter : "\u{b7}")
+            if flags.rawValue & (1 << (11 - i)) != 0 { letters.write(byte: letter) } else { letters.write("\u{b7}") }
         }
-        var children = flagBits.map { bit in
-            Field(bit.name, bit.label, .bool(!flags.isDisjoint(with: bit.bit)), mask: UInt64(bit.bit.rawValue),
-                  range: range, explain: bit.explain)
+        fields.add(Field("tcp.flags", "Flags", .uint(UInt64(flags.rawValue)), base: .hex(digits: 3), note: FieldText(note.string),
+                         mask: UInt64(TCPHeader.flagsMask), range: range,
+                         explain: "Control bits: SYN opens, FIN closes, RST aborts, ACK acknowledges.")) {
+            for bit in flagBits {
+                $0.add(Field(bit.name, bit.label, .bool(!flags.isDisjoint(with: bit.bit)), mask: UInt64(bit.bit.rawValue),
+                             range: range, explain: bit.explain))
+            }
+            $0.add(Field("tcp.flags.str", "TCP Flags", .text(letters.string), range: range,
+                         explain: "All flags at a glance, from the reserved bits down to FIN."))
         }
-        children.append(Field("tcp.flags.str", "TCP Flags", .text(letters), range: range,
-                              explain: "All flags at a glance, from the reserved bits down to FIN."))
-        return Field("tcp.flags", "Flags", .uint(UInt64(flags.rawValue)), base: .hex(digits: 3),
-                     note: "(\(names.isEmpty ? "<None>" : names.joined(separator: ", ")))",
-                     mask: UInt64(TCPHeader.flagsMask), range: range,
-                     explain: "Control bits: SYN opens, FIN closes, RST aborts, ACK acknowledges.",
-                     children: children)
     }
 
     /// The checksum and, when every byte of the segment is here, whether it is right (RFC 9293
     /// 3.1: over a pseudo-header of the IP addresses, protocol and length, then the segment).
     /// A fragment, or a segment cut short by the capture, cannot be checked: "unverified".
-    private static func checksumFields(_ h: TCPHeader, ip: IPContext) -> [Field] {
+    private static func addChecksum(_ h: TCPHeader, ip: IPContext, to fields: inout FieldList) {
         let range = (h.start + TCPHeader.Offset.checksum)..<(h.start + TCPHeader.Offset.checksum + 2)
         var field = Field("tcp.checksum", "Checksum", .uint(UInt64(h.checksum)), base: .hex(digits: 4), range: range,
                           explain: "Ones' complement sum over a pseudo-header (addresses, protocol, length) and the whole segment.")
         let segmentEnd = h.start + ip.length
         guard !ip.fragment, ip.length >= TCPHeader.minimumLength, segmentEnd <= h.end else {
             field.note = "[unverified]"
-            return [field, Field("tcp.checksum.status", "Checksum Status", .uint(ChecksumStatus.unverified.rawValue),
-                                 note: "(Unverified)", range: range,
-                                 explain: "Not checked: the segment is a fragment or was not captured whole.")]
+            fields.add(field)
+            fields.add(Field("tcp.checksum.status", "Checksum Status", .uint(ChecksumStatus.unverified.rawValue),
+                             note: "(Unverified)", range: range,
+                             explain: "Not checked: the segment is a fragment or was not captured whole."))
+            return
         }
         var c = ip.pseudo.start(protocol: IPProtocol.tcp.rawValue, length: ip.length)
         c.add(h.bytes, h.start..<segmentEnd)
         let ok = c.value == 0
         let calculated = ok ? h.checksum : InternetChecksum.expected(received: h.checksum, verifyResult: c.value)
         field.note = ok ? "[correct]" : "[incorrect, should be 0x\(hex(calculated, 4))]"
-        return [
-            field,
-            Field("tcp.checksum.status", "Checksum Status", .uint(ok ? ChecksumStatus.good.rawValue : ChecksumStatus.bad.rawValue),
-                  note: ok ? "(Good)" : "(Bad)", range: range,
-                  explain: "Whether the checksum is right: 1 good, 0 bad. A receiver silently drops a bad segment."),
-            Field("tcp.checksum_calculated", "Calculated Checksum", .uint(UInt64(calculated)), base: .hex(digits: 4),
-                  range: range, explain: "The checksum this segment should carry."),
-        ]
+        fields.add(field)
+        fields.add(Field("tcp.checksum.status", "Checksum Status", .uint(ok ? ChecksumStatus.good.rawValue : ChecksumStatus.bad.rawValue),
+                         note: ok ? "(Good)" : "(Bad)", range: range,
+                         explain: "Whether the checksum is right: 1 good, 0 bad. A receiver silently drops a bad segment."))
+        fields.add(Field("tcp.checksum_calculated", "Calculated Checksum", .uint(UInt64(calculated)), base: .hex(digits: 4),
+                         range: range, explain: "The checksum this segment should carry."))
     }
 
     /// The options, one child each, as Wireshark lists them (padding after End of Option List
     /// included, one EOL per byte). A malformed option ends the list and marks the packet.
-    private static func optionsField(_ h: TCPHeader, into d: inout Dissection) -> Field {
+    private static func addOptions(_ h: TCPHeader, to fields: inout FieldList, failing d: inout Dissection) {
         let range = h.optionsRange
-        var children: [Field] = []
-        var names: [String] = []
-        for element in h.options {
-            switch element {
-            case let .option(option, optionRange):
-                let info = TCPOptionInfo(option.kind)
-                names.append(info.listName)
-                children.append(optionField(option, info: info, h.bytes, optionRange, acknowledgment: h.acknowledgmentNumber))
-            case let .malformed(.pastEnd(kind, length?, _), badRange)
-                where badRange.lowerBound + length <= h.start + h.headerLength:
-                // The header goes on but the capture stops: what is there, as Wireshark shows it.
-                let info = TCPOptionInfo(kind)
-                let i = badRange.lowerBound
-                names.append(info.listName)
-                let parts = [
-                    Field("tcp.option_kind", "Kind", .uint(UInt64(kind)), note: "(\(info.kindName))", range: i..<(i + 1),
-                          explain: "Which option this is (IANA TCP option kind number)."),
-                    Field("tcp.option_len", "Length", .uint(UInt64(length)), range: (i + 1)..<(i + 2),
-                          explain: "Bytes in this option, kind and length included."),
-                ]
-                children.append(Field(info.field, "TCP Option - \(info.listName)", .none, note: "(cut short by the capture)",
-                                      range: badRange, explain: info.explanation, children: parts))
-            case let .malformed(error, badRange):
-                let (label, message) = describe(error, h.bytes, at: badRange.lowerBound)
-                children.append(Field("tcp.option.len.invalid", label, .none, range: badRange,
-                                      explain: "An option whose length does not fit: the options after it cannot be found."))
-                d.fail(message, at: badRange)
+        let declared = h.headerLength - TCPHeader.minimumLength
+        let heading = fields.fields.count
+        // The heading's note lists the options, as tshark's does: "(20 bytes), Maximum segment size, ...".
+        var note = "(\(declared) bytes)"
+        fields.add(Field("tcp.options", "Options", .none, range: range,
+                         explain: "Extensions negotiated in the SYN (MSS, window scale, SACK, timestamps) or carried on every segment.")) {
+            for element in h.options {
+                switch element {
+                case let .option(option, optionRange):
+                    let info = TCPOptionInfo(option.kind)
+                    note += ", \(info.listName)"
+                    addOption(option, info: info, h.bytes, optionRange, acknowledgment: h.acknowledgmentNumber, to: &$0)
+                case let .malformed(.pastEnd(kind, length?, _), badRange)
+                    where badRange.lowerBound + length <= h.start + h.headerLength:
+                    // The header goes on but the capture stops: what is there, as Wireshark shows it.
+                    let info = TCPOptionInfo(kind)
+                    let i = badRange.lowerBound
+                    note += ", \(info.listName)"
+                    $0.add(Field(info.field, info.label, .none, note: "(cut short by the capture)",
+                                 range: badRange, explain: info.explanation)) {
+                        $0.add(Field("tcp.option_kind", "Kind", .uint(UInt64(kind)), note: info.kindNote, range: i..<(i + 1),
+                                     explain: "Which option this is (IANA TCP option kind number)."))
+                        $0.add(Field("tcp.option_len", "Length", .uint(UInt64(length)), range: (i + 1)..<(i + 2),
+                                     explain: "Bytes in this option, kind and length included."))
+                    }
+                case let .malformed(error, badRange):
+                    let (label, message) = describe(error, h.bytes, at: badRange.lowerBound)
+                    $0.add(Field("tcp.option.len.invalid", FieldText(label), .none, range: badRange,
+                                 explain: "An option whose length does not fit: the options after it cannot be found."))
+                    d.fail(message, at: badRange)
+                }
             }
         }
-        let declared = h.headerLength - TCPHeader.minimumLength
-        return Field("tcp.options", "Options", .none,
-                     note: "(\(declared) bytes)" + names.map { ", " + $0 }.joined(), range: range,
-                     explain: "Extensions negotiated in the SYN (MSS, window scale, SACK, timestamps) or carried on every segment.",
-                     children: children)
+        fields.fields[heading].note = FieldText(note)
     }
 
     /// Wireshark's label for a malformed option, and tunscope's message for it.
@@ -610,54 +612,56 @@ extension Dissector {
     }
 
     /// One option as a heading with its kind, length and values under it.
-    private static func optionField(_ option: TCPOption, info: TCPOptionInfo, _ b: Bytes, _ range: Range<Int>,
-                                    acknowledgment: UInt32) -> Field {
+    private static func addOption(_ option: TCPOption, info: TCPOptionInfo, _ b: Bytes, _ range: Range<Int>,
+                                  acknowledgment: UInt32, to fields: inout FieldList) {
         let i = range.lowerBound
         let kind = option.kind
-        var children = [Field("tcp.option_kind", "Kind", .uint(UInt64(kind)), note: "(\(info.kindName))", range: i..<(i + 1),
-                              explain: "Which option this is (IANA TCP option kind number).")]
-        var note: String?
-        if range.count > 1 {
-            var length = Field("tcp.option_len", "Length", .uint(UInt64(range.count)), range: (i + 1)..<(i + 2),
-                               explain: "Bytes in this option, kind and length included.")
-            if let expected = info.fixedLength, expected != range.count {
-                length.note = "[option length should be \(expected)]"
+        let heading = fields.fields.count
+        var note: FieldText?
+        fields.add(Field(info.field, info.label, .none, range: range, explain: info.explanation)) { children in
+            children.add(Field("tcp.option_kind", "Kind", .uint(UInt64(kind)), note: info.kindNote, range: i..<(i + 1),
+                               explain: "Which option this is (IANA TCP option kind number)."))
+            if range.count > 1 {
+                var length = Field("tcp.option_len", "Length", .uint(UInt64(range.count)), range: (i + 1)..<(i + 2),
+                                   explain: "Bytes in this option, kind and length included.")
+                if let expected = info.fixedLength, expected != range.count {
+                    length.note = "[option length should be \(expected)]"
+                }
+                children.add(length)
             }
-            children.append(length)
+            let body = min(i + TCPOption.headLength, range.upperBound)..<range.upperBound
+            let field = { (offset: Int, length: Int) in (body.lowerBound + offset)..<(body.lowerBound + offset + length) }
+            switch option {
+            case .eol, .nop, .sackPermitted:
+                break
+            case let .mss(v):
+                note = "(\(v) bytes)"
+                children.add(Field("tcp.options.mss_val", "MSS Value", .uint(UInt64(v)), range: field(0, 2),
+                                   explain: "The largest segment payload the sender can receive, in bytes."))
+            case let .windowScale(shift):
+                let multiplier = 1 << min(Int(shift), maximumWindowScale)
+                note = "(\(shift), multiply by \(multiplier))"
+                children.add(Field("tcp.options.wscale.shift", "Shift count", .uint(UInt64(shift)),
+                                   note: shift > UInt8(maximumWindowScale) ? "[exceeds 14]" : nil, range: field(0, 1),
+                                   explain: "Window fields of this sender are shifted left by this much (at most 14)."))
+                children.add(Field("tcp.options.wscale.multiplier", "Multiplier", .uint(UInt64(multiplier)),
+                                   range: field(0, 1), explain: "The same as a factor: 2 to the shift count."))
+            case let .sack(blocks):
+                addSACK(blocks, body, acknowledgment: acknowledgment, to: &children)
+                note = "(\(blocks.map { "\($0.left)-\($0.right)" }.joined(separator: " ")))"
+            case let .timestamps(value, echoReply):
+                note = "(TSval \(value), TSecr \(echoReply))"
+                children.add(Field("tcp.options.timestamp.tsval", "Timestamp value", .uint(UInt64(value)), range: field(0, 4),
+                                   explain: "The sender's timestamp clock when it sent this segment."))
+                children.add(Field("tcp.options.timestamp.tsecr", "Timestamp echo reply", .uint(UInt64(echoReply)),
+                                   range: field(4, 4), explain: "The latest timestamp value received from the other side."))
+            case let .unknown(kind, data):
+                let (valueFields, valueNote) = otherOptionFields(kind: kind, data: data, body, info: info)
+                children.add(contentsOf: valueFields)
+                note = valueNote.map { "(\($0))" }
+            }
         }
-        let body = min(i + TCPOption.headLength, range.upperBound)..<range.upperBound
-        let field = { (offset: Int, length: Int) in (body.lowerBound + offset)..<(body.lowerBound + offset + length) }
-        switch option {
-        case .eol, .nop, .sackPermitted:
-            break
-        case let .mss(v):
-            note = "\(v) bytes"
-            children.append(Field("tcp.options.mss_val", "MSS Value", .uint(UInt64(v)), range: field(0, 2),
-                                  explain: "The largest segment payload the sender can receive, in bytes."))
-        case let .windowScale(shift):
-            let multiplier = 1 << min(Int(shift), maximumWindowScale)
-            note = "\(shift), multiply by \(multiplier)"
-            children.append(Field("tcp.options.wscale.shift", "Shift count", .uint(UInt64(shift)),
-                                  note: shift > UInt8(maximumWindowScale) ? "[exceeds 14]" : nil, range: field(0, 1),
-                                  explain: "Window fields of this sender are shifted left by this much (at most 14)."))
-            children.append(Field("tcp.options.wscale.multiplier", "Multiplier", .uint(UInt64(multiplier)),
-                                  range: field(0, 1), explain: "The same as a factor: 2 to the shift count."))
-        case let .sack(blocks):
-            children.append(contentsOf: sackFields(blocks, body, acknowledgment: acknowledgment))
-            note = blocks.map { "\($0.left)-\($0.right)" }.joined(separator: " ")
-        case let .timestamps(value, echoReply):
-            note = "TSval \(value), TSecr \(echoReply)"
-            children.append(Field("tcp.options.timestamp.tsval", "Timestamp value", .uint(UInt64(value)), range: field(0, 4),
-                                  explain: "The sender's timestamp clock when it sent this segment."))
-            children.append(Field("tcp.options.timestamp.tsecr", "Timestamp echo reply", .uint(UInt64(echoReply)),
-                                  range: field(4, 4), explain: "The latest timestamp value received from the other side."))
-        case let .unknown(kind, data):
-            let (valueFields, valueNote) = otherOptionFields(kind: kind, data: data, body, info: info)
-            children.append(contentsOf: valueFields)
-            note = valueNote
-        }
-        return Field(info.field, "TCP Option - \(info.listName)", .none, note: note.map { "(\($0))" }, range: range,
-                     explain: info.explanation, children: children)
+        fields.fields[heading].note = note
     }
 
     /// RFC 7323 2.3: a shift over 14 is treated as 14.
@@ -667,17 +671,16 @@ extension Dissector {
     /// connection's first sequence number, which tunscope does not track), the count, and
     /// RFC 2883's D-SACK: a first block at or below the acknowledgment number, or inside the
     /// second block, reports a duplicate.
-    private static func sackFields(_ blocks: [TCPSACKBlock], _ body: Range<Int>, acknowledgment: UInt32) -> [Field] {
-        var fields: [Field] = []
+    private static func addSACK(_ blocks: [TCPSACKBlock], _ body: Range<Int>, acknowledgment: UInt32, to fields: inout FieldList) {
         for (n, block) in blocks.enumerated() {
             let at = body.lowerBound + n * TCPOption.sackBlockLength
-            fields.append(Field("tcp.options.sack_le", "left edge", .uint(UInt64(block.left)), range: at..<(at + 4),
-                                explain: "First sequence number of a block received beyond the acknowledgment."))
-            fields.append(Field("tcp.options.sack_re", "right edge", .uint(UInt64(block.right)), range: (at + 4)..<(at + 8),
-                                explain: "Sequence number just after that block."))
+            fields.add(Field("tcp.options.sack_le", "left edge", .uint(UInt64(block.left)), range: at..<(at + 4),
+                             explain: "First sequence number of a block received beyond the acknowledgment."))
+            fields.add(Field("tcp.options.sack_re", "right edge", .uint(UInt64(block.right)), range: (at + 4)..<(at + 8),
+                             explain: "Sequence number just after that block."))
         }
-        fields.append(Field("tcp.options.sack.count", "TCP SACK Count", .uint(UInt64(blocks.count)), range: body,
-                            explain: "How many blocks this option reports."))
+        fields.add(Field("tcp.options.sack.count", "TCP SACK Count", .uint(UInt64(blocks.count)), range: body,
+                         explain: "How many blocks this option reports."))
         if let first = blocks.first {
             let belowAck = Int32(bitPattern: first.right &- acknowledgment) <= 0
             var insideSecond = false
@@ -688,14 +691,13 @@ extension Dissector {
             }
             if belowAck || insideSecond {
                 let at = body.lowerBound
-                fields.append(Field("tcp.options.sack.dsack_le", "D-SACK Left Edge", .uint(UInt64(first.left)),
-                                    range: at..<(at + 4),
-                                    explain: "The first block reports data received twice (RFC 2883 D-SACK)."))
-                fields.append(Field("tcp.options.sack.dsack_re", "D-SACK Right Edge", .uint(UInt64(first.right)),
-                                    range: (at + 4)..<(at + 8), explain: "End of the duplicate block."))
+                fields.add(Field("tcp.options.sack.dsack_le", "D-SACK Left Edge", .uint(UInt64(first.left)),
+                                 range: at..<(at + 4),
+                                 explain: "The first block reports data received twice (RFC 2883 D-SACK)."))
+                fields.add(Field("tcp.options.sack.dsack_re", "D-SACK Right Edge", .uint(UInt64(first.right)),
+                                 range: (at + 4)..<(at + 8), explain: "End of the duplicate block."))
             }
         }
-        return fields
     }
 
     /// Values of the options `TCPOption` keeps raw: the historic and rarer kinds Wireshark
@@ -729,33 +731,33 @@ extension Dissector {
             guard n >= 2 else {
                 return ([], nil)
             }
-            var fields = [
-                Field("tcp.options.ao.keyid", "AO KeyID", .uint(UInt64(data[0])), range: at(0, 1),
-                      explain: "Which of the shared keys made the MAC."),
-                Field("tcp.options.ao.rnextkeyid", "AO RNextKeyID", .uint(UInt64(data[1])), range: at(1, 1),
-                      explain: "The key the sender wants to receive next."),
-            ]
+            var fields = FieldList()
+            fields.add(Field("tcp.options.ao.keyid", "AO KeyID", .uint(UInt64(data[0])), range: at(0, 1),
+                             explain: "Which of the shared keys made the MAC."))
+            fields.add(Field("tcp.options.ao.rnextkeyid", "AO RNextKeyID", .uint(UInt64(data[1])), range: at(1, 1),
+                             explain: "The key the sender wants to receive next."))
             if n > 2 {
-                fields.append(Field("tcp.options.ao.mac", "AO MAC", .bytes, range: rest(2),
-                                    explain: "Message authentication code over the segment."))
+                fields.add(Field("tcp.options.ao.mac", "AO MAC", .bytes, range: rest(2),
+                                 explain: "Message authentication code over the segment."))
             }
-            return (fields, nil)
+            return (fields.fields, nil)
         case TCPOptionKind.fastOpen:
             return (fastOpenFields(n, range: body), nil)
         case TCPOptionKind.experiment1, TCPOptionKind.experiment2:
             guard n >= 2 else { return ([], nil) }
             let exid = UInt16(data[0]) << 8 | UInt16(data[1])
             let isFastOpen = exid == fastOpenExperimentID
-            var fields = [Field("tcp.options.experimental.exid", "Experiment Identifier", .uint(UInt64(exid)),
+            var fields = FieldList()
+            fields.add(Field("tcp.options.experimental.exid", "Experiment Identifier", .uint(UInt64(exid)),
                                 base: .hex(digits: 4), note: isFastOpen ? "(Fast Open)" : "(Unknown)", range: at(0, 2),
-                                explain: "RFC 6994: which experiment this option belongs to.")]
+                                explain: "RFC 6994: which experiment this option belongs to."))
             if isFastOpen {
-                fields.append(contentsOf: fastOpenFields(n - 2, range: rest(2)))
+                fields.add(contentsOf: fastOpenFields(n - 2, range: rest(2)))
             } else if n > 2 {
-                fields.append(Field("tcp.options.experimental.data", "Data", .bytes, range: rest(2),
-                                    explain: "The experiment's own bytes."))
+                fields.add(Field("tcp.options.experimental.data", "Data", .bytes, range: rest(2),
+                                 explain: "The experiment's own bytes."))
             }
-            return (fields, isFastOpen ? "Fast Open" : "Unknown")
+            return (fields.fields, isFastOpen ? "Fast Open" : "Unknown")
         case TCPOptionKind.scpsCapabilities, TCPOptionKind.multipath:
             return ([], nil)
         default:
@@ -780,82 +782,86 @@ extension Dissector {
 
 /// How Wireshark names an option kind, and what tunscope says it is for.
 struct TCPOptionInfo {
-    /// Wireshark's kind value string ("Maximum Segment Size").
-    let kindName: String
+    /// Wireshark's kind value string, as the kind's note ("(Maximum Segment Size)").
+    let kindNote: FieldText
     /// Wireshark's option title ("Maximum segment size").
-    let listName: String
+    let listName: FieldText
+    /// The option heading's label ("TCP Option - Maximum segment size"), written out so that no
+    /// packet pays for putting it together.
+    let label: FieldText
     /// The option heading's display-filter name.
-    let field: String
+    let field: StaticString
     let fixedLength: Int?
-    let explanation: String
-    var isUnknown: Bool { field == "tcp.options.unknown" }
+    let explanation: FieldText
+    private(set) var isUnknown = false
 
     init(_ kind: UInt8) {
         let K = TCPOptionKind.self
         switch kind {
         case K.endOfList:
-            (kindName, listName, field, fixedLength) = ("End of Option List", "End of Option List (EOL)", "tcp.options.eol", nil)
+            (kindNote, listName, label, field, fixedLength) = ("(End of Option List)", "End of Option List (EOL)", "TCP Option - End of Option List (EOL)", "tcp.options.eol", nil)
             explanation = "End of the options; the rest of the header is zero padding."
         case K.noOperation:
-            (kindName, listName, field, fixedLength) = ("No-Operation", "No-Operation (NOP)", "tcp.options.nop", nil)
+            (kindNote, listName, label, field, fixedLength) = ("(No-Operation)", "No-Operation (NOP)", "TCP Option - No-Operation (NOP)", "tcp.options.nop", nil)
             explanation = "One byte of padding, so that the next option starts on a 4-byte boundary."
         case K.maximumSegmentSize:
-            (kindName, listName, field, fixedLength) = ("Maximum Segment Size", "Maximum segment size", "tcp.options.mss", 4)
+            (kindNote, listName, label, field, fixedLength) = ("(Maximum Segment Size)", "Maximum segment size", "TCP Option - Maximum segment size", "tcp.options.mss", 4)
             explanation = "The largest segment the sender can receive (RFC 9293 3.7.1); sent only in SYNs."
         case K.windowScale:
-            (kindName, listName, field, fixedLength) = ("Window Scale", "Window scale", "tcp.options.wscale", 3)
+            (kindNote, listName, label, field, fixedLength) = ("(Window Scale)", "Window scale", "TCP Option - Window scale", "tcp.options.wscale", 3)
             explanation = "RFC 7323: window fields count in units of 2^shift, so windows can pass 64 KiB; SYN only."
         case K.sackPermitted:
-            (kindName, listName, field, fixedLength) = ("SACK Permitted", "SACK permitted", "tcp.options.sack_perm", 2)
+            (kindNote, listName, label, field, fixedLength) = ("(SACK Permitted)", "SACK permitted", "TCP Option - SACK permitted", "tcp.options.sack_perm", 2)
             explanation = "The sender understands selective acknowledgments (RFC 2018); SYN only."
         case K.sack:
-            (kindName, listName, field, fixedLength) = ("SACK", "SACK", "tcp.options.sack", nil)
+            (kindNote, listName, label, field, fixedLength) = ("(SACK)", "SACK", "TCP Option - SACK", "tcp.options.sack", nil)
             explanation = "Selective acknowledgment (RFC 2018): data received beyond a gap, so only the gap is resent."
         case K.echo:
-            (kindName, listName, field, fixedLength) = ("Echo", "Echo", "tcp.options.echo", 6)
+            (kindNote, listName, label, field, fixedLength) = ("(Echo)", "Echo", "TCP Option - Echo", "tcp.options.echo", 6)
             explanation = "RFC 1072 echo, for round-trip time; obsolete, replaced by timestamps."
         case K.echoReply:
-            (kindName, listName, field, fixedLength) = ("Echo Reply", "Echo reply", "tcp.options.echoreply", 6)
+            (kindNote, listName, label, field, fixedLength) = ("(Echo Reply)", "Echo reply", "TCP Option - Echo reply", "tcp.options.echoreply", 6)
             explanation = "RFC 1072 echo reply; obsolete, replaced by timestamps."
         case K.timestamps:
-            (kindName, listName, field, fixedLength) = ("Time Stamp Option", "Timestamps", "tcp.options.timestamp", 10)
+            (kindNote, listName, label, field, fixedLength) = ("(Time Stamp Option)", "Timestamps", "TCP Option - Timestamps", "tcp.options.timestamp", 10)
             explanation = "RFC 7323: the sender's clock and the last value received, for round-trip time and PAWS."
         case K.connectionCount:
-            (kindName, listName, field, fixedLength) = ("CC", "CC", "tcp.options.cc", 6)
+            (kindNote, listName, label, field, fixedLength) = ("(CC)", "CC", "TCP Option - CC", "tcp.options.cc", 6)
             explanation = "RFC 1644 T/TCP connection count (historic)."
         case K.connectionCountNew:
-            (kindName, listName, field, fixedLength) = ("CC.NEW", "CC.NEW", "tcp.options.ccnew", 6)
+            (kindNote, listName, label, field, fixedLength) = ("(CC.NEW)", "CC.NEW", "TCP Option - CC.NEW", "tcp.options.ccnew", 6)
             explanation = "RFC 1644 T/TCP connection count, new (historic)."
         case K.connectionCountEcho:
-            (kindName, listName, field, fixedLength) = ("CC.ECHO", "CC.ECHO", "tcp.options.ccecho", 6)
+            (kindNote, listName, label, field, fixedLength) = ("(CC.ECHO)", "CC.ECHO", "TCP Option - CC.ECHO", "tcp.options.ccecho", 6)
             explanation = "RFC 1644 T/TCP connection count echo (historic)."
         case K.md5Signature:
-            (kindName, listName, field, fixedLength) = ("MD5 Signature Option", "TCP MD5 signature", "tcp.options.md5", 18)
+            (kindNote, listName, label, field, fixedLength) = ("(MD5 Signature Option)", "TCP MD5 signature", "TCP Option - TCP MD5 signature", "tcp.options.md5", 18)
             explanation = "RFC 2385 MD5 signature with a shared secret (BGP sessions); superseded by TCP-AO."
         case K.scpsCapabilities:
-            (kindName, listName, field, fixedLength) = ("SCPS Capabilities", "SCPS capabilities", "tcp.options.scps", nil)
+            (kindNote, listName, label, field, fixedLength) = ("(SCPS Capabilities)", "SCPS capabilities", "TCP Option - SCPS capabilities", "tcp.options.scps", nil)
             explanation = "SCPS-TP capabilities (space links, CCSDS 714.0-B-2)."
         case K.userTimeout:
-            (kindName, listName, field, fixedLength) = ("User Timeout Option", "User Timeout", "tcp.options.user_to", 4)
+            (kindNote, listName, label, field, fixedLength) = ("(User Timeout Option)", "User Timeout", "TCP Option - User Timeout", "tcp.options.user_to", 4)
             explanation = "RFC 5482: how long the sender waits for acknowledgments before dropping the connection."
         case K.authentication:
-            (kindName, listName, field, fixedLength) = ("The TCP Authentication Option", "TCP AO", "tcp.options.ao", nil)
+            (kindNote, listName, label, field, fixedLength) = ("(The TCP Authentication Option)", "TCP AO", "TCP Option - TCP AO", "tcp.options.ao", nil)
             explanation = "RFC 5925 TCP Authentication Option: a MAC over the segment with a shared key."
         case K.multipath:
-            (kindName, listName, field, fixedLength) = ("Multipath TCP", "Multipath TCP", "mptcp", nil)
+            (kindNote, listName, label, field, fixedLength) = ("(Multipath TCP)", "Multipath TCP", "TCP Option - Multipath TCP", "mptcp", nil)
             explanation = "Multipath TCP (RFC 8684): one connection over several paths; subtype in the next byte."
         case K.fastOpen:
-            (kindName, listName, field, fixedLength) = ("TCP Fast Open Cookie", "TCP Fast Open", "tcp.options.tfo", nil)
+            (kindNote, listName, label, field, fixedLength) = ("(TCP Fast Open Cookie)", "TCP Fast Open", "TCP Option - TCP Fast Open", "tcp.options.tfo", nil)
             explanation = "TCP Fast Open (RFC 7413): a cookie that lets a SYN carry data."
         case K.experiment1:
-            (kindName, listName, field, fixedLength) = ("RFC3692-style Experiment 1", "Experimental", "tcp.options.experimental", nil)
+            (kindNote, listName, label, field, fixedLength) = ("(RFC3692-style Experiment 1)", "Experimental", "TCP Option - Experimental", "tcp.options.experimental", nil)
             explanation = "An experimental option (RFC 4727), named by the 16-bit identifier after the length (RFC 6994)."
         case K.experiment2:
-            (kindName, listName, field, fixedLength) = ("RFC3692-style Experiment 2", "Experimental", "tcp.options.experimental", nil)
+            (kindNote, listName, label, field, fixedLength) = ("(RFC3692-style Experiment 2)", "Experimental", "TCP Option - Experimental", "tcp.options.experimental", nil)
             explanation = "An experimental option (RFC 4727), named by the 16-bit identifier after the length (RFC 6994)."
         default:
-            (kindName, listName, field, fixedLength) = ("Unknown", "Unknown (0x\(hex(kind, 2)))", "tcp.options.unknown", nil)
+            (kindNote, listName, label, field, fixedLength) = ("(Unknown)", "Unknown (0x\(hex(kind, 2)))", "TCP Option - Unknown (0x\(hex(kind, 2)))", "tcp.options.unknown", nil)
             explanation = "An option kind tunscope does not know; its bytes are shown raw."
+            isUnknown = true
         }
     }
 }

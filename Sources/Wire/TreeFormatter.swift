@@ -17,14 +17,11 @@ public enum TreeFormatter {
     static func writeLayer(_ layer: Layer, bytes: Bytes, into w: inout TextWriter) {
         w.write(layer.title)
         w.write(byte: 10)
-        for f in layer.fields { writeField(f, depth: 1, bytes: bytes, into: &w) }
-    }
-
-    static func writeField(_ f: Field, depth: Int, bytes: Bytes, into w: inout TextWriter) {
-        for _ in 0..<depth { w.write("    ") }
-        writeFieldText(f, bytes: bytes, into: &w)
-        w.write(byte: 10)
-        for c in f.children { writeField(c, depth: depth + 1, bytes: bytes, into: &w) }
+        for f in layer.fields {
+            for _ in 0...f.level { w.write("    ") }
+            writeFieldText(f, bytes: bytes, into: &w)
+            w.write(byte: 10)
+        }
     }
 
     /// One field's line, without indent or newline, as the screen's tree shows it too.

@@ -60,14 +60,13 @@ extension Dissector {
         }
         let O = UDPHeader.Offset.self
         let r = { (offset: Int, length: Int) in (start + offset)..<(start + offset + length) }
-        var fields = [
-            Field("udp.srcport", "Source Port", .uint(UInt64(h.sourcePort)), range: r(O.sourcePort, 2),
-                  explain: "The sending application's port; replies go back to it."),
-            Field("udp.dstport", "Destination Port", .uint(UInt64(h.destinationPort)), range: r(O.destinationPort, 2),
-                  explain: "The receiving application's port (53 DNS, 123 NTP, ...)."),
-            Field("udp.length", "Length", .uint(UInt64(h.length)), range: r(O.length, 2),
-                  explain: "Bytes in the UDP header and payload together."),
-        ]
+        var fields = FieldList()
+        fields.add(Field("udp.srcport", "Source Port", .uint(UInt64(h.sourcePort)), range: r(O.sourcePort, 2),
+                  explain: "The sending application's port; replies go back to it."))
+        fields.add(Field("udp.dstport", "Destination Port", .uint(UInt64(h.destinationPort)), range: r(O.destinationPort, 2),
+                  explain: "The receiving application's port (53 DNS, 123 NTP, ...)."))
+        fields.add(Field("udp.length", "Length", .uint(UInt64(h.length)), range: r(O.length, 2),
+                  explain: "Bytes in the UDP header and payload together."))
         var checksum = Field("udp.checksum", "Checksum", .uint(UInt64(h.checksum)), base: .hex(digits: 4),
                              range: r(O.checksum, 2),
                              explain: "Covers the addresses (a pseudo-header), the header and the payload; 0 over IPv4 means none was sent.")
@@ -75,22 +74,23 @@ extension Dissector {
         let complete = h.length >= UDPHeader.length && datagramEnd <= end && !ip.quoted && !ip.fragment
         if h.checksum == 0, case .v4 = ip.pseudo {
             checksum.note = "[missing]"
-            checksum.children = [Field("udp.checksum.status", "Checksum Status", .uint(3), note: "(Not present)",
-                                       range: r(O.checksum, 2), explain: "No checksum was sent, which IPv4 allows.")]
-            fields.append(checksum)
+            fields.add(checksum) {
+                $0.add(Field("udp.checksum.status", "Checksum Status", .uint(3), note: "(Not present)",
+                             range: r(O.checksum, 2), explain: "No checksum was sent, which IPv4 allows."))
+            }
         } else if complete {
             var c = ip.pseudo.start(protocol: IPProtocol.udp.rawValue, length: h.length)
             c.add(b, start..<datagramEnd)
             let ok = c.value == 0
             let expected = ok ? h.checksum : InternetChecksum.expected(received: h.checksum, verifyResult: c.value)
             checksum.note = ok ? "[correct]" : "[incorrect, should be 0x\(hex(expected, 4))]"
-            fields.append(checksum)
-            fields.append(Field("udp.checksum.status", "Checksum Status", .uint(ok ? 1 : 0), note: ok ? "(Good)" : "(Bad)",
+            fields.add(checksum)
+            fields.add(Field("udp.checksum.status", "Checksum Status", .uint(ok ? 1 : 0), note: ok ? "(Good)" : "(Bad)",
                                 range: r(O.checksum, 2), explain: "Whether the checksum is right: 1 good, 0 bad."))
-            fields.append(Field("udp.checksum_calculated", "Calculated Checksum", .uint(UInt64(expected)), base: .hex(digits: 4),
+            fields.add(Field("udp.checksum_calculated", "Calculated Checksum", .uint(UInt64(expected)), base: .hex(digits: 4),
                                 range: r(O.checksum, 2), explain: "The checksum this datagram should carry."))
         } else {
-            fields.append(checksum)
+            fields.add(checksum)
         }
         let payloadEnd = min(end, max(start + UDPHeader.length, datagramEnd))
         d.layers.append(Layer("udp", title: "User Datagram Protocol, Src Port: \(h.sourcePort), Dst Port: \(h.destinationPort)",
