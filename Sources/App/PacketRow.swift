@@ -19,7 +19,7 @@ struct PacketRow {
         direction = p.direction
         length = p.packet.originalLength
         let bytes = p.packet.bytes
-        let d = Dissector.dissect(bytes, linkType: linkType, wireLength: p.packet.originalLength)
+        let d = Dissector.dissect(bytes, linkType: linkType, wireLength: p.packet.originalLength, describing: false)
         var summary = TextWriter()
         Summary.write(bytes, linkType: linkType, wireLength: p.packet.originalLength, into: &summary)
         info = Self.info(fromSummary: summary.string)

@@ -45,15 +45,15 @@ extension Monitor {
             // Fields come in tree order with their levels: a folded field hides those deeper than it after it.
             var hiddenBelow = Int.max
             for (i, f) in layer.fields.enumerated() {
-                if f.level > hiddenBelow { continue }
+                if Int(f.level) > hiddenBelow { continue }
                 hiddenBelow = Int.max
                 let name = f.name.description
                 let fieldFolded = !unfoldedFields.contains(name)
                 let hasChildren = i + 1 < layer.fields.count && layer.fields[i + 1].level > f.level
-                rows.append(TreeRow(text: TreeFormatter.fieldText(f, bytes: bytes), depth: f.level + 1, key: name, isLayer: false,
+                rows.append(TreeRow(text: TreeFormatter.fieldText(f, bytes: bytes), depth: Int(f.level) + 1, key: name, isLayer: false,
                                     canFold: hasChildren, isFolded: fieldFolded, range: f.range,
                                     layerRange: layer.range, explanation: "\(name): \(f.explanation)"))
-                if fieldFolded && hasChildren { hiddenBelow = f.level }
+                if fieldFolded && hasChildren { hiddenBelow = Int(f.level) }
             }
         }
         if d.cutByCapture {

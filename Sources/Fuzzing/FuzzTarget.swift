@@ -42,7 +42,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         guard let first = data.first else { return }
         let bytes = Array(data.dropFirst())
         let linkType = linkTypes[Int(first & 0x7f) % linkTypes.count]
-        _ = Dissector.dissect(bytes, linkType: linkType, wireLength: first & 0x80 != 0 ? bytes.count + 1 + Int(first) : nil)
+        _ = Dissector.dissect(bytes, linkType: linkType, wireLength: first & 0x80 != 0 ? bytes.count + 1 + Int(first) : nil,
+                              describing: first & 0x40 != 0)
     }
 
     static func format(_ data: [UInt8]) {

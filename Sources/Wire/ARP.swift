@@ -101,7 +101,7 @@ extension Dissector {
                              explain: "The IPv4 address whose link address is asked for or answered."))
         }
         let what = p.opcode == ARPPacket.request ? "request" : p.opcode == ARPPacket.reply ? "reply" : "opcode \(p.opcode)"
-        d.layers.append(Layer("arp", title: "Address Resolution Protocol (\(what))", range: start..<(start + 28), fields: fields))
+        d.add("arp", title: "Address Resolution Protocol (\(what))", range: start..<(start + 28), fields: fields)
     }
 }
 

@@ -133,7 +133,7 @@ extension Dissector {
         let r = { (offset: Int, length: Int) in (start + offset)..<(start + offset + length) }
         let flags = b.be16(start + O.flags)
         let flag = { (name: StaticString, label: FieldText, bit: UInt16, explain: FieldText) in
-            Field(name, label, .bool(flags & bit != 0), mask: UInt64(bit), range: r(O.flags, 2), explain: explain)
+            Field(name, label, .bool(flags & bit != 0), mask: UInt32(bit), range: r(O.flags, 2), explain: explain)
         }
         var fields = FieldList()
         fields.add(Field("dns.id", "Transaction ID", .uint(UInt64(b.be16(start))), base: .hex(digits: 4), range: r(O.id, 2),
@@ -221,8 +221,8 @@ extension Dissector {
                 problem = "DNS record \(describe(error))"
             }
         }
-        d.layers.append(Layer("dns", title: "Domain Name System (\(flags & 0x8000 != 0 ? "response" : "query"))",
-                              range: start..<max(i, start + DNS.headerLength), fields: fields))
+        d.add("dns", title: "Domain Name System (\(flags & 0x8000 != 0 ? "response" : "query"))",
+                              range: start..<max(i, start + DNS.headerLength), fields: fields)
         if let problem { d.fail(problem, at: i..<end) }
     }
 

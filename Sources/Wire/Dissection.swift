@@ -11,12 +11,33 @@ public enum FieldValue: Sendable, Equatable {
     /// Raw bytes of the packet, shown as hex; the range is the field's own.
     case bytes
     case text(String)
+    /// Seconds since 1970 with six decimals ("1700000000.000122"), as text.
+    case epochTime(seconds: Int, microseconds: Int)
+    /// One letter per bit, highest first, the letter where the bit is set and "·" where it is
+    /// clear (Wireshark's `tcp.flags.str`), as text.
+    case bitLetters(UInt64, letters: StaticString)
+
+    public static func == (a: FieldValue, b: FieldValue) -> Bool {
+        switch (a, b) {
+        case (.none, .none), (.bytes, .bytes): return true
+        case let (.uint(x), .uint(y)): return x == y
+        case let (.int(x), .int(y)): return x == y
+        case let (.bool(x), .bool(y)): return x == y
+        case let (.ipv4(x), .ipv4(y)): return x == y
+        case let (.ipv6(x), .ipv6(y)): return x == y
+        case let (.mac(x), .mac(y)): return x == y
+        case let (.text(x), .text(y)): return x == y
+        case let (.epochTime(s, u), .epochTime(t, v)): return s == t && u == v
+        case let (.bitLetters(x, l), .bitLetters(y, m)): return x == y && l.description == m.description
+        default: return false
+        }
+    }
 }
 
 /// How an unsigned value is printed: Wireshark's BASE_DEC, BASE_HEX with a width, and so on.
 public enum ValueBase: Sendable, Equatable {
     case decimal
-    case hex(digits: Int)
+    case hex(digits: UInt8)
 }
 
 /// Wireshark's checksum status values (`ip.checksum.status`): 0 bad, 1 good, 2 unverified.
@@ -73,23 +94,24 @@ public enum FieldText: Sendable, Equatable, ExpressibleByStringInterpolation, Cu
 /// as nested arrays: decoding a packet then costs one array per layer, and names, labels and
 /// explanations are literals that copying never counts references of.
 public struct Field: Sendable {
+    // Declared in this order so the small members fill the padding after `name`.
     public var name: StaticString
-    public var label: FieldText
-    public var value: FieldValue
+    /// Depth in its layer's tree: 0 for the layer's own fields, 1 for their children, and so on.
+    public var level: UInt8 = 0
     public var base: ValueBase
-    /// Text shown after the value in the tree, e.g. "(SYN)" or "bytes" ("Header Length: 20 bytes").
-    public var note: FieldText?
     /// For a bit field, which bits of its bytes it is (0: a whole-byte field). The tree shows
     /// them as tshark does ("0100 .... = Version: 4").
-    public var mask: UInt64
+    public var mask: UInt32
+    public var label: FieldText
+    public var value: FieldValue
+    /// Text shown after the value in the tree, e.g. "(SYN)" or "bytes" ("Header Length: 20 bytes").
+    public var note: FieldText?
     public var range: Range<Int>
     public var explanation: FieldText
-    /// Depth in its layer's tree: 0 for the layer's own fields, 1 for their children, and so on.
-    public var level = 0
 
     public init(
         _ name: StaticString, _ label: FieldText, _ value: FieldValue, base: ValueBase = .decimal, note: FieldText? = nil,
-        mask: UInt64 = 0, range: Range<Int>, explain: FieldText
+        mask: UInt32 = 0, range: Range<Int>, explain: FieldText
     ) {
         self.name = name
         self.label = label
@@ -99,6 +121,12 @@ public struct Field: Sendable {
         self.mask = mask
         self.range = range
         self.explanation = explain
+    }
+
+    /// False for a heading without a value of its own ("Options").
+    public var hasValue: Bool {
+        if case .none = value { return false }
+        return true
     }
 
     /// Whether this is the field with display-filter name `name`.
@@ -111,13 +139,13 @@ public struct Field: Sendable {
 /// appends a field and then, one level deeper, whatever the closure adds.
 public struct FieldList: Sendable {
     public internal(set) var fields: [Field] = []
-    private var level = 0
+    private var level: UInt8 = 0
 
-    public init() { fields.reserveCapacity(24) }
+    public init(capacity: Int = 16) { fields.reserveCapacity(capacity) }
 
     public mutating func add(_ field: consuming Field) {
         field.level = level
-        fields.append(field)
+        fields.append(consume field)
     }
 
     public mutating func add(_ field: consuming Field, children: (inout FieldList) -> Void) {
@@ -195,8 +223,22 @@ public struct Dissection: Sendable {
     /// The capture kept only the first bytes of the packet (a snapshot length), so decoding
     /// stopped where they end: not the packet's fault (Wireshark's "Packet size limited").
     public var cutByCapture = false
+    /// Whether layer titles and the notes made per packet are wanted. JSON reads only names
+    /// and values, so it decodes without them, which saves a string per title and note.
+    public let describes: Bool
 
-    public init() {}
+    public init(describing: Bool = true) { describes = describing }
+
+    /// Appends a layer; its title is made only when the dissection describes.
+    mutating func add(_ name: String, title: @autoclosure () -> FieldText, range: Range<Int>, payload: Range<Int>? = nil,
+                      fields: FieldList = FieldList()) {
+        layers.append(Layer(name, title: describes ? title() : "", range: range, payload: payload, fields: fields))
+    }
+
+    mutating func add(_ name: String, title: @autoclosure () -> FieldText, range: Range<Int>, payload: Range<Int>? = nil,
+                      fields: [Field]) {
+        layers.append(Layer(name, title: describes ? title() : "", range: range, payload: payload, fields: fields))
+    }
 
     public struct Malformed: Sendable, Equatable {
         public var message: String

@@ -6,8 +6,10 @@
 /// decoded, followed by `Dissection.malformed`.
 public enum Dissector {
     /// `wireLength` is the packet's length on the wire, when the capture kept fewer bytes.
-    public static func dissect(_ bytes: Bytes, linkType: LinkType, wireLength: Int? = nil) -> Dissection {
-        var d = dissectBytes(bytes, linkType: linkType)
+    /// Without `describing`, layer titles and the notes made per packet are left out (see
+    /// `Dissection.describes`).
+    public static func dissect(_ bytes: Bytes, linkType: LinkType, wireLength: Int? = nil, describing: Bool = true) -> Dissection {
+        var d = dissectBytes(bytes, linkType: linkType, describing: describing)
         if let wireLength, wireLength > bytes.count, d.malformed != nil {
             d.malformed = nil
             d.cutByCapture = true
@@ -15,8 +17,8 @@ public enum Dissector {
         return d
     }
 
-    private static func dissectBytes(_ bytes: Bytes, linkType: LinkType) -> Dissection {
-        var d = Dissection()
+    private static func dissectBytes(_ bytes: Bytes, linkType: LinkType, describing: Bool) -> Dissection {
+        var d = Dissection(describing: describing)
         switch linkType.rawValue {
         case LinkType.ethernet.rawValue:
             dissectEthernet(bytes, at: 0, end: bytes.count, into: &d)

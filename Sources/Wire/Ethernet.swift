@@ -53,7 +53,7 @@ extension Dissector {
             return
         }
         let r = { (offset: Int, length: Int) in (start + offset)..<(start + offset + length) }
-        d.layers.append(Layer("eth", title: "Ethernet II, Src: \(h.source), Dst: \(h.destination)",
+        d.add("eth", title: "Ethernet II, Src: \(h.source), Dst: \(h.destination)",
                               range: start..<(start + 14), payload: (start + 14)..<end, fields: [
             Field("eth.dst", "Destination", .mac(h.destination), range: r(0, 6),
                   explain: "The station this frame is for; ff:ff:ff:ff:ff:ff reaches every station on the link."),
@@ -61,7 +61,7 @@ extension Dissector {
                   explain: "The station that sent the frame."),
             Field("eth.type", "Type", .uint(UInt64(h.etherType)), base: .hex(digits: 4), note: etherTypeNote(h.etherType),
                   range: r(12, 2), explain: "Which protocol the payload is: 0x0800 IPv4, 0x86dd IPv6, 0x0806 ARP, 0x8100 VLAN."),
-        ]))
+        ])
         dissectEtherPayload(h.etherType, b, at: start + 14, end: end, into: &d)
     }
 
@@ -80,7 +80,7 @@ extension Dissector {
             let tci = b.be16(start)
             let inner = b.be16(start + 2)
             let tag = start..<(start + 2)
-            d.layers.append(Layer("vlan", title: "802.1Q Virtual LAN, PRI: \(tci >> 13), DEI: \(tci >> 12 & 1), ID: \(tci & 0xfff)",
+            d.add("vlan", title: "802.1Q Virtual LAN, PRI: \(tci >> 13), DEI: \(tci >> 12 & 1), ID: \(tci & 0xfff)",
                                   range: start..<(start + 4), payload: (start + 4)..<end, fields: [
                 Field("vlan.priority", "Priority", .uint(UInt64(tci >> 13)), mask: 0xe000, range: tag,
                       explain: "802.1p class of service: 0 best effort up to 7 network control."),
@@ -90,7 +90,7 @@ extension Dissector {
                       explain: "Which virtual LAN the frame belongs to (1-4094)."),
                 Field("vlan.etype", "Type", .uint(UInt64(inner)), base: .hex(digits: 4), note: etherTypeNote(inner),
                       range: (start + 2)..<(start + 4), explain: "The protocol inside the tag."),
-            ]))
+            ])
             dissectEtherPayload(inner, b, at: start + 4, end: end, into: &d)
         default:
             if start < end {

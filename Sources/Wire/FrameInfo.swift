@@ -15,14 +15,10 @@ public struct FrameInfo: Sendable {
     }
 
     /// The frame layer as a tree layer, so tree and JSON output treat it like any other.
-    public func layer(capturedLength: Int) -> Layer {
-        var epoch = TextWriter(capacity: 24)
-        epoch.write(decimal: seconds)
-        epoch.write(byte: 46)
-        epoch.write(unsigned: UInt64(microseconds), width: 6)
+    public func layer(capturedLength: Int, describing: Bool = true) -> Layer {
         let all = 0..<capturedLength
-        var fields = FieldList()
-        fields.add(Field("frame.time_epoch", "Epoch Time", .text(epoch.string), note: "seconds", range: 0..<0,
+        var fields = FieldList(capacity: 4)
+        fields.add(Field("frame.time_epoch", "Epoch Time", .epochTime(seconds: seconds, microseconds: microseconds), note: "seconds", range: 0..<0,
                   explain: "When the packet was captured, in seconds since 1970-01-01 UTC."))
         fields.add(Field("frame.number", "Frame Number", .uint(UInt64(number)), range: 0..<0,
                   explain: "Position of this packet in the capture, from 1."))
@@ -30,6 +26,7 @@ public struct FrameInfo: Sendable {
                   explain: "Bytes the packet had on the wire."))
         fields.add(Field("frame.cap_len", "Capture Length", .uint(UInt64(capturedLength)), note: "bytes", range: 0..<0,
                   explain: "Bytes captured; fewer than the frame length when cut at the snapshot length."))
+        guard describing else { return Layer("frame", title: "", range: all, payload: all, fields: fields) }
         return Layer("frame", title: """
             Frame \(number): \(originalLength) bytes on wire (\(originalLength * 8) bits), \
             \(capturedLength) bytes captured (\(capturedLength * 8) bits)

@@ -315,8 +315,8 @@ extension Dissector {
 
         let headerEnd = fields.fields.last.map { max(start + ICMPv4Header.headerLength, $0.range.upperBound) } ?? end
         let layerEnd = min(end, headerEnd)
-        d.layers.append(Layer("icmp", title: "Internet Control Message Protocol", range: start..<layerEnd,
-                              payload: layerEnd..<end, fields: fields))
+        d.add("icmp", title: "Internet Control Message Protocol", range: start..<layerEnd,
+                              payload: layerEnd..<end, fields: fields)
         if missing != nil {
             // Inside an ICMP error only the start of the original is quoted: short is expected there.
             if !ip.quoted {

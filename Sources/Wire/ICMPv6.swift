@@ -128,8 +128,8 @@ extension Dissector {
         default:
             break
         }
-        d.layers.append(Layer("icmpv6", title: "Internet Control Message Protocol v6", range: start..<min(bodyEnd, start + 8),
-                              payload: min(bodyEnd, start + 8)..<bodyEnd, fields: fields))
+        d.add("icmpv6", title: "Internet Control Message Protocol v6", range: start..<min(bodyEnd, start + 8),
+                              payload: min(bodyEnd, start + 8)..<bodyEnd, fields: fields)
         if messageEnd > end && !ip.quoted {
             d.fail("ICMPv6 message says \(ip.length) bytes, \(end - start) left", at: start..<end)
         }

@@ -112,10 +112,10 @@ extension Dissector {
         let hl = h.headerLength
         let O = IPv4Header.Offset.self
         let at = { (offset: Int, length: Int) in (start + offset)..<(start + offset + length) }
-        var fields = FieldList()
+        var fields = FieldList(capacity: 24)
         fields.add(Field("ip.version", "Version", .uint(UInt64(h.version)), mask: 0xf0, range: at(0, 1),
                          explain: "IP version: 4 for IPv4. Routers use it to tell IPv4 from IPv6."))
-        fields.add(Field("ip.hdr_len", "Header Length", .uint(UInt64(hl)), note: "bytes (\(hl / 4))", mask: 0x0f, range: at(0, 1),
+        fields.add(Field("ip.hdr_len", "Header Length", .uint(UInt64(hl)), note: d.describes ? "bytes (\(hl / 4))" : nil, mask: 0x0f, range: at(0, 1),
                          explain: "Header size in 32-bit words (shown in bytes); more than 20 means options follow."))
         fields.add(Field("ip.dsfield", "Differentiated Services Field", .uint(UInt64(h.tos)), base: .hex(digits: 2),
                          range: at(O.tos, 1),
@@ -128,7 +128,7 @@ extension Dissector {
         fields.add(Field("ip.len", "Total Length", .uint(UInt64(h.totalLength)), range: at(O.totalLength, 2),
                          explain: "Bytes in the whole datagram, header included."))
         fields.add(Field("ip.id", "Identification", .uint(UInt64(h.identification)), base: .hex(digits: 4),
-                         note: "(\(h.identification))", range: at(O.identification, 2),
+                         note: d.describes ? "(\(h.identification))" : nil, range: at(O.identification, 2),
                          explain: "Set by the sender so fragments of one datagram can be put back together."))
         fields.add(Field("ip.flags", "Flags", .uint(UInt64(h.flagsAndFragment >> 13)), base: .hex(digits: 1),
                          mask: 0xe0, range: at(O.flagsAndFragment, 1),
@@ -141,7 +141,7 @@ extension Dissector {
             $0.add(Field("ip.flags.mf", "More fragments", .bool(h.moreFragments), mask: 0x20,
                          range: at(O.flagsAndFragment, 1), explain: "More fragments of this datagram follow this one."))
         }
-        fields.add(Field("ip.frag_offset", "Fragment Offset", .uint(UInt64(h.fragmentOffset / 8)), note: "(\(h.fragmentOffset) bytes)",
+        fields.add(Field("ip.frag_offset", "Fragment Offset", .uint(UInt64(h.fragmentOffset / 8)), note: d.describes ? "(\(h.fragmentOffset) bytes)" : nil,
                          mask: 0x1fff,
                          range: at(O.flagsAndFragment, 2),
                          explain: "Where this fragment's data belongs in the datagram, in units of 8 bytes."))
@@ -174,14 +174,14 @@ extension Dissector {
         fields.add(Field("ip.dst", "Destination Address", .ipv4(h.destination), range: at(O.destination, 4),
                          explain: "Where the datagram is going; routers choose the next hop by it."))
 
-        let title: FieldText = "Internet Protocol Version 4, Src: \(h.source), Dst: \(h.destination)"
+        func title() -> FieldText { "Internet Protocol Version 4, Src: \(h.source), Dst: \(h.destination)" }
         guard hl >= IPv4Header.minimumLength else {
-            d.layers.append(Layer("ip", title: title, range: start..<(start + 20), fields: fields))
+            d.add("ip", title: title(), range: start..<(start + 20), fields: fields)
             d.fail("IPv4 header length \(hl) is less than 20", at: at(0, 1))
             return
         }
         guard start + hl <= end else {
-            d.layers.append(Layer("ip", title: title, range: start..<end, fields: fields))
+            d.add("ip", title: title(), range: start..<end, fields: fields)
             d.fail("IPv4 header says \(hl) bytes, \(end - start) left", at: start..<end)
             return
         }
@@ -191,8 +191,8 @@ extension Dissector {
         // The payload ends where the total length says, unless fewer bytes were captured.
         let declaredEnd = start + h.totalLength
         let payloadEnd = min(declaredEnd, end)
-        d.layers.append(Layer("ip", title: title, range: start..<(start + hl),
-                              payload: (start + hl)..<max(start + hl, payloadEnd), fields: fields))
+        d.add("ip", title: title(), range: start..<(start + hl),
+                              payload: (start + hl)..<max(start + hl, payloadEnd), fields: fields)
         if h.totalLength < hl {
             d.fail("IPv4 total length \(h.totalLength) is less than its header length \(hl)", at: at(O.totalLength, 2))
             return

@@ -162,8 +162,8 @@ extension Dissector {
             next = IPProtocol(b[i])
             i += length
         }
-        d.layers.append(Layer("ipv6", title: "Internet Protocol Version 6, Src: \(h.source), Dst: \(h.destination)",
-                              range: start..<i, payload: i..<max(i, payloadEnd), fields: fields))
+        d.add("ipv6", title: "Internet Protocol Version 6, Src: \(h.source), Dst: \(h.destination)",
+                              range: start..<i, payload: i..<max(i, payloadEnd), fields: fields)
         if declaredEnd > end && !quoted {
             d.fail("IPv6 payload length says \(h.payloadLength) bytes, \(end - start - IPv6Header.length) captured", at: r(O.payloadLength, 2))
         }

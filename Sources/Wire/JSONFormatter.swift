@@ -15,17 +15,23 @@ public enum JSONFormatter {
     }
 
     public static func write(_ d: Dissection, frame: FrameInfo, bytes: Bytes, into w: inout TextWriter) {
-        var lists = [frame.layer(capturedLength: bytes.count).fields]
-        lists.reserveCapacity(d.layers.count + 1)
-        for layer in d.layers { lists.append(layer.fields) }
-        withBuffers(lists[...]) { write(fields: $0, d, bytes: bytes, into: &w) }
+        let frameFields = frame.layer(capturedLength: bytes.count, describing: false).fields
+        var buffers: [UnsafeBufferPointer<Field>] = []
+        buffers.reserveCapacity(d.layers.count + 1)
+        frameFields.withUnsafeBufferPointer { frame in
+            buffers.append(frame)
+            withBuffers(d.layers[...], &buffers) { write(fields: $0, d, bytes: bytes, into: &w) }
+        }
     }
 
-    /// Every list's buffer at once, so fields are read in place rather than copied.
-    private static func withBuffers(_ lists: ArraySlice<[Field]>, _ buffers: [UnsafeBufferPointer<Field>] = [],
+    /// Every layer's field buffer at once, so fields are read in place rather than copied.
+    private static func withBuffers(_ layers: ArraySlice<Layer>, _ buffers: inout [UnsafeBufferPointer<Field>],
                                     _ body: ([UnsafeBufferPointer<Field>]) -> Void) {
-        guard let first = lists.first else { return body(buffers) }
-        first.withUnsafeBufferPointer { withBuffers(lists.dropFirst(), buffers + [$0], body) }
+        guard let first = layers.first else { return body(buffers) }
+        first.fields.withUnsafeBufferPointer {
+            buffers.append($0)
+            withBuffers(layers.dropFirst(), &buffers, body)
+        }
     }
 
     private static func write(fields lists: [UnsafeBufferPointer<Field>], _ d: Dissection, bytes: Bytes,
@@ -41,7 +47,7 @@ public enum JSONFormatter {
                 table.initialize(repeating: -1)
                 var used = 0
                 for (l, fields) in lists.enumerated() {
-                    for i in fields.indices where fields[i].value != .none {
+                    for i in fields.indices where fields[i].hasValue {
                         let name = fields[i].name
                         slots.initializeElement(at: used, to: Slot(name: name, layer: Int32(l), index: Int32(i)))
                         var h = Int(truncatingIfNeeded: hash(name)) & (tableSize - 1)
@@ -71,10 +77,7 @@ public enum JSONFormatter {
                     if !first { w.write(byte: 44) }
                     first = false
                     // Field names are Wireshark identifiers (letters, digits, '.', '_'): nothing to escape.
-                    w.write(byte: 34)
-                    w.write(slots[s].name)
-                    w.write(byte: 34)
-                    w.write(byte: 58)
+                    w.write(jsonKey: slots[s].name)
                     if slots[s].next < 0 {
                         writeValue(field(slots[s]), bytes: bytes, into: &w)
                     } else {
@@ -105,13 +108,21 @@ public enum JSONFormatter {
         }
     }
 
-    /// FNV-1a over the name's bytes.
+    /// A hash of the name's length and its first and last eight bytes: names are short and
+    /// differ mostly at their ends ("tcp.options.sack_le" and "tcp.options.sack_re"), and equal
+    /// hashes are compared byte by byte anyway.
     private static func hash(_ name: StaticString) -> UInt64 {
-        name.withUTF8Buffer { u in
-            var h: UInt64 = 0xcbf2_9ce4_8422_2325
-            for b in u { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-            return h
+        let count = name.utf8CodeUnitCount
+        let p = UnsafeRawPointer(name.utf8Start)
+        var h = UInt64(count) &* 0x9e37_79b9_7f4a_7c15
+        if count >= 8 {
+            h ^= p.loadUnaligned(as: UInt64.self)
+            h = (h &* 0xff51_afd7_ed55_8ccd) ^ p.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+        } else {
+            for i in 0..<count { h = (h ^ UInt64(p.load(fromByteOffset: i, as: UInt8.self))) &* 0x100_0000_01b3 }
         }
+        h = (h ^ (h >> 29)) &* 0xbf58_476d_1ce4_e5b9
+        return h ^ (h >> 32)
     }
 
     private static func same(_ a: StaticString, _ b: StaticString) -> Bool {
@@ -139,14 +150,17 @@ public enum JSONFormatter {
         case .bytes:
             // tshark's bytes format: colon-separated hex.
             w.write(byte: 34)
-            var sep = false
-            for i in f.pointee.range where i < bytes.count {
-                if sep { w.write(byte: 58) }
-                sep = true
-                w.write(hex: UInt64(bytes[i]), digits: 2)
-            }
+            w.write(hexBytes: bytes, f.pointee.range, separator: 58)
             w.write(byte: 34)
         case let .text(s): w.write(jsonString: s)
+        case let .epochTime(seconds, microseconds):
+            w.write(byte: 34)
+            w.write(epochTime: seconds, microseconds)
+            w.write(byte: 34)
+        case let .bitLetters(value, letters):
+            w.write(byte: 34)
+            w.write(bits: value, letters: letters)
+            w.write(byte: 34)
         }
     }
 }

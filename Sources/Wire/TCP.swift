@@ -371,7 +371,7 @@ extension Dissector {
         let O = TCPHeader.Offset.self
         let at = { (offset: Int, length: Int) in (start + offset)..<(start + offset + length) }
         let hl = h.headerLength
-        var fields = FieldList()
+        var fields = FieldList(capacity: 48)
         addPortFields(b, start, to: &fields)
         // What the segment length is: the IP payload minus the header (unknown for a fragment,
         // and Wireshark does not show it inside an ICMP error).
@@ -383,23 +383,25 @@ extension Dissector {
                              explain: "Payload bytes in this segment (IP payload length minus the TCP header)."))
         }
         addSequenceFields(b, start, to: &fields)
-        fields.add(Field("tcp.hdr_len", "Header Length", .uint(UInt64(hl)), note: "bytes (\(hl / 4))", mask: 0xf0,
+        fields.add(Field("tcp.hdr_len", "Header Length", .uint(UInt64(hl)), note: d.describes ? "bytes (\(hl / 4))" : nil, mask: 0xf0,
                          range: at(O.dataOffset, 1),
                          explain: "Data offset: header size in 32-bit words (shown in bytes); over 20 means options."))
         // tshark's title, with the raw sequence number where tshark shows its relative one.
-        var text = "Transmission Control Protocol, Src Port: \(h.sourcePort), Dst Port: \(h.destinationPort), "
-            + "Seq: \(h.sequenceNumber)"
-        if h.ack { text += ", Ack: \(h.acknowledgmentNumber)" }
-        if showsLength && hl >= TCPHeader.minimumLength { text += ", Len: \(segmentLength)" }
-        let title = FieldText(text)
+        func title() -> FieldText {
+            var text = "Transmission Control Protocol, Src Port: \(h.sourcePort), Dst Port: \(h.destinationPort), "
+                + "Seq: \(h.sequenceNumber)"
+            if h.ack { text += ", Ack: \(h.acknowledgmentNumber)" }
+            if showsLength && hl >= TCPHeader.minimumLength { text += ", Len: \(segmentLength)" }
+            return FieldText(text)
+        }
 
         guard hl >= TCPHeader.minimumLength else {
             // Wireshark stops here too: nothing after the data offset can be placed.
-            d.layers.append(Layer("tcp", title: title, range: start..<(start + TCPHeader.minimumLength), fields: fields))
+            d.add("tcp", title: title(), range: start..<(start + TCPHeader.minimumLength), fields: fields)
             d.fail("TCP header length \(hl) is less than 20", at: at(O.dataOffset, 1))
             return
         }
-        addFlags(h, to: &fields)
+        addFlags(h, describing: d.describes, to: &fields)
         fields.add(Field("tcp.window_size_value", "Window", .uint(UInt64(h.window)), range: at(O.window, 2),
                          explain: "How many more bytes the sender can receive now (before any window scaling)."))
         addChecksum(h, ip: ip, to: &fields)
@@ -415,10 +417,10 @@ extension Dissector {
             addOptions(h, to: &fields, failing: &d)
         }
         if !payload.isEmpty {
-            fields.add(Field("tcp.payload", "TCP payload", .bytes, note: "(\(payload.count) bytes)", range: payload,
+            fields.add(Field("tcp.payload", "TCP payload", .bytes, note: d.describes ? "(\(payload.count) bytes)" : nil, range: payload,
                              explain: "The data this segment carries, for the application above TCP."))
         }
-        d.layers.append(Layer("tcp", title: title, range: start..<min(start + hl, end), payload: payload, fields: fields))
+        d.add("tcp", title: title(), range: start..<min(start + hl, end), payload: payload, fields: fields)
     }
 
     /// A header cut short (inside an ICMP error only its first 8 bytes need be quoted): the
@@ -436,7 +438,7 @@ extension Dissector {
             title += ", Seq: \(b.be32(start + TCPHeader.Offset.sequenceNumber))"
         }
         if available > 0 {
-            d.layers.append(Layer("tcp", title: FieldText(title), range: start..<max(start, end), fields: fields))
+            d.add("tcp", title: FieldText(title), range: start..<max(start, end), fields: fields)
         }
         if !ip.quoted {
             d.fail("TCP header needs 20 bytes, \(available) left", at: start..<max(start, end))
@@ -488,11 +490,23 @@ extension Dissector {
     ]
 
     /// Wireshark's `tcp.flags.str`: one letter per bit from the reserved bits to FIN, "·" when clear.
-    private static let flagLetters: [UInt8] = Array("RRRACEUAPRSF".utf8)
-
-    private static func addFlags(_ h: TCPHeader, to fields: inout FieldList) {
+    private static func addFlags(_ h: TCPHeader, describing: Bool, to fields: inout FieldList) {
         let flags = h.flags
         let range = (h.start + TCPHeader.Offset.dataOffset)..<(h.start + TCPHeader.Offset.dataOffset + 2)
+        fields.add(Field("tcp.flags", "Flags", .uint(UInt64(flags.rawValue)), base: .hex(digits: 3),
+                         note: describing ? flagsNote(flags) : nil, mask: UInt32(TCPHeader.flagsMask), range: range,
+                         explain: "Control bits: SYN opens, FIN closes, RST aborts, ACK acknowledges.")) {
+            for bit in flagBits {
+                $0.add(Field(bit.name, bit.label, .bool(!flags.isDisjoint(with: bit.bit)), mask: UInt32(bit.bit.rawValue),
+                             range: range, explain: bit.explain))
+            }
+            $0.add(Field("tcp.flags.str", "TCP Flags", .bitLetters(UInt64(flags.rawValue), letters: "RRRACEUAPRSF"), range: range,
+                         explain: "All flags at a glance, from the reserved bits down to FIN."))
+        }
+    }
+
+    /// "(SYN, ACK)", as Wireshark lists the flags that are set.
+    private static func flagsNote(_ flags: TCPFlags) -> FieldText {
         var note = TextWriter(capacity: 64)
         note.write(byte: 40)
         for (flag, name) in flagNames where flags.contains(flag) {
@@ -505,20 +519,7 @@ extension Dissector {
         }
         if note.bytes.count == 1 { note.write("<None>") }
         note.write(byte: 41)
-        var letters = TextWriter(capacity: 24)
-        for (i, letter) in flagLetters.enumerated() {
-            if flags.rawValue & (1 << (11 - i)) != 0 { letters.write(byte: letter) } else { letters.write("\u{b7}") }
-        }
-        fields.add(Field("tcp.flags", "Flags", .uint(UInt64(flags.rawValue)), base: .hex(digits: 3), note: FieldText(note.string),
-                         mask: UInt64(TCPHeader.flagsMask), range: range,
-                         explain: "Control bits: SYN opens, FIN closes, RST aborts, ACK acknowledges.")) {
-            for bit in flagBits {
-                $0.add(Field(bit.name, bit.label, .bool(!flags.isDisjoint(with: bit.bit)), mask: UInt64(bit.bit.rawValue),
-                             range: range, explain: bit.explain))
-            }
-            $0.add(Field("tcp.flags.str", "TCP Flags", .text(letters.string), range: range,
-                         explain: "All flags at a glance, from the reserved bits down to FIN."))
-        }
+        return FieldText(note.string)
     }
 
     /// The checksum and, when every byte of the segment is here, whether it is right (RFC 9293
@@ -557,21 +558,23 @@ extension Dissector {
         let declared = h.headerLength - TCPHeader.minimumLength
         let heading = fields.fields.count
         // The heading's note lists the options, as tshark's does: "(20 bytes), Maximum segment size, ...".
-        var note = "(\(declared) bytes)"
+        let describing = d.describes
+        var note = describing ? "(\(declared) bytes)" : ""
         fields.add(Field("tcp.options", "Options", .none, range: range,
                          explain: "Extensions negotiated in the SYN (MSS, window scale, SACK, timestamps) or carried on every segment.")) {
             for element in h.options {
                 switch element {
                 case let .option(option, optionRange):
                     let info = TCPOptionInfo(option.kind)
-                    note += ", \(info.listName)"
-                    addOption(option, info: info, h.bytes, optionRange, acknowledgment: h.acknowledgmentNumber, to: &$0)
+                    if describing { note += ", \(info.listName)" }
+                    addOption(option, info: info, h.bytes, optionRange, acknowledgment: h.acknowledgmentNumber,
+                              describing: describing, to: &$0)
                 case let .malformed(.pastEnd(kind, length?, _), badRange)
                     where badRange.lowerBound + length <= h.start + h.headerLength:
                     // The header goes on but the capture stops: what is there, as Wireshark shows it.
                     let info = TCPOptionInfo(kind)
                     let i = badRange.lowerBound
-                    note += ", \(info.listName)"
+                    if describing { note += ", \(info.listName)" }
                     $0.add(Field(info.field, info.label, .none, note: "(cut short by the capture)",
                                  range: badRange, explain: info.explanation)) {
                         $0.add(Field("tcp.option_kind", "Kind", .uint(UInt64(kind)), note: info.kindNote, range: i..<(i + 1),
@@ -587,7 +590,7 @@ extension Dissector {
                 }
             }
         }
-        fields.fields[heading].note = FieldText(note)
+        if describing { fields.fields[heading].note = FieldText(note) }
     }
 
     /// Wireshark's label for a malformed option, and tunscope's message for it.
@@ -613,7 +616,7 @@ extension Dissector {
 
     /// One option as a heading with its kind, length and values under it.
     private static func addOption(_ option: TCPOption, info: TCPOptionInfo, _ b: Bytes, _ range: Range<Int>,
-                                  acknowledgment: UInt32, to fields: inout FieldList) {
+                                  acknowledgment: UInt32, describing: Bool, to fields: inout FieldList) {
         let i = range.lowerBound
         let kind = option.kind
         let heading = fields.fields.count
@@ -635,12 +638,12 @@ extension Dissector {
             case .eol, .nop, .sackPermitted:
                 break
             case let .mss(v):
-                note = "(\(v) bytes)"
+                if describing { note = "(\(v) bytes)" }
                 children.add(Field("tcp.options.mss_val", "MSS Value", .uint(UInt64(v)), range: field(0, 2),
                                    explain: "The largest segment payload the sender can receive, in bytes."))
             case let .windowScale(shift):
                 let multiplier = 1 << min(Int(shift), maximumWindowScale)
-                note = "(\(shift), multiply by \(multiplier))"
+                if describing { note = "(\(shift), multiply by \(multiplier))" }
                 children.add(Field("tcp.options.wscale.shift", "Shift count", .uint(UInt64(shift)),
                                    note: shift > UInt8(maximumWindowScale) ? "[exceeds 14]" : nil, range: field(0, 1),
                                    explain: "Window fields of this sender are shifted left by this much (at most 14)."))
@@ -648,9 +651,9 @@ extension Dissector {
                                    range: field(0, 1), explain: "The same as a factor: 2 to the shift count."))
             case let .sack(blocks):
                 addSACK(blocks, body, acknowledgment: acknowledgment, to: &children)
-                note = "(\(blocks.map { "\($0.left)-\($0.right)" }.joined(separator: " ")))"
+                if describing { note = "(\(blocks.map { "\($0.left)-\($0.right)" }.joined(separator: " ")))" }
             case let .timestamps(value, echoReply):
-                note = "(TSval \(value), TSecr \(echoReply))"
+                if describing { note = "(TSval \(value), TSecr \(echoReply))" }
                 children.add(Field("tcp.options.timestamp.tsval", "Timestamp value", .uint(UInt64(value)), range: field(0, 4),
                                    explain: "The sender's timestamp clock when it sent this segment."))
                 children.add(Field("tcp.options.timestamp.tsecr", "Timestamp echo reply", .uint(UInt64(echoReply)),
@@ -658,10 +661,10 @@ extension Dissector {
             case let .unknown(kind, data):
                 let (valueFields, valueNote) = otherOptionFields(kind: kind, data: data, body, info: info)
                 children.add(contentsOf: valueFields)
-                note = valueNote.map { "(\($0))" }
+                if describing { note = valueNote.map { "(\($0))" } }
             }
         }
-        fields.fields[heading].note = note
+        if describing { fields.fields[heading].note = note }
     }
 
     /// RFC 7323 2.3: a shift over 14 is treated as 14.

@@ -70,8 +70,6 @@ public struct TextWriter {
         write(unsigned: value)
     }
 
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
-
     /// Lower-case hex; `digits` pads with zeros (0 means as many as needed).
     public mutating func write(hex value: UInt64, digits: Int = 0) {
         var n = 1
@@ -79,7 +77,8 @@ public struct TextWriter {
         while t > 0 { n += 1; t >>= 4 }
         let total = max(n, digits)
         for i in stride(from: total - 1, through: 0, by: -1) {
-            bytes.append(Self.hexDigits[Int((value >> (UInt64(i) * 4)) & 0xf)])
+            let digit = UInt8(truncatingIfNeeded: (value >> (UInt64(i) * 4)) & 0xf)
+            bytes.append(digit < 10 ? 48 + digit : 87 + digit)
         }
     }
 
@@ -135,6 +134,74 @@ public struct TextWriter {
         for i in stride(from: 5, through: 0, by: -1) {
             write(hex: (v >> (UInt64(i) * 8)) & 0xff, digits: 2)
             if i > 0 { bytes.append(58) }
+        }
+    }
+
+    /// Bytes as two hex digits each with `separator` between them (0: none), formatted a chunk at
+    /// a time so that a long payload costs one append per chunk rather than three per byte.
+    public mutating func write(hexBytes b: Bytes, _ range: Range<Int>, separator: UInt8 = 0) {
+        let range = range.clamped(to: 0..<b.count)
+        guard !range.isEmpty else { return }
+        let chunk = 64
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: chunk * 3) { out in
+            var i = range.lowerBound
+            var first = true
+            while i < range.upperBound {
+                var n = 0
+                for byte in b[i..<min(i + chunk, range.upperBound)] {
+                    if separator != 0 && !first {
+                        out[n] = separator
+                        n += 1
+                    }
+                    first = false
+                    let high = byte >> 4, low = byte & 0xf
+                    out[n] = high < 10 ? 48 + high : 87 + high
+                    out[n + 1] = low < 10 ? 48 + low : 87 + low
+                    n += 2
+                }
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: out[0..<n]))
+                i += chunk
+            }
+        }
+    }
+
+    /// `"name":`, a JSON key that needs no escaping, in one append.
+    public mutating func write(jsonKey name: StaticString) {
+        let count = name.utf8CodeUnitCount
+        guard count <= 60 else {
+            bytes.append(34)
+            write(name)
+            bytes.append(34)
+            bytes.append(58)
+            return
+        }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { out in
+            out[0] = 34
+            UnsafeMutableRawPointer(out.baseAddress! + 1).copyMemory(from: name.utf8Start, byteCount: count)
+            out[count + 1] = 34
+            out[count + 2] = 58
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: out[0..<(count + 3)]))
+        }
+    }
+
+    /// "1700000000.000122": seconds since 1970 and the microseconds.
+    public mutating func write(epochTime seconds: Int, _ microseconds: Int) {
+        write(decimal: seconds)
+        bytes.append(46)
+        write(unsigned: UInt64(microseconds), width: 6)
+    }
+
+    /// One letter per bit of `value`, highest first: the letter where the bit is set, "·" where clear.
+    public mutating func write(bits value: UInt64, letters: StaticString) {
+        letters.withUTF8Buffer { letters in
+            for (i, letter) in letters.enumerated() {
+                if value & (1 << UInt64(letters.count - 1 - i)) != 0 {
+                    bytes.append(letter)
+                } else {
+                    bytes.append(0xc2)
+                    bytes.append(0xb7)
+                }
+            }
         }
     }
 

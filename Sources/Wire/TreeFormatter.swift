@@ -54,7 +54,7 @@ public enum TreeFormatter {
             case .decimal: w.write(unsigned: v)
             case let .hex(digits):
                 w.write("0x")
-                w.write(hex: v, digits: digits)
+                w.write(hex: v, digits: Int(digits))
             }
         case let .int(v): w.write(decimal: v)
         case let .bool(v): w.write(v ? "Set" : "Not set")
@@ -62,8 +62,10 @@ public enum TreeFormatter {
         case let .ipv6(a): w.write(ipv6: a)
         case let .mac(m): w.write(mac: m.value)
         case .bytes:
-            for i in f.range where i < bytes.count { w.write(hex: UInt64(bytes[i]), digits: 2) }
+            w.write(hexBytes: bytes, f.range)
         case let .text(s): w.write(s)
+        case let .epochTime(seconds, microseconds): w.write(epochTime: seconds, microseconds)
+        case let .bitLetters(value, letters): w.write(bits: value, letters: letters)
         }
     }
 
@@ -76,7 +78,7 @@ public enum TreeFormatter {
         let bits = width * 8
         for i in 0..<bits {
             let bit = UInt64(1) << UInt64(bits - 1 - i)
-            if f.mask & bit == 0 {
+            if UInt64(f.mask) & bit == 0 {
                 w.write(byte: 46)
             } else {
                 w.write(byte: raw & bit != 0 ? 49 : 48)

@@ -93,8 +93,8 @@ extension Dissector {
             fields.add(checksum)
         }
         let payloadEnd = min(end, max(start + UDPHeader.length, datagramEnd))
-        d.layers.append(Layer("udp", title: "User Datagram Protocol, Src Port: \(h.sourcePort), Dst Port: \(h.destinationPort)",
-                              range: start..<(start + 8), payload: (start + 8)..<payloadEnd, fields: fields))
+        d.add("udp", title: "User Datagram Protocol, Src Port: \(h.sourcePort), Dst Port: \(h.destinationPort)",
+                              range: start..<(start + 8), payload: (start + 8)..<payloadEnd, fields: fields)
         if h.length < UDPHeader.length {
             d.fail("UDP length \(h.length) is less than its 8-byte header", at: r(O.length, 2))
             return

@@ -201,7 +201,13 @@ enum TCPVectors {
         #expect(d.field("tcp.flags")?.value == .uint(0xfff))
         #expect(d.field("tcp.flags.ae")?.value == .bool(true))
         #expect(d.field("tcp.flags.res")?.value == .bool(true))
-        #expect(d.field("tcp.flags.str")?.value == .text("RRRACEUAPRSF"))
+        let letters = try #require(d.field("tcp.flags.str"))
+        #expect(TreeFormatter.fieldText(letters, bytes: b) == "TCP Flags: RRRACEUAPRSF")
+        var syn = b
+        syn[32] = 0x50
+        syn[33] = 0x02
+        let synLetters = try #require(Dissector.dissect(syn, linkType: .raw).field("tcp.flags.str"))
+        #expect(TreeFormatter.fieldText(synLetters, bytes: syn) == "TCP Flags: \u{b7}\u{b7}\u{b7}\u{b7}\u{b7}\u{b7}\u{b7}\u{b7}\u{b7}\u{b7}S\u{b7}")
         #expect(d.field("tcp.flags")?.note == "(FIN, SYN, RST, PSH, ACK, URG, ECE, CWR, AE, Reserved)")
         // tcpdump shows only the low eight bits.
         #expect(Summary.string(b, linkType: .raw)
