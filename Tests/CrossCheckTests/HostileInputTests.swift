@@ -61,6 +61,35 @@ struct HostileInputTests {
         }
     }
 
+    /// `print -r` formats packets in batches on every core: across many batches the records keep
+    /// packet order and numbers, `-c` stops at its count, and damage deep in the file still comes
+    /// after every good packet.
+    @Test func packetsPastManyBatchesKeepTheirOrderAndDamageComesLast() throws {
+        // The reference SYN with its IP identification set to the packet's number, so each line
+        // says which packet it is.
+        let count = 10_000
+        let records = (0..<count).map { i -> (captured: UInt32, original: UInt32, bytes: [UInt8]) in
+            var b = Self.syn
+            b[4] = UInt8(truncatingIfNeeded: (i + 1) >> 8)
+            b[5] = UInt8(truncatingIfNeeded: i + 1)
+            return (44, 44, b)
+        }
+        let path = try Self.file("batches", Self.pcap(records: records).dropLast(10))
+        let (status, out, err) = try Root.runStatus(["env", "TZ=UTC", Tools.tunscope, "print", "-r", path, "--format", "json"])
+        #expect(status == 1 && err.contains("truncated"), "\(err)")
+        let lines = out.split(separator: "\n")
+        #expect(lines.count == count - 1, "every packet before the cut record")
+        for (i, line) in lines.enumerated() where !line.contains("\"frame.number\":\(i + 1),\"frame.len\"")
+            || !line.contains("\"ip.id\":\((i + 1) & 0xffff),") {
+            Issue.record("record \(i + 1) out of place: \(line.prefix(160))")
+            break
+        }
+        let (countStatus, counted, _) = try Root.runStatus([Tools.tunscope, "print", "-r", path, "-c", "5000", "--format", "tree"])
+        #expect(countStatus == 0)
+        #expect(counted.split(separator: "\n").filter { $0.hasPrefix("Frame ") }.count == 5000)
+        #expect(counted.contains("Frame 5000: ") && !counted.contains("Frame 5001: "))
+    }
+
     @Test func filesThatAreNotCapturesOrHoldUnknownLinkTypesSaySo() throws {
         let cases: [(String, Data, String)] = [
             ("wrong-magic", Self.pcap(magic: 0xdead_beef, records: [Self.good]), "not a pcap or pcapng capture file"),
