@@ -144,8 +144,9 @@ public struct FieldList: Sendable {
     public init(capacity: Int = 16) { fields.reserveCapacity(capacity) }
 
     public mutating func add(_ field: consuming Field) {
-        field.level = level
-        fields.append(consume field)
+        var f = consume field
+        f.level = level
+        fields.append(consume f)
     }
 
     public mutating func add(_ field: consuming Field, children: (inout FieldList) -> Void) {

@@ -184,6 +184,17 @@ public struct TextWriter {
         }
     }
 
+    /// `count` spaces (indentation), in one append for up to 64.
+    public mutating func write(spaces count: Int) {
+        let blanks: StaticString = "                                                                "
+        var left = count
+        while left > 0 {
+            let n = min(left, blanks.utf8CodeUnitCount)
+            bytes.append(contentsOf: UnsafeBufferPointer(start: blanks.utf8Start, count: n))
+            left -= n
+        }
+    }
+
     /// "1700000000.000122": seconds since 1970 and the microseconds.
     public mutating func write(epochTime seconds: Int, _ microseconds: Int) {
         write(decimal: seconds)

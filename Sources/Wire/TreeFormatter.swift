@@ -17,9 +17,11 @@ public enum TreeFormatter {
     static func writeLayer(_ layer: Layer, bytes: Bytes, into w: inout TextWriter) {
         w.write(layer.title)
         w.write(byte: 10)
-        for f in layer.fields {
-            for _ in 0...f.level { w.write("    ") }
-            writeFieldText(f, bytes: bytes, into: &w)
+        // Indexed, not `for f in`, so that each field is read in place rather than copied.
+        let fields = layer.fields
+        for i in fields.indices {
+            w.write(spaces: 4 * (Int(fields[i].level) + 1))
+            writeFieldText(fields[i], bytes: bytes, into: &w)
             w.write(byte: 10)
         }
     }
@@ -35,7 +37,7 @@ public enum TreeFormatter {
     static func writeFieldText(_ f: Field, bytes: Bytes, into w: inout TextWriter) {
         if f.mask != 0 { writeBits(f, bytes: bytes, into: &w) }
         w.write(f.label)
-        if f.value != .none {
+        if f.hasValue {
             w.write(": ")
             writeValue(f, bytes: bytes, into: &w)
         }
@@ -76,15 +78,23 @@ public enum TreeFormatter {
         var raw: UInt64 = 0
         for i in 0..<width { raw = raw << 8 | UInt64(bytes[f.range.lowerBound + i]) }
         let bits = width * 8
-        for i in 0..<bits {
-            let bit = UInt64(1) << UInt64(bits - 1 - i)
-            if UInt64(f.mask) & bit == 0 {
-                w.write(byte: 46)
-            } else {
-                w.write(byte: raw & bit != 0 ? 49 : 48)
+        // At most 32 bits, 7 spaces and " = ": drawn on the stack, appended once.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 48) { out in
+            var n = 0
+            for i in 0..<bits {
+                let bit = UInt64(1) << UInt64(bits - 1 - i)
+                out[n] = UInt64(f.mask) & bit == 0 ? 46 : raw & bit != 0 ? 49 : 48
+                n += 1
+                if i % 4 == 3 && i != bits - 1 {
+                    out[n] = 32
+                    n += 1
+                }
             }
-            if i % 4 == 3 && i != bits - 1 { w.write(byte: 32) }
+            for c: UInt8 in [32, 61, 32] {
+                out[n] = c
+                n += 1
+            }
+            w.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: out[0..<n]))
         }
-        w.write(" = ")
     }
 }

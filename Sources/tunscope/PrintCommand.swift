@@ -110,9 +110,9 @@ final class BatchFormatter: @unchecked Sendable {
         DispatchQueue.concurrentPerform(iterations: parts) { part in
             let range = (packets.count * part / parts)..<(packets.count * (part + 1) / parts)
             var printer = PacketPrinter(format: format, hex: hex, linkType: linkType)
-            var text: [UInt8] = []
-            for i in range { text.append(contentsOf: printer.format(packets[i], number: firstNumber + i)) }
-            results.set(part, text)
+            var text = TextWriter(capacity: range.count * 1024)
+            for i in range { printer.format(packets[i], number: firstNumber + i, into: &text) }
+            results.set(part, text.bytes)
         }
         return results.parts
     }
@@ -125,7 +125,7 @@ final class BatchFormatter: @unchecked Sendable {
     }
 }
 
-/// Formats one packet in the chosen format, reusing one text buffer for every packet.
+/// Formats one packet in the chosen format.
 struct PacketPrinter {
     let format: OutputFormat
     let hex: Bool
@@ -139,8 +139,18 @@ struct PacketPrinter {
         self.linkType = linkType
     }
 
+    /// The packet's record alone, in a buffer reused for every packet.
     mutating func format(_ p: CapturedPacket, number: Int) -> [UInt8] {
-        text.removeAll()
+        var out = TextWriter(capacity: 0)
+        swap(&out, &text)
+        out.removeAll()
+        format(p, number: number, into: &out)
+        text = out
+        return text.bytes
+    }
+
+    /// Appends the packet's record to `text`.
+    mutating func format(_ p: CapturedPacket, number: Int, into text: inout TextWriter) {
         let frame = FrameInfo(number: number, seconds: p.seconds, microseconds: p.microseconds, originalLength: p.originalLength)
         var networkStart = 0
         switch format {
@@ -161,6 +171,5 @@ struct PacketPrinter {
         if hex {
             HexDump.write(p.bytes, from: networkStart, into: &text)
         }
-        return text.bytes
     }
 }

@@ -14,14 +14,25 @@ struct StandardOutput {
     }
 
     mutating func write(_ bytes: [UInt8]) {
+        // A big block (a batch of records) goes out as it is, after what is buffered.
+        if bytes.count >= flushAt {
+            flush()
+            writeAll(bytes)
+            return
+        }
         buffer.append(contentsOf: bytes)
         if buffer.count >= flushAt { flush() }
     }
 
     mutating func flush() {
+        writeAll(buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    private mutating func writeAll(_ bytes: [UInt8]) {
         var done = 0
-        while done < buffer.count {
-            let n = buffer.withUnsafeBytes { Glibc.write(1, $0.baseAddress! + done, $0.count - done) }
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(1, $0.baseAddress! + done, $0.count - done) }
             if n < 0 {
                 if errno == EINTR { continue }
                 if errno == EPIPE { exit(0) }
@@ -32,7 +43,6 @@ struct StandardOutput {
             }
             done += n
         }
-        buffer.removeAll(keepingCapacity: true)
     }
 }
 
