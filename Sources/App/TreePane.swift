@@ -38,7 +38,7 @@ extension Monitor {
                               originalLength: p.packet.originalLength).layer(capturedLength: bytes.count)
         for layer in [frame] + d.layers {
             let folded = foldedLayers.contains(layer.name) || (layer.name == "frame" && !unfoldedFields.contains("frame"))
-            rows.append(TreeRow(text: layer.title.description, depth: 0, key: layer.name, isLayer: true, canFold: !layer.fields.isEmpty,
+            rows.append(TreeRow(text: layer.title, depth: 0, key: layer.name, isLayer: true, canFold: !layer.fields.isEmpty,
                                 isFolded: folded, range: layer.range, layerRange: layer.range,
                                 explanation: Self.layerExplanation(layer.name)))
             guard !folded else { continue }
@@ -50,9 +50,9 @@ extension Monitor {
                 let name = f.name.description
                 let fieldFolded = !unfoldedFields.contains(name)
                 let hasChildren = i + 1 < layer.fields.count && layer.fields[i + 1].level > f.level
-                rows.append(TreeRow(text: TreeFormatter.fieldText(f, bytes: bytes), depth: Int(f.level) + 1, key: name, isLayer: false,
-                                    canFold: hasChildren, isFolded: fieldFolded, range: f.range,
-                                    layerRange: layer.range, explanation: "\(name): \(f.explanation)"))
+                rows.append(TreeRow(text: TreeFormatter.fieldText(f, in: layer, bytes: bytes), depth: Int(f.level) + 1, key: name,
+                                    isLayer: false, canFold: hasChildren, isFolded: fieldFolded, range: f.range,
+                                    layerRange: layer.range, explanation: "\(name): \(layer.string(f.explanation))"))
                 if fieldFolded && hasChildren { hiddenBelow = Int(f.level) }
             }
         }

@@ -166,9 +166,9 @@ extension Dissector {
                 let (name, next) = try DNS.readName(b, message: start, at: i, end: end)
                 guard next + 4 <= end else { throw DNS.NameError.truncated }
                 let type = b.be16(next), cls = b.be16(next + 2)
-                fields.add(Field("dns.qry.name", "Name", .text(name == "." ? "<Root>" : String(name.dropLast())), range: i..<next,
+                fields.add(Field("dns.qry.name", "Name", .text(fields.text(name == "." ? "<Root>" : String(name.dropLast()))), range: i..<next,
                                  explain: "The name asked about."))
-                fields.add(Field("dns.qry.type", "Type", .uint(UInt64(type)), note: DNS.typeName(type).map { "(\($0))" },
+                fields.add(Field("dns.qry.type", "Type", .uint(UInt64(type)), note: DNS.typeName(type).map { fields.text("(\($0))") },
                                  range: next..<(next + 2), explain: "The kind of record asked for: 1 A, 28 AAAA, 5 CNAME, 15 MX."))
                 fields.add(Field("dns.qry.class", "Class", .uint(UInt64(cls)), base: .hex(digits: 4), range: (next + 2)..<(next + 4),
                                  explain: "The namespace; 1 is IN, the Internet."))
@@ -188,9 +188,9 @@ extension Dissector {
                 let type = b.be16(next), cls = b.be16(next + 2), ttl = b.be32(next + 4), length = Int(b.be16(next + 8))
                 let data = next + 10
                 guard data + length <= end else { throw DNS.NameError.truncated }
-                fields.add(Field("dns.resp.name", "Name", .text(name == "." ? "<Root>" : String(name.dropLast())), range: i..<next,
+                fields.add(Field("dns.resp.name", "Name", .text(fields.text(name == "." ? "<Root>" : String(name.dropLast()))), range: i..<next,
                                  explain: "The name this record is about."))
-                fields.add(Field("dns.resp.type", "Type", .uint(UInt64(type)), note: DNS.typeName(type).map { "(\($0))" },
+                fields.add(Field("dns.resp.type", "Type", .uint(UInt64(type)), note: DNS.typeName(type).map { fields.text("(\($0))") },
                                  range: next..<(next + 2), explain: "The kind of record."))
                 if type != 41 {
                     fields.add(Field("dns.resp.class", "Class", .uint(UInt64(cls)), base: .hex(digits: 4), range: (next + 2)..<(next + 4),
@@ -211,7 +211,7 @@ extension Dissector {
                     let target = try DNS.readName(b, message: start, at: data, end: data + length).text
                     let name: StaticString = type == 5 ? "dns.cname" : type == 2 ? "dns.ns" : "dns.ptr.domain_name"
                     fields.add(Field(name, type == 5 ? "CNAME" : type == 2 ? "Name Server" : "Domain Name",
-                                     .text(String(target.dropLast())), range: data..<(data + length),
+                                     .text(fields.text(String(target.dropLast()))), range: data..<(data + length),
                                      explain: type == 5 ? "The canonical name: look this name up instead." : "The name this record points to."))
                 default:
                     break

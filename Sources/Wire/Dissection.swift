@@ -10,7 +10,8 @@ public enum FieldValue: Sendable, Equatable {
     case mac(MACAddress)
     /// Raw bytes of the packet, shown as hex; the range is the field's own.
     case bytes
-    case text(String)
+    /// Text (a DNS name): a literal, or a string its layer keeps.
+    case text(FieldText)
     /// Seconds since 1970 with six decimals ("1700000000.000122"), as text.
     case epochTime(seconds: Int, microseconds: Int)
     /// One letter per bit, highest first, the letter where the bit is set and "·" where it is
@@ -47,43 +48,29 @@ public enum ChecksumStatus: UInt64, Sendable {
     case unverified = 2
 }
 
-/// Text the tree shows: a literal from the source, free to copy and keep, or text made for one
-/// packet ("bytes (5)"). Call sites write plain string literals and interpolations either way.
-public enum FieldText: Sendable, Equatable, ExpressibleByStringInterpolation, CustomStringConvertible {
+/// Text the tree shows: a literal from the source, or a string made for this packet ("bytes
+/// (5)") that the field's layer keeps (`FieldList.text(_:)` makes one). Either way it is plain
+/// data, and so is a field: a packet's fields are stored, copied and freed without counting
+/// references, which is most of what decoding costs otherwise.
+public enum FieldText: Sendable, Equatable, ExpressibleByStringLiteral {
     case literal(StaticString)
-    case made(String)
+    /// The index of a string in the layer's `strings`.
+    case string(Int32)
 
     public init(stringLiteral s: StaticString) { self = .literal(s) }
-    public init(stringInterpolation: Interpolation) { self = .made(String(stringInterpolation: stringInterpolation.text)) }
-    public init(_ s: String) { self = .made(s) }
 
-    public var description: String {
-        switch self {
-        case let .literal(s): return s.description
-        case let .made(s): return s
+    public static func == (a: FieldText, b: FieldText) -> Bool {
+        switch (a, b) {
+        case let (.literal(x), .literal(y)): return x.withUTF8Buffer { x in y.withUTF8Buffer { x.elementsEqual($0) } }
+        case let (.string(x), .string(y)): return x == y
+        default: return false
         }
     }
 
-    public var isEmpty: Bool {
-        switch self {
-        case let .literal(s): return s.utf8CodeUnitCount == 0
-        case let .made(s): return s.isEmpty
-        }
-    }
-
-    public static func == (a: FieldText, b: FieldText) -> Bool { a.description == b.description }
-
-    /// Swift's own interpolation, taking the literal parts as StaticString as FieldText does.
-    public struct Interpolation: StringInterpolationProtocol {
-        var text: DefaultStringInterpolation
-        public init(literalCapacity: Int, interpolationCount: Int) {
-            text = DefaultStringInterpolation(literalCapacity: literalCapacity, interpolationCount: interpolationCount)
-        }
-        public mutating func appendLiteral(_ s: StaticString) { text.appendLiteral(s.description) }
-        public mutating func appendInterpolation<T: TextOutputStreamable & CustomStringConvertible>(_ v: T) { text.appendInterpolation(v) }
-        public mutating func appendInterpolation<T: TextOutputStreamable>(_ v: T) { text.appendInterpolation(v) }
-        public mutating func appendInterpolation<T: CustomStringConvertible>(_ v: T) { text.appendInterpolation(v) }
-        public mutating func appendInterpolation<T>(_ v: T) { text.appendInterpolation(v) }
+    /// The same text with its string index moved by `offset` (when one list joins another).
+    func shifted(by offset: Int32) -> FieldText {
+        if case let .string(i) = self { return .string(i + offset) }
+        return self
     }
 }
 
@@ -91,8 +78,8 @@ public enum FieldText: Sendable, Equatable, ExpressibleByStringInterpolation, Cu
 /// calls it, its value, and a one-line explanation of what it is for.
 ///
 /// A layer keeps its fields in one flat array in tree order, each with its `level`, rather than
-/// as nested arrays: decoding a packet then costs one array per layer, and names, labels and
-/// explanations are literals that copying never counts references of.
+/// as nested arrays, and a field is plain data (see `FieldText`): decoding a packet allocates an
+/// array per layer and nothing per field.
 public struct Field: Sendable {
     // Declared in this order so the small members fill the padding after `name`.
     public var name: StaticString
@@ -133,64 +120,124 @@ public struct Field: Sendable {
     public func isNamed(_ name: String) -> Bool {
         self.name.withUTF8Buffer { $0.elementsEqual(name.utf8) }
     }
+
+    /// The same field with its string indexes moved by `offset`.
+    func shifted(by offset: Int32) -> Field {
+        var f = self
+        f.label = label.shifted(by: offset)
+        f.note = note?.shifted(by: offset)
+        f.explanation = explanation.shifted(by: offset)
+        if case let .text(t) = value { f.value = .text(t.shifted(by: offset)) }
+        return f
+    }
 }
 
 /// Builds a layer's flat field list: `add` appends at the current depth, and `add(_:children:)`
-/// appends a field and then, one level deeper, whatever the closure adds.
+/// appends a field and then, one level deeper, whatever the closure adds. `text(_:)` keeps a
+/// string made for this packet and gives the `FieldText` for it.
 public struct FieldList: Sendable {
     public internal(set) var fields: [Field] = []
+    public internal(set) var strings: [String] = []
     private var level: UInt8 = 0
 
     public init(capacity: Int = 16) { fields.reserveCapacity(capacity) }
 
-    public mutating func add(_ field: consuming Field) {
-        var f = consume field
-        f.level = level
-        fields.append(consume f)
+    public mutating func add(_ field: Field) {
+        fields.append(field)
+        fields[fields.count - 1].level = level
     }
 
-    public mutating func add(_ field: consuming Field, children: (inout FieldList) -> Void) {
+    public mutating func add(_ field: Field, children: (inout FieldList) -> Void) {
         add(field)
         level += 1
         children(&self)
         level -= 1
     }
 
-    /// Appends fields made elsewhere (with levels from 0) below the current depth.
-    public mutating func add(contentsOf list: [Field]) {
-        for var f in list {
+    /// Appends fields made in another list (with levels from 0) below the current depth.
+    public mutating func add(contentsOf list: FieldList) {
+        let offset = Int32(strings.count)
+        strings.append(contentsOf: list.strings)
+        for var f in list.fields {
             f.level += level
-            fields.append(f)
+            fields.append(f.shifted(by: offset))
         }
+    }
+
+    /// Appends fields whose texts are all literals (made without a list) below the current depth.
+    public mutating func add(contentsOf fields: [Field]) {
+        for var f in fields {
+            f.level += level
+            self.fields.append(f)
+        }
+    }
+
+    /// Keeps `string` for the layer and names it.
+    public mutating func text(_ string: String) -> FieldText {
+        strings.append(string)
+        return .string(Int32(strings.count - 1))
     }
 
     public var isEmpty: Bool { fields.isEmpty }
 }
 
+/// A field's texts as the tree shows them, for whoever reads one field rather than the tree.
+public struct FieldStrings: Sendable, Equatable {
+    public var label: String
+    public var note: String?
+    public var explanation: String
+    /// A text value ("www.example.test"); nil for other values.
+    public var text: String?
+}
+
 /// One protocol layer: its own bytes and its payload's (gopacket's Contents/Payload), so the hex
-/// pane can mark a layer, and its fields in tree order (see `Field.level`).
+/// pane can mark a layer, its fields in tree order (see `Field.level`) and the strings they name.
 public struct Layer: Sendable {
     /// Wireshark's protocol name: "ip", "tcp", "icmpv6", "dns", "eth".
     public var name: String
     /// The tree heading, as tshark words it ("Internet Protocol Version 4, Src: …, Dst: …").
-    public var title: FieldText
+    public var title: String
     public var range: Range<Int>
     public var payload: Range<Int>
     public var fields: [Field]
+    /// The strings the fields' `.string` texts name.
+    public var strings: [String]
 
-    public init(_ name: String, title: FieldText, range: Range<Int>, payload: Range<Int>? = nil, fields: FieldList = FieldList()) {
+    public init(_ name: String, title: String, range: Range<Int>, payload: Range<Int>? = nil, fields: FieldList = FieldList()) {
         self.name = name
         self.title = title
         self.range = range
         self.payload = payload ?? range.upperBound..<range.upperBound
         self.fields = fields.fields
+        self.strings = fields.strings
     }
 
-    /// A layer whose fields are all top-level (no children).
-    public init(_ name: String, title: FieldText, range: Range<Int>, payload: Range<Int>? = nil, fields: [Field]) {
+    /// A layer whose fields are all top-level (no children) and whose texts are literals.
+    public init(_ name: String, title: String, range: Range<Int>, payload: Range<Int>? = nil, fields: [Field]) {
         var list = FieldList()
         for f in fields { list.add(f) }
         self.init(name, title: title, range: range, payload: payload, fields: list)
+    }
+
+    public func string(_ text: FieldText) -> String {
+        switch text {
+        case let .literal(s): return s.description
+        case let .string(i): return strings[Int(i)]
+        }
+    }
+
+    func write(_ text: FieldText, into w: inout TextWriter) {
+        switch text {
+        case let .literal(s): w.write(s)
+        case let .string(i): w.write(strings[Int(i)])
+        }
+    }
+
+    /// A field's texts, read through this layer.
+    public func strings(of f: Field) -> FieldStrings {
+        var text: String?
+        if case let .text(t) = f.value { text = string(t) }
+        return FieldStrings(label: string(f.label), note: f.note.map { string($0) }, explanation: string(f.explanation), text: text)
     }
 
     /// The fields one level below `fields[index]`.
@@ -231,12 +278,12 @@ public struct Dissection: Sendable {
     public init(describing: Bool = true) { describes = describing }
 
     /// Appends a layer; its title is made only when the dissection describes.
-    mutating func add(_ name: String, title: @autoclosure () -> FieldText, range: Range<Int>, payload: Range<Int>? = nil,
+    mutating func add(_ name: String, title: @autoclosure () -> String, range: Range<Int>, payload: Range<Int>? = nil,
                       fields: FieldList = FieldList()) {
         layers.append(Layer(name, title: describes ? title() : "", range: range, payload: payload, fields: fields))
     }
 
-    mutating func add(_ name: String, title: @autoclosure () -> FieldText, range: Range<Int>, payload: Range<Int>? = nil,
+    mutating func add(_ name: String, title: @autoclosure () -> String, range: Range<Int>, payload: Range<Int>? = nil,
                       fields: [Field]) {
         layers.append(Layer(name, title: describes ? title() : "", range: range, payload: payload, fields: fields))
     }
@@ -259,6 +306,14 @@ public struct Dissection: Sendable {
     public func field(_ name: String) -> Field? {
         for layer in layers {
             if let f = layer.fields.first(where: { $0.isNamed(name) }) { return f }
+        }
+        return nil
+    }
+
+    /// The texts of the first field with this display-filter name.
+    public func strings(of name: String) -> FieldStrings? {
+        for layer in layers {
+            if let f = layer.fields.first(where: { $0.isNamed(name) }) { return layer.strings(of: f) }
         }
         return nil
     }

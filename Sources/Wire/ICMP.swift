@@ -254,22 +254,23 @@ extension Dissector {
             if field.range.upperBound <= end { fields.add(field) } else { missing = field.range }
         }
 
-        add(Field("icmp.type", "Type", .uint(UInt64(type.rawValue)), note: "(\(icmpTypeName(type, code: code)))",
+        add(Field("icmp.type", "Type", .uint(UInt64(type.rawValue)), note: fields.text("(\(icmpTypeName(type, code: code)))"),
                   range: at(O.type, 1),
                   explain: "What kind of message: 8 echo request (ping), 0 echo reply, 3 unreachable, 11 time exceeded."))
-        add(Field("icmp.code", "Code", .uint(UInt64(code ?? 0)), note: code.flatMap { icmpCodeName(type, $0) }.map { "(\($0))" },
+        add(Field("icmp.code", "Code", .uint(UInt64(code ?? 0)), note: code.flatMap { icmpCodeName(type, $0) }.map { fields.text("(\($0))") },
                   range: at(O.code, 1),
                   explain: "Refines the type: for unreachable, 3 means the port is closed, 4 that the packet was too big."))
-        add(checksumField(m, ip: ip))
-        if let f = fields.fields.last, f.isNamed("icmp.checksum") {
-            add(checksumStatusField(f, range: at(O.checksum, 2)))
+        let (checksum, status) = checksumField(m, ip: ip, texts: &fields)
+        add(checksum)
+        if fields.fields.last?.isNamed("icmp.checksum") == true {
+            add(checksumStatusField(status, range: at(O.checksum, 2)))
         }
 
         let datagramWords = m.byte(O.originalDatagramLength)
         let isRFC4884 = datagramWords > 0 && (type == .destinationUnreachable || type == .timeExceeded || type == .parameterProblem)
         switch type {
         case _ where type.hasIdentifierAndSequence:
-            for f in identifierAndSequenceFields(m) { add(f) }
+            for f in identifierAndSequenceFields(m, texts: &fields) { add(f) }
         case .destinationUnreachable, .timeExceeded:
             if isRFC4884 {
                 add(unusedField(at(O.restOfHeader, 1)))
@@ -298,13 +299,13 @@ extension Dissector {
                       range: at(O.gateway, 4),
                       explain: "The better first-hop router the sender should use from now on for this destination."))
         case .routerAdvertisement:
-            for f in routerAdvertisementFields(m) { add(f) }
+            for f in routerAdvertisementFields(m, texts: &fields) { add(f) }
         default:
             break
         }
         switch type {
         case .timestampRequest, .timestampReply:
-            for f in timestampFields(m) { add(f) }
+            for f in timestampFields(m, texts: &fields) { add(f) }
         case .addressMaskRequest, .addressMaskReply:
             add(Field("icmp.address_mask", "Address Mask",
                       .ipv4(IPv4Address(m.long(O.addressMask))),
@@ -373,12 +374,14 @@ extension Dissector {
         return m.end
     }
 
-    private static func checksumField(_ m: CapturedMessage, ip: IPContext) -> Field {
+    /// The checksum field and whether it is right; `texts` keeps the note of a wrong one.
+    private static func checksumField(_ m: CapturedMessage, ip: IPContext, texts: inout FieldList) -> (Field, ChecksumStatus) {
         let offset = ICMPv4Header.Offset.checksum
         let value = m.word(offset)
         var field = Field("icmp.checksum", "Checksum", .uint(UInt64(value)), base: .hex(digits: 4), range: m.at(offset, 2),
                           explain: "Ones' complement sum over the whole ICMP message (no pseudo-header, unlike TCP and UDP).")
         // The whole message must be there, and be the whole message (not a quote or a fragment).
+        var status = ChecksumStatus.unverified
         if ip.quoted {
             field.note = "[unverified] [in ICMP error packet]"
         } else if ip.fragment {
@@ -391,35 +394,30 @@ extension Dissector {
             var c = PseudoHeader.none.start(protocol: IPProtocol.icmp.rawValue, length: m.end - m.start)
             c.add(m.b, m.start..<m.end)
             let expected = InternetChecksum.expected(received: value, verifyResult: c.value)
-            field.note = c.value == 0 ? "[correct]" : "[incorrect, should be 0x\(hex(expected, 4))]"
+            status = c.value == 0 ? .good : .bad
+            field.note = c.value == 0 ? "[correct]" : texts.text("[incorrect, should be 0x\(hex(expected, 4))]")
         }
-        return field
+        return (field, status)
     }
 
-    private static func checksumStatusField(_ checksum: Field, range: Range<Int>) -> Field {
-        let status: ChecksumStatus
-        switch checksum.note?.description {
-        case "[correct]": status = .good
-        case let note? where note.hasPrefix("[incorrect"): status = .bad
-        default: status = .unverified
-        }
-        let word = status == .good ? "Good" : status == .bad ? "Bad" : "Unverified"
-        return Field("icmp.checksum.status", "Checksum Status", .uint(status.rawValue), note: "(\(word))", range: range,
+    private static func checksumStatusField(_ status: ChecksumStatus, range: Range<Int>) -> Field {
+        let note: FieldText = status == .good ? "(Good)" : status == .bad ? "(Bad)" : "(Unverified)"
+        return Field("icmp.checksum.status", "Checksum Status", .uint(status.rawValue), note: note, range: range,
                      explain: "Whether the checksum is right: 1 good, 0 bad, 2 not checked (quoted, fragment or cut short).")
     }
 
     /// Identifier and sequence number, big-endian and, as Wireshark adds them, little-endian.
-    private static func identifierAndSequenceFields(_ m: CapturedMessage) -> [Field] {
+    private static func identifierAndSequenceFields(_ m: CapturedMessage, texts: inout FieldList) -> [Field] {
         let O = ICMPv4Header.Offset.self
         let id = m.word(O.identifier), seq = m.word(O.sequence)
         return [
-            Field("icmp.ident", "Identifier (BE)", .uint(UInt64(id)), note: "(0x\(hex(id, 4)))", range: m.at(O.identifier, 2),
+            Field("icmp.ident", "Identifier (BE)", .uint(UInt64(id)), note: texts.text("(0x\(hex(id, 4)))"), range: m.at(O.identifier, 2),
                   explain: "Picked by the sender so replies reach the right program (Linux ping: a per-socket number)."),
-            Field("icmp.ident_le", "Identifier (LE)", .uint(UInt64(id.byteSwapped)), note: "(0x\(hex(id.byteSwapped, 4)))",
+            Field("icmp.ident_le", "Identifier (LE)", .uint(UInt64(id.byteSwapped)), note: texts.text("(0x\(hex(id.byteSwapped, 4)))"),
                   range: m.at(O.identifier, 2), explain: "The same two bytes read little-endian, as some systems fill them."),
-            Field("icmp.seq", "Sequence Number (BE)", .uint(UInt64(seq)), note: "(0x\(hex(seq, 4)))", range: m.at(O.sequence, 2),
+            Field("icmp.seq", "Sequence Number (BE)", .uint(UInt64(seq)), note: texts.text("(0x\(hex(seq, 4)))"), range: m.at(O.sequence, 2),
                   explain: "Counts the requests; the reply echoes it, so a gap shows which one was lost."),
-            Field("icmp.seq_le", "Sequence Number (LE)", .uint(UInt64(seq.byteSwapped)), note: "(0x\(hex(seq.byteSwapped, 4)))",
+            Field("icmp.seq_le", "Sequence Number (LE)", .uint(UInt64(seq.byteSwapped)), note: texts.text("(0x\(hex(seq.byteSwapped, 4)))"),
                   range: m.at(O.sequence, 2), explain: "The same two bytes read little-endian, as Windows ping counts."),
         ]
     }
@@ -439,7 +437,7 @@ extension Dissector {
     }
 
     /// RFC 1256: count, entry size and lifetime, then each router's address and preference.
-    private static func routerAdvertisementFields(_ m: CapturedMessage) -> [Field] {
+    private static func routerAdvertisementFields(_ m: CapturedMessage, texts: inout FieldList) -> [Field] {
         let O = ICMPv4Header.Offset.self
         let count = m.byte(O.addressCount), size = m.byte(O.addressEntrySize), lifetime = m.word(O.lifetime)
         var fields = FieldList()
@@ -447,7 +445,7 @@ extension Dissector {
                          explain: "RFC 1256: how many router addresses this advertisement lists."))
         fields.add(Field("icmp.addr_entry_size", "Address entry size", .uint(UInt64(size)), range: m.at(O.addressEntrySize, 1),
                          explain: "32-bit words per entry: 2 (an address and its preference)."))
-        fields.add(Field("icmp.lifetime", "Lifetime", .uint(UInt64(lifetime)), note: "(\(durationText(milliseconds: UInt64(lifetime) * 1000)))",
+        fields.add(Field("icmp.lifetime", "Lifetime", .uint(UInt64(lifetime)), note: texts.text("(\(durationText(milliseconds: UInt64(lifetime) * 1000)))"),
                          range: m.at(O.lifetime, 2), explain: "Seconds the addresses stay valid as default routers."))
         guard size == ICMPv4Header.routerEntryWords else { return fields.fields }
         for i in 0..<Int(count) {
@@ -460,7 +458,7 @@ extension Dissector {
         return fields.fields
     }
 
-    private static func timestampFields(_ m: CapturedMessage) -> [Field] {
+    private static func timestampFields(_ m: CapturedMessage, texts: inout FieldList) -> [Field] {
         let O = ICMPv4Header.Offset.self
         let times: [(StaticString, FieldText, Int, FieldText)] = [
             ("icmp.originate_timestamp", "Originate Timestamp", O.originateTimestamp,
@@ -473,8 +471,8 @@ extension Dissector {
         return times.map { name, label, offset, explain in
             // RFC 792: a set high bit marks a time that is not milliseconds since midnight UTC.
             let ms = m.long(offset)
-            return Field(name, label, .uint(UInt64(ms)), note: "(\(durationText(milliseconds: UInt64(ms & 0x7fff_ffff))) after midnight UTC)",
-                         range: m.at(offset, 4), explain: explain)
+            let note = texts.text("(\(durationText(milliseconds: UInt64(ms & 0x7fff_ffff))) after midnight UTC)")
+            return Field(name, label, .uint(UInt64(ms)), note: note, range: m.at(offset, 4), explain: explain)
         }
     }
 

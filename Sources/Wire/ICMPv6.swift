@@ -80,7 +80,7 @@ extension Dissector {
         let type = b[start], code = b[start + 1], checksum = b.be16(start + 2)
         let r = { (offset: Int, length: Int) in (start + offset)..<(start + offset + length) }
         var fields = FieldList()
-        fields.add(Field("icmpv6.type", "Type", .uint(UInt64(type)), note: ICMPv6Type.name(type).map { "(\($0))" }, range: r(0, 1),
+        fields.add(Field("icmpv6.type", "Type", .uint(UInt64(type)), note: ICMPv6Type.name(type).map { fields.text("(\($0))") }, range: r(0, 1),
                          explain: "What kind of message: errors below 128 (unreachable, too big, time exceeded), echo, neighbour discovery."))
         fields.add(Field("icmpv6.code", "Code", .uint(UInt64(code)), range: r(1, 1), explain: "Detail within the type (why it was unreachable)."))
         var checksumField = Field("icmpv6.checksum", "Checksum", .uint(UInt64(checksum)), base: .hex(digits: 4), range: r(2, 2),
@@ -91,7 +91,7 @@ extension Dissector {
             c.add(b, start..<messageEnd)
             let ok = c.value == 0
             let expected = ok ? checksum : InternetChecksum.expected(received: checksum, verifyResult: c.value)
-            checksumField.note = ok ? "[correct]" : "[incorrect, should be 0x\(hex(expected, 4))]"
+            checksumField.note = ok ? "[correct]" : fields.text("[incorrect, should be 0x\(hex(expected, 4))]")
             fields.add(checksumField)
             fields.add(Field("icmpv6.checksum.status", "Checksum Status", .uint(ok ? 1 : 0), note: ok ? "(Good)" : "(Bad)",
                              range: r(2, 2), explain: "Whether the checksum is right: 1 good, 0 bad."))

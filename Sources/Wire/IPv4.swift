@@ -115,7 +115,7 @@ extension Dissector {
         var fields = FieldList(capacity: 24)
         fields.add(Field("ip.version", "Version", .uint(UInt64(h.version)), mask: 0xf0, range: at(0, 1),
                          explain: "IP version: 4 for IPv4. Routers use it to tell IPv4 from IPv6."))
-        fields.add(Field("ip.hdr_len", "Header Length", .uint(UInt64(hl)), note: d.describes ? "bytes (\(hl / 4))" : nil, mask: 0x0f, range: at(0, 1),
+        fields.add(Field("ip.hdr_len", "Header Length", .uint(UInt64(hl)), note: d.describes ? fields.text("bytes (\(hl / 4))") : nil, mask: 0x0f, range: at(0, 1),
                          explain: "Header size in 32-bit words (shown in bytes); more than 20 means options follow."))
         fields.add(Field("ip.dsfield", "Differentiated Services Field", .uint(UInt64(h.tos)), base: .hex(digits: 2),
                          range: at(O.tos, 1),
@@ -128,7 +128,7 @@ extension Dissector {
         fields.add(Field("ip.len", "Total Length", .uint(UInt64(h.totalLength)), range: at(O.totalLength, 2),
                          explain: "Bytes in the whole datagram, header included."))
         fields.add(Field("ip.id", "Identification", .uint(UInt64(h.identification)), base: .hex(digits: 4),
-                         note: d.describes ? "(\(h.identification))" : nil, range: at(O.identification, 2),
+                         note: d.describes ? fields.text("(\(h.identification))") : nil, range: at(O.identification, 2),
                          explain: "Set by the sender so fragments of one datagram can be put back together."))
         fields.add(Field("ip.flags", "Flags", .uint(UInt64(h.flagsAndFragment >> 13)), base: .hex(digits: 1),
                          mask: 0xe0, range: at(O.flagsAndFragment, 1),
@@ -141,7 +141,7 @@ extension Dissector {
             $0.add(Field("ip.flags.mf", "More fragments", .bool(h.moreFragments), mask: 0x20,
                          range: at(O.flagsAndFragment, 1), explain: "More fragments of this datagram follow this one."))
         }
-        fields.add(Field("ip.frag_offset", "Fragment Offset", .uint(UInt64(h.fragmentOffset / 8)), note: d.describes ? "(\(h.fragmentOffset) bytes)" : nil,
+        fields.add(Field("ip.frag_offset", "Fragment Offset", .uint(UInt64(h.fragmentOffset / 8)), note: d.describes ? fields.text("(\(h.fragmentOffset) bytes)") : nil,
                          mask: 0x1fff,
                          range: at(O.flagsAndFragment, 2),
                          explain: "Where this fragment's data belongs in the datagram, in units of 8 bytes."))
@@ -158,7 +158,7 @@ extension Dissector {
             c.add(b, start..<(start + hl))
             let ok = c.value == 0
             let calculated = ok ? h.checksum : InternetChecksum.expected(received: h.checksum, verifyResult: c.value)
-            checksumField.note = ok ? "[correct]" : "[incorrect, should be 0x\(hex(calculated, 4))]"
+            checksumField.note = ok ? "[correct]" : fields.text("[incorrect, should be 0x\(hex(calculated, 4))]")
             fields.add(checksumField)
             fields.add(Field("ip.checksum.status", "Header checksum status", .uint(ok ? 1 : 0),
                              note: ok ? "(Good)" : "(Bad)", range: at(O.checksum, 2),
@@ -174,7 +174,7 @@ extension Dissector {
         fields.add(Field("ip.dst", "Destination Address", .ipv4(h.destination), range: at(O.destination, 4),
                          explain: "Where the datagram is going; routers choose the next hop by it."))
 
-        func title() -> FieldText { "Internet Protocol Version 4, Src: \(h.source), Dst: \(h.destination)" }
+        func title() -> String { "Internet Protocol Version 4, Src: \(h.source), Dst: \(h.destination)" }
         guard hl >= IPv4Header.minimumLength else {
             d.add("ip", title: title(), range: start..<(start + 20), fields: fields)
             d.fail("IPv4 header length \(hl) is less than 20", at: at(0, 1))
@@ -216,7 +216,7 @@ extension Dissector {
 
     /// IPv4 options (RFC 791 3.1), one child each: kind, length and raw value.
     private static func addOptions(_ b: Bytes, _ start: Int, _ end: Int, to fields: inout FieldList) {
-        fields.add(Field("ip.options", "Options", .none, note: "(\(end - start) bytes)", range: start..<end,
+        fields.add(Field("ip.options", "Options", .none, note: fields.text("(\(end - start) bytes)"), range: start..<end,
                          explain: "IPv4 options: rarely used today, many routers drop packets that carry them.")) {
             addOptionList(b, start, end, to: &$0)
         }
@@ -240,7 +240,7 @@ extension Dissector {
                 break
             }
             let len = Int(b[i + 1])
-            children.add(Field("ip.opt.type", ipOptionName(kind), .uint(UInt64(kind)), range: i..<(i + len),
+            children.add(Field("ip.opt.type", ipOptionName(kind, &children), .uint(UInt64(kind)), range: i..<(i + len),
                                explain: "An IPv4 option; routers may have to process it on every hop.")) {
                 $0.add(Field("ip.opt.len", "Length", .uint(UInt64(len)), range: (i + 1)..<(i + 2),
                              explain: "Bytes in this option, kind and length included."))
@@ -249,7 +249,7 @@ extension Dissector {
         }
     }
 
-    private static func ipOptionName(_ kind: UInt8) -> FieldText {
+    private static func ipOptionName(_ kind: UInt8, _ list: inout FieldList) -> FieldText {
         switch kind {
         case 7: return "Record Route"
         case 68: return "Time Stamp"
@@ -257,7 +257,7 @@ extension Dissector {
         case 131: return "Loose Source Route"
         case 137: return "Strict Source Route"
         case 148: return "Router Alert"
-        default: return "Unknown option (\(kind))"
+        default: return list.text("Unknown option (\(kind))")
         }
     }
 

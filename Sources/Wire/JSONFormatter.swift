@@ -15,12 +15,12 @@ public enum JSONFormatter {
     }
 
     public static func write(_ d: Dissection, frame: FrameInfo, bytes: Bytes, into w: inout TextWriter) {
-        let frameFields = frame.layer(capturedLength: bytes.count, describing: false).fields
+        let frameLayer = frame.layer(capturedLength: bytes.count, describing: false)
         var buffers: [UnsafeBufferPointer<Field>] = []
         buffers.reserveCapacity(d.layers.count + 1)
-        frameFields.withUnsafeBufferPointer { frame in
+        frameLayer.fields.withUnsafeBufferPointer { frame in
             buffers.append(frame)
-            withBuffers(d.layers[...], &buffers) { write(fields: $0, d, bytes: bytes, into: &w) }
+            withBuffers(d.layers[...], &buffers) { write(fields: $0, frameLayer, d, bytes: bytes, into: &w) }
         }
     }
 
@@ -34,7 +34,7 @@ public enum JSONFormatter {
         }
     }
 
-    private static func write(fields lists: [UnsafeBufferPointer<Field>], _ d: Dissection, bytes: Bytes,
+    private static func write(fields lists: [UnsafeBufferPointer<Field>], _ frameLayer: Layer, _ d: Dissection, bytes: Bytes,
                               into w: inout TextWriter) {
         let count = lists.reduce(0) { $0 + $1.count }
         // Open addressing over name hashes finds repeated names in one pass; the table is twice
@@ -70,6 +70,15 @@ public enum JSONFormatter {
                     }
                 }
                 func field(_ s: Slot) -> UnsafePointer<Field> { lists[Int(s.layer)].baseAddress! + Int(s.index) }
+                func value(_ s: Slot) {
+                    let f = field(s)
+                    if case let .text(t) = f.pointee.value {
+                        // Only a text value reads its layer's strings.
+                        w.write(jsonString: s.layer == 0 ? frameLayer.string(t) : d.layers[Int(s.layer) - 1].string(t))
+                    } else {
+                        writeValue(f, bytes: bytes, into: &w)
+                    }
+                }
 
                 w.write(byte: 123)
                 var first = true
@@ -79,13 +88,13 @@ public enum JSONFormatter {
                     // Field names are Wireshark identifiers (letters, digits, '.', '_'): nothing to escape.
                     w.write(jsonKey: slots[s].name)
                     if slots[s].next < 0 {
-                        writeValue(field(slots[s]), bytes: bytes, into: &w)
+                        value(slots[s])
                     } else {
                         w.write(byte: 91)
                         var k = Int32(s)
                         while k >= 0 {
                             if k != Int32(s) { w.write(byte: 44) }
-                            writeValue(field(slots[Int(k)]), bytes: bytes, into: &w)
+                            value(slots[Int(k)])
                             k = slots[Int(k)].next
                         }
                         w.write(byte: 93)
@@ -129,6 +138,7 @@ public enum JSONFormatter {
         a.withUTF8Buffer { x in b.withUTF8Buffer { y in x.elementsEqual(y) } }
     }
 
+    /// Any value but text, which its layer's strings hold.
     static func writeValue(_ f: UnsafePointer<Field>, bytes: Bytes, into w: inout TextWriter) {
         switch f.pointee.value {
         case .none: w.write("null")
@@ -152,7 +162,7 @@ public enum JSONFormatter {
             w.write(byte: 34)
             w.write(hexBytes: bytes, f.pointee.range, separator: 58)
             w.write(byte: 34)
-        case let .text(s): w.write(jsonString: s)
+        case .text: w.write("null")
         case let .epochTime(seconds, microseconds):
             w.write(byte: 34)
             w.write(epochTime: seconds, microseconds)

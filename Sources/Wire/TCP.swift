@@ -383,16 +383,16 @@ extension Dissector {
                              explain: "Payload bytes in this segment (IP payload length minus the TCP header)."))
         }
         addSequenceFields(b, start, to: &fields)
-        fields.add(Field("tcp.hdr_len", "Header Length", .uint(UInt64(hl)), note: d.describes ? "bytes (\(hl / 4))" : nil, mask: 0xf0,
+        fields.add(Field("tcp.hdr_len", "Header Length", .uint(UInt64(hl)), note: d.describes ? fields.text("bytes (\(hl / 4))") : nil, mask: 0xf0,
                          range: at(O.dataOffset, 1),
                          explain: "Data offset: header size in 32-bit words (shown in bytes); over 20 means options."))
         // tshark's title, with the raw sequence number where tshark shows its relative one.
-        func title() -> FieldText {
+        func title() -> String {
             var text = "Transmission Control Protocol, Src Port: \(h.sourcePort), Dst Port: \(h.destinationPort), "
                 + "Seq: \(h.sequenceNumber)"
             if h.ack { text += ", Ack: \(h.acknowledgmentNumber)" }
             if showsLength && hl >= TCPHeader.minimumLength { text += ", Len: \(segmentLength)" }
-            return FieldText(text)
+            return text
         }
 
         guard hl >= TCPHeader.minimumLength else {
@@ -417,7 +417,7 @@ extension Dissector {
             addOptions(h, to: &fields, failing: &d)
         }
         if !payload.isEmpty {
-            fields.add(Field("tcp.payload", "TCP payload", .bytes, note: d.describes ? "(\(payload.count) bytes)" : nil, range: payload,
+            fields.add(Field("tcp.payload", "TCP payload", .bytes, note: d.describes ? fields.text("(\(payload.count) bytes)") : nil, range: payload,
                              explain: "The data this segment carries, for the application above TCP."))
         }
         d.add("tcp", title: title(), range: start..<min(start + hl, end), payload: payload, fields: fields)
@@ -438,7 +438,7 @@ extension Dissector {
             title += ", Seq: \(b.be32(start + TCPHeader.Offset.sequenceNumber))"
         }
         if available > 0 {
-            d.add("tcp", title: FieldText(title), range: start..<max(start, end), fields: fields)
+            d.add("tcp", title: title, range: start..<max(start, end), fields: fields)
         }
         if !ip.quoted {
             d.fail("TCP header needs 20 bytes, \(available) left", at: start..<max(start, end))
@@ -494,7 +494,7 @@ extension Dissector {
         let flags = h.flags
         let range = (h.start + TCPHeader.Offset.dataOffset)..<(h.start + TCPHeader.Offset.dataOffset + 2)
         fields.add(Field("tcp.flags", "Flags", .uint(UInt64(flags.rawValue)), base: .hex(digits: 3),
-                         note: describing ? flagsNote(flags) : nil, mask: UInt32(TCPHeader.flagsMask), range: range,
+                         note: describing ? fields.text(flagsNote(flags)) : nil, mask: UInt32(TCPHeader.flagsMask), range: range,
                          explain: "Control bits: SYN opens, FIN closes, RST aborts, ACK acknowledges.")) {
             for bit in flagBits {
                 $0.add(Field(bit.name, bit.label, .bool(!flags.isDisjoint(with: bit.bit)), mask: UInt32(bit.bit.rawValue),
@@ -506,7 +506,7 @@ extension Dissector {
     }
 
     /// "(SYN, ACK)", as Wireshark lists the flags that are set.
-    private static func flagsNote(_ flags: TCPFlags) -> FieldText {
+    private static func flagsNote(_ flags: TCPFlags) -> String {
         var note = TextWriter(capacity: 64)
         note.write(byte: 40)
         for (flag, name) in flagNames where flags.contains(flag) {
@@ -519,7 +519,7 @@ extension Dissector {
         }
         if note.bytes.count == 1 { note.write("<None>") }
         note.write(byte: 41)
-        return FieldText(note.string)
+        return note.string
     }
 
     /// The checksum and, when every byte of the segment is here, whether it is right (RFC 9293
@@ -542,7 +542,7 @@ extension Dissector {
         c.add(h.bytes, h.start..<segmentEnd)
         let ok = c.value == 0
         let calculated = ok ? h.checksum : InternetChecksum.expected(received: h.checksum, verifyResult: c.value)
-        field.note = ok ? "[correct]" : "[incorrect, should be 0x\(hex(calculated, 4))]"
+        field.note = ok ? "[correct]" : fields.text("[incorrect, should be 0x\(hex(calculated, 4))]")
         fields.add(field)
         fields.add(Field("tcp.checksum.status", "Checksum Status", .uint(ok ? ChecksumStatus.good.rawValue : ChecksumStatus.bad.rawValue),
                          note: ok ? "(Good)" : "(Bad)", range: range,
@@ -575,7 +575,7 @@ extension Dissector {
                     let info = TCPOptionInfo(kind)
                     let i = badRange.lowerBound
                     if describing { note += ", \(info.listName)" }
-                    $0.add(Field(info.field, info.label, .none, note: "(cut short by the capture)",
+                    $0.add(Field(info.field, info.label(&$0), .none, note: "(cut short by the capture)",
                                  range: badRange, explain: info.explanation)) {
                         $0.add(Field("tcp.option_kind", "Kind", .uint(UInt64(kind)), note: info.kindNote, range: i..<(i + 1),
                                      explain: "Which option this is (IANA TCP option kind number)."))
@@ -584,13 +584,16 @@ extension Dissector {
                     }
                 case let .malformed(error, badRange):
                     let (label, message) = describe(error, h.bytes, at: badRange.lowerBound)
-                    $0.add(Field("tcp.option.len.invalid", FieldText(label), .none, range: badRange,
+                    $0.add(Field("tcp.option.len.invalid", $0.text(label), .none, range: badRange,
                                  explain: "An option whose length does not fit: the options after it cannot be found."))
                     d.fail(message, at: badRange)
                 }
             }
         }
-        if describing { fields.fields[heading].note = FieldText(note) }
+        if describing {
+            let text = fields.text(note)
+            fields.fields[heading].note = text
+        }
     }
 
     /// Wireshark's label for a malformed option, and tunscope's message for it.
@@ -620,15 +623,15 @@ extension Dissector {
         let i = range.lowerBound
         let kind = option.kind
         let heading = fields.fields.count
-        var note: FieldText?
-        fields.add(Field(info.field, info.label, .none, range: range, explain: info.explanation)) { children in
+        var note: String?
+        fields.add(Field(info.field, info.label(&fields), .none, range: range, explain: info.explanation)) { children in
             children.add(Field("tcp.option_kind", "Kind", .uint(UInt64(kind)), note: info.kindNote, range: i..<(i + 1),
                                explain: "Which option this is (IANA TCP option kind number)."))
             if range.count > 1 {
                 var length = Field("tcp.option_len", "Length", .uint(UInt64(range.count)), range: (i + 1)..<(i + 2),
                                    explain: "Bytes in this option, kind and length included.")
                 if let expected = info.fixedLength, expected != range.count {
-                    length.note = "[option length should be \(expected)]"
+                    length.note = children.text("[option length should be \(expected)]")
                 }
                 children.add(length)
             }
@@ -664,7 +667,10 @@ extension Dissector {
                 if describing { note = valueNote.map { "(\($0))" } }
             }
         }
-        if describing { fields.fields[heading].note = note }
+        if describing, let note {
+            let text = fields.text(note)
+            fields.fields[heading].note = text
+        }
     }
 
     /// RFC 7323 2.3: a shift over 14 is treated as 14.
@@ -788,81 +794,86 @@ struct TCPOptionInfo {
     /// Wireshark's kind value string, as the kind's note ("(Maximum Segment Size)").
     let kindNote: FieldText
     /// Wireshark's option title ("Maximum segment size").
-    let listName: FieldText
+    let listName: String
     /// The option heading's label ("TCP Option - Maximum segment size"), written out so that no
-    /// packet pays for putting it together.
-    let label: FieldText
+    /// packet pays for putting it together (nil for an unknown kind, whose label names the kind).
+    private let knownLabel: StaticString?
     /// The option heading's display-filter name.
     let field: StaticString
     let fixedLength: Int?
     let explanation: FieldText
     private(set) var isUnknown = false
 
+    /// The heading's label; an unknown kind's is made for the packet and kept by `list`.
+    func label(_ list: inout FieldList) -> FieldText {
+        knownLabel.map { .literal($0) } ?? list.text("TCP Option - \(listName)")
+    }
+
     init(_ kind: UInt8) {
         let K = TCPOptionKind.self
         switch kind {
         case K.endOfList:
-            (kindNote, listName, label, field, fixedLength) = ("(End of Option List)", "End of Option List (EOL)", "TCP Option - End of Option List (EOL)", "tcp.options.eol", nil)
+            (kindNote, listName, knownLabel, field, fixedLength) = ("(End of Option List)", "End of Option List (EOL)", "TCP Option - End of Option List (EOL)", "tcp.options.eol", nil)
             explanation = "End of the options; the rest of the header is zero padding."
         case K.noOperation:
-            (kindNote, listName, label, field, fixedLength) = ("(No-Operation)", "No-Operation (NOP)", "TCP Option - No-Operation (NOP)", "tcp.options.nop", nil)
+            (kindNote, listName, knownLabel, field, fixedLength) = ("(No-Operation)", "No-Operation (NOP)", "TCP Option - No-Operation (NOP)", "tcp.options.nop", nil)
             explanation = "One byte of padding, so that the next option starts on a 4-byte boundary."
         case K.maximumSegmentSize:
-            (kindNote, listName, label, field, fixedLength) = ("(Maximum Segment Size)", "Maximum segment size", "TCP Option - Maximum segment size", "tcp.options.mss", 4)
+            (kindNote, listName, knownLabel, field, fixedLength) = ("(Maximum Segment Size)", "Maximum segment size", "TCP Option - Maximum segment size", "tcp.options.mss", 4)
             explanation = "The largest segment the sender can receive (RFC 9293 3.7.1); sent only in SYNs."
         case K.windowScale:
-            (kindNote, listName, label, field, fixedLength) = ("(Window Scale)", "Window scale", "TCP Option - Window scale", "tcp.options.wscale", 3)
+            (kindNote, listName, knownLabel, field, fixedLength) = ("(Window Scale)", "Window scale", "TCP Option - Window scale", "tcp.options.wscale", 3)
             explanation = "RFC 7323: window fields count in units of 2^shift, so windows can pass 64 KiB; SYN only."
         case K.sackPermitted:
-            (kindNote, listName, label, field, fixedLength) = ("(SACK Permitted)", "SACK permitted", "TCP Option - SACK permitted", "tcp.options.sack_perm", 2)
+            (kindNote, listName, knownLabel, field, fixedLength) = ("(SACK Permitted)", "SACK permitted", "TCP Option - SACK permitted", "tcp.options.sack_perm", 2)
             explanation = "The sender understands selective acknowledgments (RFC 2018); SYN only."
         case K.sack:
-            (kindNote, listName, label, field, fixedLength) = ("(SACK)", "SACK", "TCP Option - SACK", "tcp.options.sack", nil)
+            (kindNote, listName, knownLabel, field, fixedLength) = ("(SACK)", "SACK", "TCP Option - SACK", "tcp.options.sack", nil)
             explanation = "Selective acknowledgment (RFC 2018): data received beyond a gap, so only the gap is resent."
         case K.echo:
-            (kindNote, listName, label, field, fixedLength) = ("(Echo)", "Echo", "TCP Option - Echo", "tcp.options.echo", 6)
+            (kindNote, listName, knownLabel, field, fixedLength) = ("(Echo)", "Echo", "TCP Option - Echo", "tcp.options.echo", 6)
             explanation = "RFC 1072 echo, for round-trip time; obsolete, replaced by timestamps."
         case K.echoReply:
-            (kindNote, listName, label, field, fixedLength) = ("(Echo Reply)", "Echo reply", "TCP Option - Echo reply", "tcp.options.echoreply", 6)
+            (kindNote, listName, knownLabel, field, fixedLength) = ("(Echo Reply)", "Echo reply", "TCP Option - Echo reply", "tcp.options.echoreply", 6)
             explanation = "RFC 1072 echo reply; obsolete, replaced by timestamps."
         case K.timestamps:
-            (kindNote, listName, label, field, fixedLength) = ("(Time Stamp Option)", "Timestamps", "TCP Option - Timestamps", "tcp.options.timestamp", 10)
+            (kindNote, listName, knownLabel, field, fixedLength) = ("(Time Stamp Option)", "Timestamps", "TCP Option - Timestamps", "tcp.options.timestamp", 10)
             explanation = "RFC 7323: the sender's clock and the last value received, for round-trip time and PAWS."
         case K.connectionCount:
-            (kindNote, listName, label, field, fixedLength) = ("(CC)", "CC", "TCP Option - CC", "tcp.options.cc", 6)
+            (kindNote, listName, knownLabel, field, fixedLength) = ("(CC)", "CC", "TCP Option - CC", "tcp.options.cc", 6)
             explanation = "RFC 1644 T/TCP connection count (historic)."
         case K.connectionCountNew:
-            (kindNote, listName, label, field, fixedLength) = ("(CC.NEW)", "CC.NEW", "TCP Option - CC.NEW", "tcp.options.ccnew", 6)
+            (kindNote, listName, knownLabel, field, fixedLength) = ("(CC.NEW)", "CC.NEW", "TCP Option - CC.NEW", "tcp.options.ccnew", 6)
             explanation = "RFC 1644 T/TCP connection count, new (historic)."
         case K.connectionCountEcho:
-            (kindNote, listName, label, field, fixedLength) = ("(CC.ECHO)", "CC.ECHO", "TCP Option - CC.ECHO", "tcp.options.ccecho", 6)
+            (kindNote, listName, knownLabel, field, fixedLength) = ("(CC.ECHO)", "CC.ECHO", "TCP Option - CC.ECHO", "tcp.options.ccecho", 6)
             explanation = "RFC 1644 T/TCP connection count echo (historic)."
         case K.md5Signature:
-            (kindNote, listName, label, field, fixedLength) = ("(MD5 Signature Option)", "TCP MD5 signature", "TCP Option - TCP MD5 signature", "tcp.options.md5", 18)
+            (kindNote, listName, knownLabel, field, fixedLength) = ("(MD5 Signature Option)", "TCP MD5 signature", "TCP Option - TCP MD5 signature", "tcp.options.md5", 18)
             explanation = "RFC 2385 MD5 signature with a shared secret (BGP sessions); superseded by TCP-AO."
         case K.scpsCapabilities:
-            (kindNote, listName, label, field, fixedLength) = ("(SCPS Capabilities)", "SCPS capabilities", "TCP Option - SCPS capabilities", "tcp.options.scps", nil)
+            (kindNote, listName, knownLabel, field, fixedLength) = ("(SCPS Capabilities)", "SCPS capabilities", "TCP Option - SCPS capabilities", "tcp.options.scps", nil)
             explanation = "SCPS-TP capabilities (space links, CCSDS 714.0-B-2)."
         case K.userTimeout:
-            (kindNote, listName, label, field, fixedLength) = ("(User Timeout Option)", "User Timeout", "TCP Option - User Timeout", "tcp.options.user_to", 4)
+            (kindNote, listName, knownLabel, field, fixedLength) = ("(User Timeout Option)", "User Timeout", "TCP Option - User Timeout", "tcp.options.user_to", 4)
             explanation = "RFC 5482: how long the sender waits for acknowledgments before dropping the connection."
         case K.authentication:
-            (kindNote, listName, label, field, fixedLength) = ("(The TCP Authentication Option)", "TCP AO", "TCP Option - TCP AO", "tcp.options.ao", nil)
+            (kindNote, listName, knownLabel, field, fixedLength) = ("(The TCP Authentication Option)", "TCP AO", "TCP Option - TCP AO", "tcp.options.ao", nil)
             explanation = "RFC 5925 TCP Authentication Option: a MAC over the segment with a shared key."
         case K.multipath:
-            (kindNote, listName, label, field, fixedLength) = ("(Multipath TCP)", "Multipath TCP", "TCP Option - Multipath TCP", "mptcp", nil)
+            (kindNote, listName, knownLabel, field, fixedLength) = ("(Multipath TCP)", "Multipath TCP", "TCP Option - Multipath TCP", "mptcp", nil)
             explanation = "Multipath TCP (RFC 8684): one connection over several paths; subtype in the next byte."
         case K.fastOpen:
-            (kindNote, listName, label, field, fixedLength) = ("(TCP Fast Open Cookie)", "TCP Fast Open", "TCP Option - TCP Fast Open", "tcp.options.tfo", nil)
+            (kindNote, listName, knownLabel, field, fixedLength) = ("(TCP Fast Open Cookie)", "TCP Fast Open", "TCP Option - TCP Fast Open", "tcp.options.tfo", nil)
             explanation = "TCP Fast Open (RFC 7413): a cookie that lets a SYN carry data."
         case K.experiment1:
-            (kindNote, listName, label, field, fixedLength) = ("(RFC3692-style Experiment 1)", "Experimental", "TCP Option - Experimental", "tcp.options.experimental", nil)
+            (kindNote, listName, knownLabel, field, fixedLength) = ("(RFC3692-style Experiment 1)", "Experimental", "TCP Option - Experimental", "tcp.options.experimental", nil)
             explanation = "An experimental option (RFC 4727), named by the 16-bit identifier after the length (RFC 6994)."
         case K.experiment2:
-            (kindNote, listName, label, field, fixedLength) = ("(RFC3692-style Experiment 2)", "Experimental", "TCP Option - Experimental", "tcp.options.experimental", nil)
+            (kindNote, listName, knownLabel, field, fixedLength) = ("(RFC3692-style Experiment 2)", "Experimental", "TCP Option - Experimental", "tcp.options.experimental", nil)
             explanation = "An experimental option (RFC 4727), named by the 16-bit identifier after the length (RFC 6994)."
         default:
-            (kindNote, listName, label, field, fixedLength) = ("(Unknown)", "Unknown (0x\(hex(kind, 2)))", "TCP Option - Unknown (0x\(hex(kind, 2)))", "tcp.options.unknown", nil)
+            (kindNote, listName, knownLabel, field, fixedLength) = ("(Unknown)", "Unknown (0x\(hex(kind, 2)))", nil, "tcp.options.unknown", nil)
             explanation = "An option kind tunscope does not know; its bytes are shown raw."
             isUnknown = true
         }

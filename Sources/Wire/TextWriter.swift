@@ -21,13 +21,6 @@ public struct TextWriter {
         s.withUTF8 { bytes.append(contentsOf: $0) }
     }
 
-    @inline(__always) public mutating func write(_ t: FieldText) {
-        switch t {
-        case let .literal(s): write(s)
-        case let .made(s): write(s)
-        }
-    }
-
     @inline(__always) public mutating func write(_ s: Substring) {
         bytes.append(contentsOf: s.utf8)
     }

@@ -17,38 +17,36 @@ public enum TreeFormatter {
     static func writeLayer(_ layer: Layer, bytes: Bytes, into w: inout TextWriter) {
         w.write(layer.title)
         w.write(byte: 10)
-        // Indexed, not `for f in`, so that each field is read in place rather than copied.
-        let fields = layer.fields
-        for i in fields.indices {
-            w.write(spaces: 4 * (Int(fields[i].level) + 1))
-            writeFieldText(fields[i], bytes: bytes, into: &w)
+        for f in layer.fields {
+            w.write(spaces: 4 * (Int(f.level) + 1))
+            writeFieldText(f, layer, bytes: bytes, into: &w)
             w.write(byte: 10)
         }
     }
 
     /// One field's line, without indent or newline, as the screen's tree shows it too.
-    public static func fieldText(_ f: Field, bytes: Bytes) -> String {
+    public static func fieldText(_ f: Field, in layer: Layer, bytes: Bytes) -> String {
         var w = TextWriter()
-        writeFieldText(f, bytes: bytes, into: &w)
+        writeFieldText(f, layer, bytes: bytes, into: &w)
         return w.string
     }
 
     /// "0100 .... = Version: 4", "Time to Live: 64", "Flags: 0x002 (SYN)".
-    static func writeFieldText(_ f: Field, bytes: Bytes, into w: inout TextWriter) {
+    static func writeFieldText(_ f: Field, _ layer: Layer, bytes: Bytes, into w: inout TextWriter) {
         if f.mask != 0 { writeBits(f, bytes: bytes, into: &w) }
-        w.write(f.label)
+        layer.write(f.label, into: &w)
         if f.hasValue {
             w.write(": ")
-            writeValue(f, bytes: bytes, into: &w)
+            writeValue(f, layer, bytes: bytes, into: &w)
         }
         if let note = f.note {
             w.write(byte: 32)
-            w.write(note)
+            layer.write(note, into: &w)
         }
     }
 
     /// The value as the tree shows it: decimal or 0x-hex, Set/Not set, addresses, hex bytes.
-    public static func writeValue(_ f: Field, bytes: Bytes, into w: inout TextWriter) {
+    static func writeValue(_ f: Field, _ layer: Layer, bytes: Bytes, into w: inout TextWriter) {
         switch f.value {
         case .none: break
         case let .uint(v):
@@ -65,7 +63,7 @@ public enum TreeFormatter {
         case let .mac(m): w.write(mac: m.value)
         case .bytes:
             w.write(hexBytes: bytes, f.range)
-        case let .text(s): w.write(s)
+        case let .text(t): layer.write(t, into: &w)
         case let .epochTime(seconds, microseconds): w.write(epochTime: seconds, microseconds)
         case let .bitLetters(value, letters): w.write(bits: value, letters: letters)
         }

@@ -83,7 +83,7 @@ extension Dissector {
             c.add(b, start..<datagramEnd)
             let ok = c.value == 0
             let expected = ok ? h.checksum : InternetChecksum.expected(received: h.checksum, verifyResult: c.value)
-            checksum.note = ok ? "[correct]" : "[incorrect, should be 0x\(hex(expected, 4))]"
+            checksum.note = ok ? "[correct]" : fields.text("[incorrect, should be 0x\(hex(expected, 4))]")
             fields.add(checksum)
             fields.add(Field("udp.checksum.status", "Checksum Status", .uint(ok ? 1 : 0), note: ok ? "(Good)" : "(Bad)",
                                 range: r(O.checksum, 2), explain: "Whether the checksum is right: 1 good, 0 bad."))
