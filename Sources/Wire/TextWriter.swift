@@ -41,17 +41,24 @@ public struct TextWriter {
             bytes.append(UInt8(truncatingIfNeeded: value) &+ 48)
             return
         }
-        var digits: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)  // 20 digits fit in 32 bytes
-        var count = 0
-        var v = value
-        withUnsafeMutableBytes(of: &digits) { buf in
+        // Digits right to left into 24 bytes on the stack (20 at most), appended as one typed
+        // buffer. (A tuple, or a raw or sliced buffer, would look up generic metadata each call.)
+        var digits = DigitBuffer()
+        withUnsafeMutableBytes(of: &digits) { raw in
+            let d = raw.bindMemory(to: UInt8.self)
+            var v = value
+            var first = d.count
             while v > 0 {
-                buf[31 - count] = UInt8(truncatingIfNeeded: v % 10) &+ 48
+                first -= 1
+                d[first] = UInt8(truncatingIfNeeded: v % 10) &+ 48
                 v /= 10
-                count += 1
             }
-            bytes.append(contentsOf: buf[(32 - count)...])
+            bytes.append(contentsOf: UnsafeBufferPointer(start: d.baseAddress! + first, count: d.count - first))
         }
+    }
+
+    private struct DigitBuffer {
+        var a: UInt64 = 0, b: UInt64 = 0, c: UInt64 = 0
     }
 
     /// Decimal with leading zeros to `width` digits ("05").

@@ -69,11 +69,12 @@ struct PrintCommand: ParsableCommand {
         batch.reserveCapacity(BatchFormatter.batchSize)
         // A damaged file still gets every packet before the damage printed, then the error.
         var damage: Error?
-        while damage == nil && (output.count == nil || number < output.count!) {
+        // Read once: an option's value goes through ArgumentParser's generic property wrapper.
+        let limit = output.count ?? Int.max
+        while damage == nil && number < limit {
             batch.removeAll(keepingCapacity: true)
             do {
-                while batch.count < BatchFormatter.batchSize && (output.count == nil || number + batch.count < output.count!),
-                      let packet = try reader.next() {
+                while batch.count < BatchFormatter.batchSize && number + batch.count < limit, let packet = try reader.next() {
                     batch.append(packet)
                 }
             } catch {
