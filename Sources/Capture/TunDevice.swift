@@ -9,9 +9,19 @@ import Wire
 public final class TunDevice: @unchecked Sendable {
     public let name: String
     public let isTap: Bool
-    public let fd: Int32
+    public private(set) var fd: Int32
     /// Raw IP for tun, Ethernet for tap.
     public var linkType: LinkType { isTap ? .ethernet : .raw }
+
+    /// What a device is, without its descriptor.
+    public struct Info: Sendable {
+        public let name: String
+        public let isTap: Bool
+        /// Raw IP for tun, Ethernet for tap.
+        public var linkType: LinkType { isTap ? .ethernet : .raw }
+    }
+
+    public var info: Info { Info(name: name, isTap: isTap) }
 
     /// Attaches to device `name`, or creates it when running with CAP_NET_ADMIN. Errors name the
     /// cause and the fix.
@@ -34,7 +44,7 @@ public final class TunDevice: @unchecked Sendable {
         var actual = [CChar](repeating: 0, count: Int(tunscope_ifnamsiz()))
         if tunscope_tun_attach(fd, name, tap ? 1 : 0, &actual) != 0 {
             let e = errno
-            close(fd)
+            Glibc.close(fd)
             throw Self.attachError(name: name, tap: tap, existed: existed, errno: e)
         }
         // Non-blocking, so a busy capture costs one read(2) per packet; poll(2) only when idle.
@@ -44,7 +54,13 @@ public final class TunDevice: @unchecked Sendable {
         isTap = tap
     }
 
-    deinit { close(fd) }
+    deinit { close() }
+
+    /// Closes the descriptor now (the device lets go of the tun); reads and writes fail after.
+    public func close() {
+        if fd >= 0 { _ = Glibc.close(fd) }
+        fd = -1
+    }
 
     static func exists(_ name: String) -> Bool {
         access("/sys/class/net/\(name)", F_OK) == 0
@@ -69,8 +85,8 @@ public final class TunDevice: @unchecked Sendable {
 
     /// Reads one packet into `buffer` if one is waiting; returns its length, or 0 when none is.
     /// Throws when the device went away.
-    public func read(into buffer: inout [UInt8]) throws -> Int {
-        let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let n = tunscope_read(fd, buffer.baseAddress, UInt(buffer.count))
         if n >= 0 { return n }
         let e = errno
         if e == EAGAIN || e == EINTR { return 0 }
