@@ -42,6 +42,7 @@ struct LivePrinter {
         // lock is never held for long. Packets evicted before we got to them are counted, never
         // silently skipped.
         func drain() {
+            store.prepareSpace()
             let upTo = min(store.newestNumber, limit, next + 511)
             guard upTo >= next else { return }
             store.copy(numbered: next...upTo, into: &batch)
