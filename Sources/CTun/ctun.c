@@ -67,6 +67,11 @@ int tunscope_nice_this_thread(int nice) {
     return setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), nice);
 }
 
+int tunscope_idle_class_this_thread(void) {
+    struct sched_param none = {0};
+    return sched_setscheduler((pid_t)syscall(SYS_gettid), SCHED_IDLE, &none);
+}
+
 int tunscope_timestamp_socket(const char *name, const void *instructions, unsigned short count) {
     int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ALL));
     if (fd < 0) return -1;

@@ -55,8 +55,8 @@ public final class LiveCapture: Sendable {
     }
 
     private static func drain(_ fd: Int32) {
-        var sink = [UInt8](repeating: 0, count: 64)
-        while read(fd, &sink, sink.count) > 0 {}
+        var sink: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        while withUnsafeMutableBytes(of: &sink, { read(fd, $0.baseAddress, $0.count) }) > 0 {}
     }
 
     /// Opens `name` (in `namespace`, when given) and starts reading into `store`, keeping only
@@ -160,8 +160,9 @@ public final class LiveCapture: Sendable {
                 if waiting {
                     handOver()
                     guard !shared.outboxWaiting.load(ordering: .acquiring) else { continue }
-                    try device.waitReadable(timeoutMilliseconds: 1000, wake: shared.wake.read)
-                    drain(shared.wake.read)
+                    if try device.waitReadable(timeoutMilliseconds: 1000, wake: shared.wake.read) {
+                        drain(shared.wake.read)
+                    }
                     continue
                 }
             } catch {
@@ -241,9 +242,12 @@ public final class LiveCapture: Sendable {
     }
 
     /// For the thread that shows or writes what capture stored: on a busy machine the capture
-    /// thread must win, so this thread yields the CPU first (nice +10, for that thread alone).
+    /// thread must win, so this thread (alone) takes only CPU time nobody else wants (SCHED_IDLE).
+    /// Being nice was not enough: with two cores, one busy sending, the capture thread woke on
+    /// the sender's core whenever this one held the other, and the kernel's queue overflowed
+    /// while it waited there. What it falls behind by stays in the store (and is counted if evicted).
     public static func yieldToCapture() {
-        _ = tunscope_nice_this_thread(10)
+        if tunscope_idle_class_this_thread() != 0 { _ = tunscope_nice_this_thread(19) }
     }
 
     /// Asks the capture thread to stop and waits (at most a second) until it has.
