@@ -9,6 +9,7 @@
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <linux/if_tun.h>
+#include <stdint.h>
 #include <sched.h>
 #include <spawn.h>
 #include <unistd.h>
@@ -67,9 +68,28 @@ int tunscope_nice_this_thread(int nice) {
     return setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), nice);
 }
 
-int tunscope_idle_class_this_thread(void) {
-    struct sched_param none = {0};
-    return sched_setscheduler((pid_t)syscall(SYS_gettid), SCHED_IDLE, &none);
+/* struct sched_attr as sched_setattr(2) first took it (48 bytes): <linux/sched/types.h> clashes
+ * with glibc's <sched.h>, and glibc 2.36 has no wrapper. */
+struct sched_attr_v0 {
+    uint32_t size, sched_policy;
+    uint64_t sched_flags;
+    int32_t sched_nice;
+    uint32_t sched_priority;
+    uint64_t sched_runtime, sched_deadline, sched_period;
+};
+
+int tunscope_short_slices_this_thread(unsigned long long nanoseconds) {
+    pid_t tid = (pid_t)syscall(SYS_gettid);
+    errno = 0;
+    int nice = getpriority(PRIO_PROCESS, (id_t)tid);
+    if (nice == -1 && errno != 0) return -1;
+    struct sched_attr_v0 attr;
+    memset(&attr, 0, sizeof attr);
+    attr.size = sizeof attr;
+    attr.sched_policy = SCHED_OTHER;
+    attr.sched_nice = nice;
+    attr.sched_runtime = nanoseconds;
+    return (int)syscall(SYS_sched_setattr, tid, &attr, 0);
 }
 
 int tunscope_timestamp_socket(const char *name, const void *instructions, unsigned short count) {

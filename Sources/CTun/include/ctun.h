@@ -23,10 +23,11 @@ short tunscope_spawn_setsid_flag(void);
 /** Sets the nice value of the calling thread alone (setpriority(2) on its thread id). */
 int tunscope_nice_this_thread(int nice);
 
-/** Puts the calling thread alone in the SCHED_IDLE class (sched_setscheduler(2) on its thread
- *  id): it runs only when no ordinary thread wants the CPU, and the scheduler counts a CPU running
- *  only such threads as idle when it places a thread that wakes. Returns 0, or -1 with errno set. */
-int tunscope_idle_class_this_thread(void);
+/** Asks the scheduler to run the calling thread in slices of at most `nanoseconds` (sched_setattr(2),
+ *  sched_runtime of a SCHED_OTHER thread, Linux 6.12 and later; its nice value is kept). Shorter
+ *  slices mean earlier deadlines, so a thread that wakes where another has been running is picked
+ *  sooner. Returns 0, or -1 with errno set (older kernels ignore the request). */
+int tunscope_short_slices_this_thread(unsigned long long nanoseconds);
 
 /** Gives the calling thread a descriptor table of its own (unshare(2) CLONE_FILES) holding only
  *  stdin, stdout, stderr and the `count` descriptors in `keep`; every other copy is closed there
