@@ -10,8 +10,7 @@ public final class TunDevice: @unchecked Sendable {
     public let name: String
     public let isTap: Bool
     public private(set) var fd: Int32
-    /// Raw IP for tun, Ethernet for tap.
-    public var linkType: LinkType { isTap ? .ethernet : .raw }
+    public var linkType: LinkType { info.linkType }
 
     /// What a device is, without its descriptor.
     public struct Info: Sendable {
