@@ -2,12 +2,14 @@
 # Live-capture drops under a paced flood: in a namespace of its own, the kernel sends N small UDP
 # packets at RATE per second into a tun with the default queue (500), while a reader reads them.
 # Compares the kernel's drops (the tun's tx_dropped) with a plain C read(2) loop and with
-# `tunscope print -i tun0 -q -w /dev/null`. Needs root; all traffic stays in the namespace.
-# Usage: Benchmarks/live_flood.sh [RATE] [N]
+# `tunscope print -i tun0 -q -w /dev/null`, ROUNDS times, taking turns at going first (the
+# machine's other work comes in bursts; one round each says little). Needs root; all traffic
+# stays in the namespace. Usage: Benchmarks/live_flood.sh [RATE] [N] [ROUNDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RATE=${1:-300000}
 N=${2:-1000000}
+ROUNDS=${3:-1}
 out=Benchmarks/out
 mkdir -p "$out"
 cc -O2 -o "$out/tun_read_loop" Benchmarks/tun_read_loop.c
@@ -41,8 +43,15 @@ run() {
 }
 
 echo "flood: $N packets at $RATE/s into a tun with txqueuelen 500"
-c=$(run "$out/tun_read_loop" tun0 "$N")
-t=$(run .build/release/tunscope print -i tun0 -q -w /dev/null)
-printf "%-44s %10s\n" reader "kernel drops"
-printf "%-44s %10s\n" "C read() loop" "$c"
-printf "%-44s %10s\n" "tunscope print -i tun0 -q -w /dev/null" "$t"
+printf "%-10s %-44s %12s\n" round reader "kernel drops"
+for r in $(seq "$ROUNDS"); do
+  if [ $((r % 2)) -eq 1 ]; then
+    c=$(run "$out/tun_read_loop" tun0 "$N")
+    t=$(run .build/release/tunscope print -i tun0 -q -w /dev/null)
+  else
+    t=$(run .build/release/tunscope print -i tun0 -q -w /dev/null)
+    c=$(run "$out/tun_read_loop" tun0 "$N")
+  fi
+  printf "%-10s %-44s %12s\n" "$r" "C read() loop" "$c"
+  printf "%-10s %-44s %12s\n" "$r" "tunscope print -i tun0 -q -w /dev/null" "$t"
+done

@@ -9,10 +9,12 @@
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <linux/if_tun.h>
+#include <stdint.h>
 #include <sched.h>
 #include <spawn.h>
 #include <unistd.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -34,6 +36,28 @@ int tunscope_enter_netns(int fd) { return setns(fd, CLONE_NEWNET); }
 
 int tunscope_parent_death_signal(int signal) { return prctl(PR_SET_PDEATHSIG, signal, 0, 0, 0); }
 
+static int compare_ints(const void *a, const void *b) { return *(const int *)a - *(const int *)b; }
+
+int tunscope_own_descriptor_table(const int *keep, int count) {
+    if (count < 0 || count > 8) { errno = EINVAL; return -1; }
+    int sorted[8];
+    memcpy(sorted, keep, sizeof(int) * (size_t)count);
+    qsort(sorted, (size_t)count, sizeof(int), compare_ints);
+    /* Nothing to close at ~0: this only asks whether close_range(2) (Linux 5.9) is allowed, before
+     * unsharing, so that a private table never keeps copies it cannot close. */
+    if (close_range(~0U, ~0U, 0) != 0 || unshare(CLONE_FILES) != 0) return -1;
+    unsigned int from = 3;
+    for (int i = 0; i < count; i++) {
+        if (sorted[i] < (int)from) continue; /* stdin, stdout, stderr, or kept already */
+        if (sorted[i] > (int)from) close_range(from, (unsigned int)sorted[i] - 1, 0);
+        from = (unsigned int)sorted[i] + 1;
+    }
+    close_range(from, ~0U, 0);
+    return 0;
+}
+
+long tunscope_read(int fd, void *buffer, unsigned long count) { return syscall(SYS_read, fd, buffer, count); }
+
 int tunscope_ifnamsiz(void) { return IFNAMSIZ; }
 
 int tunscope_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
@@ -42,6 +66,30 @@ short tunscope_spawn_setsid_flag(void) { return POSIX_SPAWN_SETSID; }
 
 int tunscope_nice_this_thread(int nice) {
     return setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), nice);
+}
+
+/* struct sched_attr as sched_setattr(2) first took it (48 bytes): <linux/sched/types.h> clashes
+ * with glibc's <sched.h>, and glibc 2.36 has no wrapper. */
+struct sched_attr_v0 {
+    uint32_t size, sched_policy;
+    uint64_t sched_flags;
+    int32_t sched_nice;
+    uint32_t sched_priority;
+    uint64_t sched_runtime, sched_deadline, sched_period;
+};
+
+int tunscope_short_slices_this_thread(unsigned long long nanoseconds) {
+    pid_t tid = (pid_t)syscall(SYS_gettid);
+    errno = 0;
+    int nice = getpriority(PRIO_PROCESS, (id_t)tid);
+    if (nice == -1 && errno != 0) return -1;
+    struct sched_attr_v0 attr;
+    memset(&attr, 0, sizeof attr);
+    attr.size = sizeof attr;
+    attr.sched_policy = SCHED_OTHER;
+    attr.sched_nice = nice;
+    attr.sched_runtime = nanoseconds;
+    return (int)syscall(SYS_sched_setattr, tid, &attr, 0);
 }
 
 int tunscope_timestamp_socket(const char *name, const void *instructions, unsigned short count) {

@@ -69,6 +69,28 @@ public final class CaptureFileWriter {
         written += 1
     }
 
+    /// Writes every packet in `batch`, taking the file's lock once for all of them (not twice a
+    /// packet, as each pcap_dump's fwrite would) and checking for a failure once.
+    public func write(_ batch: PacketStore.Batch) {
+        guard let dumper, failure == nil, let file = pcap_dump_file(dumper) else { return }
+        flockfile(file)
+        var header = pcap_pkthdr()
+        batch.forEach { bytes, seconds, microseconds, originalLength in
+            header.ts.tv_sec = time_t(seconds)
+            header.ts.tv_usec = suseconds_t(microseconds)
+            header.caplen = bpf_u_int32(bytes.count)
+            header.len = bpf_u_int32(max(originalLength, bytes.count))
+            pcap_dump(UnsafeMutableRawPointer(dumper).assumingMemoryBound(to: UInt8.self), &header,
+                      bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+        }
+        funlockfile(file)
+        if ferror(file) != 0 {
+            failure = CaptureError("\(path): writing failed: \(String(cString: strerror(errno)))")
+            return
+        }
+        written += batch.count
+    }
+
     /// Flushes and closes the file; throws if the data could not all be written (disk full).
     public func close() throws {
         guard let d = dumper else { return }

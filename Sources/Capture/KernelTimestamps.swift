@@ -10,7 +10,7 @@ import Wire
 /// would add the system calls' own cost (tens of microseconds here), more than a handshake
 /// in a namespace takes. Needs CAP_NET_RAW; without it, capture keeps its own clock.
 final class KernelTimestamps {
-    private let fd: Int32
+    let fd: Int32
     /// Packets the socket delivered that capture has not matched yet (a few at most).
     private var waiting: [(bytes: Bytes, seconds: Int, microseconds: Int)] = []
     private var buffer = [UInt8](repeating: 0, count: 65_536)

@@ -43,10 +43,25 @@ final class Handoff<Value: Sendable>: @unchecked Sendable {
         pthread_mutex_unlock(&mutex)
     }
 
+    @discardableResult
     func take() -> Value {
         pthread_mutex_lock(&mutex)
         while value == nil { pthread_cond_wait(&cond, &mutex) }
         let v = value!
+        pthread_mutex_unlock(&mutex)
+        return v
+    }
+
+    /// The value, or nil when none was put within `timeoutMilliseconds`.
+    func take(timeoutMilliseconds: Int) -> Value? {
+        var deadline = timespec()
+        clock_gettime(CLOCK_REALTIME, &deadline)
+        let nanoseconds = deadline.tv_nsec + timeoutMilliseconds % 1000 * 1_000_000
+        deadline.tv_sec += timeoutMilliseconds / 1000 + nanoseconds / 1_000_000_000
+        deadline.tv_nsec = nanoseconds % 1_000_000_000
+        pthread_mutex_lock(&mutex)
+        while value == nil && pthread_cond_timedwait(&cond, &mutex, &deadline) == 0 {}
+        let v = value
         pthread_mutex_unlock(&mutex)
         return v
     }

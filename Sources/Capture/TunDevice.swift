@@ -9,9 +9,18 @@ import Wire
 public final class TunDevice: @unchecked Sendable {
     public let name: String
     public let isTap: Bool
-    public let fd: Int32
-    /// Raw IP for tun, Ethernet for tap.
-    public var linkType: LinkType { isTap ? .ethernet : .raw }
+    public private(set) var fd: Int32
+    public var linkType: LinkType { info.linkType }
+
+    /// What a device is, without its descriptor.
+    public struct Info: Sendable {
+        public let name: String
+        public let isTap: Bool
+        /// Raw IP for tun, Ethernet for tap.
+        public var linkType: LinkType { isTap ? .ethernet : .raw }
+    }
+
+    public var info: Info { Info(name: name, isTap: isTap) }
 
     /// Attaches to device `name`, or creates it when running with CAP_NET_ADMIN. Errors name the
     /// cause and the fix.
@@ -34,7 +43,7 @@ public final class TunDevice: @unchecked Sendable {
         var actual = [CChar](repeating: 0, count: Int(tunscope_ifnamsiz()))
         if tunscope_tun_attach(fd, name, tap ? 1 : 0, &actual) != 0 {
             let e = errno
-            close(fd)
+            Glibc.close(fd)
             throw Self.attachError(name: name, tap: tap, existed: existed, errno: e)
         }
         // Non-blocking, so a busy capture costs one read(2) per packet; poll(2) only when idle.
@@ -44,7 +53,13 @@ public final class TunDevice: @unchecked Sendable {
         isTap = tap
     }
 
-    deinit { close(fd) }
+    deinit { close() }
+
+    /// Closes the descriptor now (the device lets go of the tun); reads and writes fail after.
+    public func close() {
+        if fd >= 0 { _ = Glibc.close(fd) }
+        fd = -1
+    }
 
     static func exists(_ name: String) -> Bool {
         access("/sys/class/net/\(name)", F_OK) == 0
@@ -69,8 +84,8 @@ public final class TunDevice: @unchecked Sendable {
 
     /// Reads one packet into `buffer` if one is waiting; returns its length, or 0 when none is.
     /// Throws when the device went away.
-    public func read(into buffer: inout [UInt8]) throws -> Int {
-        let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let n = tunscope_read(fd, buffer.baseAddress, UInt(buffer.count))
         if n >= 0 { return n }
         let e = errno
         if e == EAGAIN || e == EINTR { return 0 }
@@ -81,16 +96,21 @@ public final class TunDevice: @unchecked Sendable {
     }
 
     /// Waits until a packet can be read, `wake` becomes readable, or `timeoutMilliseconds`
-    /// pass; throws when the device went away.
-    public func waitReadable(timeoutMilliseconds: Int32, wake: Int32 = -1) throws {
-        var p = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: wake, events: Int16(POLLIN), revents: 0)]
-        let ready = poll(&p, wake >= 0 ? 2 : 1, timeoutMilliseconds)
+    /// pass; returns whether `wake` is readable. Throws when the device went away.
+    @discardableResult
+    public func waitReadable(timeoutMilliseconds: Int32, wake: Int32 = -1) throws -> Bool {
+        // On the stack: capture waits here between packets, up to 100,000 times a second.
+        var p = (pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: wake, events: Int16(POLLIN), revents: 0))
+        let ready = withUnsafeMutableBytes(of: &p) {
+            poll($0.baseAddress!.assumingMemoryBound(to: pollfd.self), wake >= 0 ? 2 : 1, timeoutMilliseconds)
+        }
         if ready < 0 && errno != EINTR {
             throw CaptureError("\(name): poll failed: \(String(cString: strerror(errno)))")
         }
-        if ready > 0 && p[0].revents & Int16(POLLERR | POLLHUP | POLLNVAL) != 0 && p[0].revents & Int16(POLLIN) == 0 {
+        if ready > 0 && p.0.revents & Int16(POLLERR | POLLHUP | POLLNVAL) != 0 && p.0.revents & Int16(POLLIN) == 0 {
             throw CaptureError("\(name) went away (the device was deleted)")
         }
+        return ready > 0 && wake >= 0 && p.1.revents & Int16(POLLIN) != 0
     }
 
     /// Writes one packet into the device, as if it arrived from the far end.

@@ -42,21 +42,22 @@ struct LivePrinter {
         // lock is never held for long. Packets evicted before we got to them are counted, never
         // silently skipped.
         func drain() {
+            store.prepareSpace()
             let upTo = min(store.newestNumber, limit, next + 511)
             guard upTo >= next else { return }
             store.copy(numbered: next...upTo, into: &batch)
             missed += batch.firstNumber - next
-            var number = batch.firstNumber
-            batch.forEach { bytes, seconds, microseconds, originalLength in
-                writer?.write(bytes, seconds: seconds, microseconds: microseconds, originalLength: originalLength)
-                if !output.quiet {
+            writer?.write(batch)
+            if !output.quiet {
+                var number = batch.firstNumber
+                batch.forEach { bytes, seconds, microseconds, originalLength in
                     let packet = CapturedPacket(bytes: Bytes(bytes), seconds: seconds, microseconds: microseconds,
                                                 originalLength: originalLength)
                     out.write(printer.format(packet, number: number))
+                    number += 1
                 }
-                number += 1
+                out.flush()
             }
-            out.flush()
             next = upTo + 1
         }
         var stoppedBecause: String?

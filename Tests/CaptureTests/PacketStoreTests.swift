@@ -39,6 +39,24 @@ import Wire
         #expect(store.packet(number: 10_000 - c.stored + 1)?.packet.bytes == packet(10_000 - c.stored + 1, size: 1000).bytes)
     }
 
+    @Test func evictsAcrossEntryBlocksAndFindsEveryPacketStillStored() {
+        // Entries live in blocks of 4096: fill several, evict through some, read back across them.
+        let store = PacketStore(limits: .init(packets: 10_000))
+        for i in 1...25_000 { store.append(packet(i, size: i % 60)) }
+        #expect(store.counts == .init(stored: 10_000, total: 25_000, evicted: 15_000,
+                                      bytes: (15_001...25_000).reduce(0) { $0 + $1 % 60 }))
+        #expect(store.packet(number: 15_000) == nil)
+        let kept = store.packets(numbered: 1...25_000)
+        #expect(kept.map(\.number) == Array(15_001...25_000))
+        #expect(kept.allSatisfy { $0.packet.bytes == packet($0.number, size: $0.number % 60).bytes && $0.packet.seconds == $0.number })
+        var batch = PacketStore.Batch()
+        store.copy(numbered: 14_000...16_000, into: &batch)
+        #expect(batch.firstNumber == 15_001 && batch.count == 1_000)
+        store.removeAll()
+        #expect(store.append(packet(25_001)) == 25_001)
+        #expect(store.packet(number: 25_001)?.packet.bytes == packet(25_001).bytes)
+    }
+
     @Test func batchesStoreEveryPacketInOrder() {
         let store = PacketStore()
         var batch = PacketStore.Batch()

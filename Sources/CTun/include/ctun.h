@@ -23,6 +23,23 @@ short tunscope_spawn_setsid_flag(void);
 /** Sets the nice value of the calling thread alone (setpriority(2) on its thread id). */
 int tunscope_nice_this_thread(int nice);
 
+/** Asks the scheduler to run the calling thread in slices of at most `nanoseconds` (sched_setattr(2),
+ *  sched_runtime of a SCHED_OTHER thread, Linux 6.12 and later; its nice value is kept). Shorter
+ *  slices mean earlier deadlines, so a thread that wakes where another has been running is picked
+ *  sooner. Returns 0, or -1 with errno set (older kernels ignore the request). */
+int tunscope_short_slices_this_thread(unsigned long long nanoseconds);
+
+/** Gives the calling thread a descriptor table of its own (unshare(2) CLONE_FILES) holding only
+ *  stdin, stdout, stderr and the `count` descriptors in `keep`; every other copy is closed there
+ *  (close_range(2)), so files the rest of the process closes are not kept open by this thread.
+ *  Returns 0, or -1 with errno set (the table is then still shared, as before). */
+int tunscope_own_descriptor_table(const int *keep, int count);
+
+/** read(2) made as a plain system call: glibc's read() is a cancellation point, and in a
+ *  process with threads it pays for that on every call; capture makes a million a second and
+ *  never cancels threads. Returns what read(2) does, errno set on -1. */
+long tunscope_read(int fd, void *buffer, unsigned long count);
+
 /** IFNAMSIZ: the size of an interface name buffer, terminating zero included. */
 int tunscope_ifnamsiz(void);
 /** Opens a packet socket (AF_PACKET, needs CAP_NET_RAW) that sees what crosses device `name`
