@@ -55,13 +55,7 @@ public final class CaptureFileWriter {
 
     public func write(_ bytes: UnsafeRawBufferPointer, seconds: Int, microseconds: Int, originalLength: Int) {
         guard let dumper, failure == nil else { return }
-        var header = pcap_pkthdr()
-        header.ts.tv_sec = time_t(seconds)
-        header.ts.tv_usec = suseconds_t(microseconds)
-        header.caplen = bpf_u_int32(bytes.count)
-        header.len = bpf_u_int32(max(originalLength, bytes.count))
-        pcap_dump(UnsafeMutableRawPointer(dumper).assumingMemoryBound(to: UInt8.self), &header,
-                  bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+        Self.dump(bytes, seconds: seconds, microseconds: microseconds, originalLength: originalLength, with: dumper)
         if let file = pcap_dump_file(dumper), ferror(file) != 0 {
             failure = CaptureError("\(path): writing failed: \(String(cString: strerror(errno)))")
             return
@@ -69,19 +63,25 @@ public final class CaptureFileWriter {
         written += 1
     }
 
+    /// One pcap record: the header (times, captured and wire lengths) and the bytes.
+    private static func dump(_ bytes: UnsafeRawBufferPointer, seconds: Int, microseconds: Int, originalLength: Int,
+                             with dumper: OpaquePointer) {
+        var header = pcap_pkthdr()
+        header.ts.tv_sec = time_t(seconds)
+        header.ts.tv_usec = suseconds_t(microseconds)
+        header.caplen = bpf_u_int32(bytes.count)
+        header.len = bpf_u_int32(max(originalLength, bytes.count))
+        pcap_dump(UnsafeMutableRawPointer(dumper).assumingMemoryBound(to: UInt8.self), &header,
+                  bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+    }
+
     /// Writes every packet in `batch`, taking the file's lock once for all of them (not twice a
     /// packet, as each pcap_dump's fwrite would) and checking for a failure once.
     public func write(_ batch: PacketStore.Batch) {
         guard let dumper, failure == nil, let file = pcap_dump_file(dumper) else { return }
         flockfile(file)
-        var header = pcap_pkthdr()
         batch.forEach { bytes, seconds, microseconds, originalLength in
-            header.ts.tv_sec = time_t(seconds)
-            header.ts.tv_usec = suseconds_t(microseconds)
-            header.caplen = bpf_u_int32(bytes.count)
-            header.len = bpf_u_int32(max(originalLength, bytes.count))
-            pcap_dump(UnsafeMutableRawPointer(dumper).assumingMemoryBound(to: UInt8.self), &header,
-                      bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+            Self.dump(bytes, seconds: seconds, microseconds: microseconds, originalLength: originalLength, with: dumper)
         }
         funlockfile(file)
         if ferror(file) != 0 {

@@ -121,6 +121,16 @@ public struct Field: Sendable {
         self.name.withUTF8Buffer { $0.elementsEqual(name.utf8) }
     }
 
+    /// Whether any of its texts (or its value) is a string its layer keeps.
+    var namesAString: Bool {
+        func names(_ t: FieldText?) -> Bool {
+            if case .string = t { return true }
+            return false
+        }
+        if case let .text(t) = value, names(t) { return true }
+        return names(label) || names(note) || names(explanation)
+    }
+
     /// The same field with its string indexes moved by `offset`.
     func shifted(by offset: Int32) -> Field {
         var f = self
@@ -167,6 +177,7 @@ public struct FieldList: Sendable {
     /// Appends fields whose texts are all literals (made without a list) below the current depth.
     public mutating func add(contentsOf fields: [Field]) {
         for var f in fields {
+            assert(!f.namesAString, "a field whose text another list keeps")
             f.level += level
             self.fields.append(f)
         }
