@@ -72,12 +72,12 @@ public enum JSONFormatter {
                 func field(_ s: Slot) -> UnsafePointer<Field> { lists[Int(s.layer)].baseAddress! + Int(s.index) }
                 func value(_ s: Slot) {
                     let f = field(s)
+                    // Only a text value reads its layer's strings.
+                    var text: String?
                     if case let .text(t) = f.pointee.value {
-                        // Only a text value reads its layer's strings.
-                        w.write(jsonString: s.layer == 0 ? frameLayer.string(t) : d.layers[Int(s.layer) - 1].string(t))
-                    } else {
-                        writeValue(f, bytes: bytes, into: &w)
+                        text = s.layer == 0 ? frameLayer.string(t) : d.layers[Int(s.layer) - 1].string(t)
                     }
+                    writeValue(f, text: text, bytes: bytes, into: &w)
                 }
 
                 w.write(byte: 123)
@@ -138,8 +138,8 @@ public enum JSONFormatter {
         a.withUTF8Buffer { x in b.withUTF8Buffer { y in x.elementsEqual(y) } }
     }
 
-    /// Any value but text, which its layer's strings hold.
-    static func writeValue(_ f: UnsafePointer<Field>, bytes: Bytes, into w: inout TextWriter) {
+    /// `text` is a text value's string, read from its layer by the caller.
+    static func writeValue(_ f: UnsafePointer<Field>, text: String?, bytes: Bytes, into w: inout TextWriter) {
         switch f.pointee.value {
         case .none: w.write("null")
         case let .uint(v): w.write(unsigned: v)
@@ -162,7 +162,7 @@ public enum JSONFormatter {
             w.write(byte: 34)
             w.write(hexBytes: bytes, f.pointee.range, separator: 58)
             w.write(byte: 34)
-        case .text: w.write("null")
+        case .text: w.write(jsonString: text ?? "")
         case let .epochTime(seconds, microseconds):
             w.write(byte: 34)
             w.write(epochTime: seconds, microseconds)
