@@ -286,7 +286,10 @@ public struct Dissection: Sendable {
     /// and values, so it decodes without them, which saves a string per title and note.
     public let describes: Bool
 
-    public init(describing: Bool = true) { describes = describing }
+    public init(describing: Bool = true) {
+        describes = describing
+        layers.reserveCapacity(4)  // most packets have 2 to 4 layers: one allocation, not three
+    }
 
     /// Appends a layer; its title is made only when the dissection describes.
     mutating func add(_ name: String, title: @autoclosure () -> String, range: Range<Int>, payload: Range<Int>? = nil,

@@ -104,25 +104,40 @@ final class BatchFormatter: @unchecked Sendable {
         self.linkType = linkType
     }
 
+    /// The records of `packets`, in parts to be written in order. The parts' buffers are reused
+    /// by the next call (fresh megabytes each batch would cost page faults), so write them first.
     func format(_ packets: [CapturedPacket], firstNumber: Int) -> [[UInt8]] {
         let parts = min(workers, max(1, packets.count / 64))
-        let results = Results(count: parts)
         let format = self.format, hex = self.hex, linkType = self.linkType
+        let results = self.results
         DispatchQueue.concurrentPerform(iterations: parts) { part in
             let range = (packets.count * part / parts)..<(packets.count * (part + 1) / parts)
             var printer = PacketPrinter(format: format, hex: hex, linkType: linkType)
-            var text = TextWriter(capacity: range.count * 1024)
-            for i in range { printer.format(packets[i], number: firstNumber + i, into: &text) }
-            results.set(part, text.bytes)
+            results.withPart(part) { text in
+                for i in range { printer.format(packets[i], number: firstNumber + i, into: &text) }
+            }
         }
-        return results.parts
+        return results.parts[..<parts].map(\.bytes)
     }
 
-    /// Each worker writes only its own slot.
+    private lazy var results = Results(count: workers)
+
+    /// One text buffer per worker, in memory of their own (not an array's, whose element access
+    /// checks the whole array), each worker touching only its own.
     private final class Results: @unchecked Sendable {
-        var parts: [[UInt8]]
-        init(count: Int) { parts = Array(repeating: [], count: count) }
-        func set(_ i: Int, _ text: [UInt8]) { parts[i] = text }
+        let parts: UnsafeMutableBufferPointer<TextWriter>
+        init(count: Int) {
+            parts = .allocate(capacity: count)
+            parts.initialize(repeating: TextWriter(capacity: 0))
+        }
+        deinit {
+            parts.deinitialize()
+            parts.deallocate()
+        }
+        func withPart(_ i: Int, _ body: (inout TextWriter) -> Void) {
+            parts[i].removeAll()
+            body(&parts[i])
+        }
     }
 }
 
