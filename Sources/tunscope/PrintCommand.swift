@@ -122,8 +122,8 @@ final class BatchFormatter: @unchecked Sendable {
 
     private lazy var results = Results(count: workers)
 
-    /// One text buffer per worker, in memory of their own (not an array's, whose element access
-    /// checks the whole array), each worker touching only its own.
+    /// One text buffer per worker, kept from batch to batch, in memory of their own (not an
+    /// array's, whose element access checks the whole array), each worker touching only its own.
     private final class Results: @unchecked Sendable {
         let parts: UnsafeMutableBufferPointer<TextWriter>
         init(count: Int) {
@@ -134,9 +134,14 @@ final class BatchFormatter: @unchecked Sendable {
             parts.deinitialize()
             parts.deallocate()
         }
+        /// The worker writes into a buffer of its own stack, not in place: the buffers sit side by
+        /// side, and two cores writing the same cache line on every append slow each other down.
         func withPart(_ i: Int, _ body: (inout TextWriter) -> Void) {
-            parts[i].removeAll()
-            body(&parts[i])
+            var text = TextWriter(capacity: 0)
+            swap(&text, &parts[i])
+            text.removeAll()
+            body(&text)
+            swap(&text, &parts[i])
         }
     }
 }
