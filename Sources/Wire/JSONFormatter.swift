@@ -86,10 +86,13 @@ public enum JSONFormatter {
                     if !first { w.write(byte: 44) }
                     first = false
                     // Field names are Wireshark identifiers (letters, digits, '.', '_'): nothing to escape.
-                    w.write(jsonKey: slots[s].name)
-                    if slots[s].next < 0 {
+                    if slots[s].next < 0, let number = plainNumber(field(slots[s]).pointee.value) {
+                        w.write(jsonKey: slots[s].name, number: number)
+                    } else if slots[s].next < 0 {
+                        w.write(jsonKey: slots[s].name)
                         value(slots[s])
                     } else {
+                        w.write(jsonKey: slots[s].name)
                         w.write(byte: 91)
                         var k = Int32(s)
                         while k >= 0 {
@@ -114,6 +117,15 @@ public enum JSONFormatter {
                 w.write(byte: 10)
                 slots.baseAddress!.deinitialize(count: used)
             }
+        }
+    }
+
+    /// A value JSON writes as a plain unsigned number (flags as 0 or 1), for the one-append key and value.
+    private static func plainNumber(_ value: FieldValue) -> UInt64? {
+        switch value {
+        case let .uint(v): return v
+        case let .bool(b): return b ? 1 : 0
+        default: return nil
         }
     }
 

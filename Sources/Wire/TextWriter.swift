@@ -165,23 +165,48 @@ public struct TextWriter {
         }
     }
 
-    /// `"name":`, a JSON key that needs no escaping, in one append.
-    public mutating func write(jsonKey name: StaticString) {
+    /// `"name":`, a JSON key that needs no escaping, and with `number`, the number after it: in
+    /// one append, as most of a JSON record is such pairs.
+    public mutating func write(jsonKey name: StaticString, number: UInt64? = nil) {
         let count = name.utf8CodeUnitCount
-        guard count <= 60 else {
+        guard count <= 64 else {
             bytes.append(34)
             write(name)
             bytes.append(34)
             bytes.append(58)
+            if let number { write(unsigned: number) }
             return
         }
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { out in
+        var buffer = KeyBuffer()
+        withUnsafeMutableBytes(of: &buffer) { raw in
+            let out = raw.bindMemory(to: UInt8.self)
             out[0] = 34
             UnsafeMutableRawPointer(out.baseAddress! + 1).copyMemory(from: name.utf8Start, byteCount: count)
             out[count + 1] = 34
             out[count + 2] = 58
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: out[0..<(count + 3)]))
+            var n = count + 3
+            if var v = number {
+                // Digits right to left at the end of the buffer, then moved up behind the key.
+                var first = out.count
+                repeat {
+                    first -= 1
+                    out[first] = UInt8(truncatingIfNeeded: v % 10) &+ 48
+                    v /= 10
+                } while v > 0
+                for i in first..<out.count {
+                    out[n] = out[i]
+                    n += 1
+                }
+            }
+            bytes.append(contentsOf: UnsafeBufferPointer(start: out.baseAddress!, count: n))
         }
+    }
+
+    /// 96 bytes on the stack: a key of up to 64, its quotes and colon, and 20 digits.
+    private struct KeyBuffer {
+        var a: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        var b: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        var c: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
     }
 
     /// `count` spaces (indentation), in one append for up to 64.
