@@ -23,6 +23,8 @@ public enum MonitorLoop {
         var lastFrame = 0.0
         var dirty = true
         while !monitor.wantsQuit && !shouldStop() {
+            // Ready the store's next memory here, so live capture does not stop for fresh pages.
+            monitor.store.prepareSpace()
             if let record, record.failure == nil {
                 recordedUpTo = recordNew(monitor.store, from: recordedUpTo, into: record, batch: &batch)
                 if let failure = record.failure {
@@ -58,9 +60,7 @@ public enum MonitorLoop {
         var done = number
         while done < store.newestNumber {
             store.copy(numbered: (done + 1)...min(store.newestNumber, done + 4096), into: &batch)
-            batch.forEach { bytes, seconds, microseconds, originalLength in
-                writer.write(bytes, seconds: seconds, microseconds: microseconds, originalLength: originalLength)
-            }
+            writer.write(batch)
             done = min(store.newestNumber, done + 4096)
         }
         return done
