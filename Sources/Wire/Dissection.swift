@@ -66,12 +66,6 @@ public enum FieldText: Sendable, Equatable, ExpressibleByStringLiteral {
         default: return false
         }
     }
-
-    /// The same text with its string index moved by `offset` (when one list joins another).
-    func shifted(by offset: Int32) -> FieldText {
-        if case let .string(i) = self { return .string(i + offset) }
-        return self
-    }
 }
 
 /// One decoded field: where its bytes are, its Wireshark display-filter name, what a person
@@ -130,16 +124,6 @@ public struct Field: Sendable {
         if case let .text(t) = value, names(t) { return true }
         return names(label) || names(note) || names(explanation)
     }
-
-    /// The same field with its string indexes moved by `offset`.
-    func shifted(by offset: Int32) -> Field {
-        var f = self
-        f.label = label.shifted(by: offset)
-        f.note = note?.shifted(by: offset)
-        f.explanation = explanation.shifted(by: offset)
-        if case let .text(t) = value { f.value = .text(t.shifted(by: offset)) }
-        return f
-    }
 }
 
 /// Builds a layer's flat field list: `add` appends at the current depth, and `add(_:children:)`
@@ -162,16 +146,6 @@ public struct FieldList: Sendable {
         level += 1
         children(&self)
         level -= 1
-    }
-
-    /// Appends fields made in another list (with levels from 0) below the current depth.
-    public mutating func add(contentsOf list: FieldList) {
-        let offset = Int32(strings.count)
-        strings.append(contentsOf: list.strings)
-        for var f in list.fields {
-            f.level += level
-            fields.append(f.shifted(by: offset))
-        }
     }
 
     /// Appends fields whose texts are all literals (made without a list) below the current depth.
@@ -263,15 +237,6 @@ public struct Layer: Sendable {
     }
 }
 
-extension Layer {
-    /// Bytes tunscope decodes no further, as Wireshark's "data" layer (`data.data`, `data.len`).
-    public static func data(_ range: Range<Int>, title: StaticString = "Data", explain: FieldText) -> Layer {
-        var fields = FieldList()
-        fields.add(Field("data.data", .literal(title), .bytes, range: range, explain: explain))
-        fields.add(Field("data.len", "Length", .uint(UInt64(range.count)), range: range, explain: "How many bytes there are."))
-        return Layer("data", title: "\(title) (\(range.count) bytes)", range: range, fields: fields)
-    }
-}
 
 /// A whole decoded packet: the layers that decoded, in order, and what went wrong after them.
 /// A partial decode is a result, not a failure: the layers before the problem are kept.
@@ -295,6 +260,14 @@ public struct Dissection: Sendable {
     mutating func add(_ name: String, title: @autoclosure () -> String, range: Range<Int>, payload: Range<Int>? = nil,
                       fields: FieldList = FieldList()) {
         layers.append(Layer(name, title: describes ? title() : "", range: range, payload: payload, fields: fields))
+    }
+
+    /// Appends bytes tunscope decodes no further, as Wireshark's "data" layer (`data.data`, `data.len`).
+    mutating func addData(_ range: Range<Int>, title: StaticString = "Data", explain: FieldText) {
+        var fields = FieldList(capacity: 2)
+        fields.add(Field("data.data", .literal(title), .bytes, range: range, explain: explain))
+        fields.add(Field("data.len", "Length", .uint(UInt64(range.count)), range: range, explain: "How many bytes there are."))
+        add("data", title: "\(title) (\(range.count) bytes)", range: range, fields: fields)
     }
 
     mutating func add(_ name: String, title: @autoclosure () -> String, range: Range<Int>, payload: Range<Int>? = nil,

@@ -56,7 +56,7 @@ public enum Dissector {
         case .icmpv6: dissectICMPv6(b, at: start, end: end, ip: ip, into: &d)
         default:
             if start < end {
-                d.layers.append(.data(start..<end, explain: "Payload of a protocol tunscope does not decode, shown as raw bytes."))
+                d.addData(start..<end, explain: "Payload of a protocol tunscope does not decode, shown as raw bytes.")
             }
         }
     }

@@ -94,7 +94,7 @@ extension Dissector {
             dissectEtherPayload(inner, b, at: start + 4, end: end, into: &d)
         default:
             if start < end {
-                d.layers.append(.data(start..<end, explain: "Payload of an EtherType tunscope does not decode, shown as raw bytes."))
+                d.addData(start..<end, explain: "Payload of an EtherType tunscope does not decode, shown as raw bytes.")
             }
         }
     }

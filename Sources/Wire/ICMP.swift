@@ -341,16 +341,16 @@ extension Dissector {
                       quoted: true, into: &d)
         case .echoRequest, .echoReply:
             if bodyStart < end {
-                d.layers.append(.data(bodyStart..<end,
-                                          explain: """
-                                              The echo's payload; the reply carries the same bytes back. \
-                                              ping puts its send time and a fill pattern here.
-                                              """))
+                d.addData(bodyStart..<end,
+                              explain: """
+                                  The echo's payload; the reply carries the same bytes back. \
+                                  ping puts its send time and a fill pattern here.
+                                  """)
             }
         case .routerAdvertisement where m.byte(O.addressEntrySize) != ICMPv4Header.routerEntryWords:
             if bodyStart < end {
-                d.layers.append(.data(bodyStart..<end,
-                                          explain: "Router entries of a size RFC 1256 does not define, shown as raw bytes."))
+                d.addData(bodyStart..<end,
+                              explain: "Router entries of a size RFC 1256 does not define, shown as raw bytes.")
             }
         default:
             break

@@ -204,8 +204,8 @@ extension Dissector {
         // fragment it could not reassemble (tunscope does not reassemble).
         if h.fragmentOffset != 0 || (h.moreFragments && !quoted) {
             if start + hl < payloadEnd {
-                d.layers.append(.data((start + hl)..<payloadEnd, title: "Fragment data",
-                                      explain: "A piece of a fragmented datagram; the receiver reassembles the pieces."))
+                d.addData((start + hl)..<payloadEnd, title: "Fragment data",
+                          explain: "A piece of a fragmented datagram; the receiver reassembles the pieces.")
             }
             return
         }

@@ -173,8 +173,8 @@ extension Dissector {
         }
         if fragment {
             if i < payloadEnd {
-                d.layers.append(.data(i..<payloadEnd, title: "Fragment data",
-                                      explain: "A piece of a fragmented packet; the receiver reassembles the pieces."))
+                d.addData(i..<payloadEnd, title: "Fragment data",
+                          explain: "A piece of a fragmented packet; the receiver reassembles the pieces.")
             }
             return
         }

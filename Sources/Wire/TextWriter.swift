@@ -41,24 +41,39 @@ public struct TextWriter {
             bytes.append(UInt8(truncatingIfNeeded: value) &+ 48)
             return
         }
-        // Digits right to left into 24 bytes on the stack (20 at most), appended as one typed
-        // buffer. (A tuple, or a raw or sliced buffer, would look up generic metadata each call.)
-        var digits = DigitBuffer()
-        withUnsafeMutableBytes(of: &digits) { raw in
-            let d = raw.bindMemory(to: UInt8.self)
+        appendFromStack { out in
+            // Digits right to left at the end of the scratch, then moved to its start.
             var v = value
-            var first = d.count
+            var first = out.count
             while v > 0 {
                 first -= 1
-                d[first] = UInt8(truncatingIfNeeded: v % 10) &+ 48
+                out[first] = UInt8(truncatingIfNeeded: v % 10) &+ 48
                 v /= 10
             }
-            bytes.append(contentsOf: UnsafeBufferPointer(start: d.baseAddress! + first, count: d.count - first))
+            let n = out.count - first
+            for i in 0..<n { out[i] = out[first + i] }
+            return n
         }
     }
 
-    private struct DigitBuffer {
-        var a: UInt64 = 0, b: UInt64 = 0, c: UInt64 = 0
+    /// Formats up to 96 bytes into scratch memory on the stack and appends them at once: one
+    /// append, and no generic metadata (a tuple, or a raw or sliced buffer, would look it up on
+    /// every call). `fill` returns how many bytes it wrote from the start.
+    @inline(__always) mutating func appendFromStack(_ fill: (UnsafeMutableBufferPointer<UInt8>) -> Int) {
+        var scratch = Scratch()
+        withUnsafeMutableBytes(of: &scratch) { raw in
+            let out = raw.bindMemory(to: UInt8.self)
+            let n = fill(out)
+            bytes.append(contentsOf: UnsafeBufferPointer(start: out.baseAddress!, count: n))
+        }
+    }
+
+    /// 96 bytes: a JSON key of up to 64 bytes with its quotes, colon and 20 digits; a 32-bit bit
+    /// picture; 32 bytes as hex with separators.
+    private struct Scratch {
+        var a: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        var b: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        var c: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
     }
 
     /// Decimal with leading zeros to `width` digits ("05").
@@ -142,26 +157,26 @@ public struct TextWriter {
     public mutating func write(hexBytes b: Bytes, _ range: Range<Int>, separator: UInt8 = 0) {
         let range = range.clamped(to: 0..<b.count)
         guard !range.isEmpty else { return }
-        let chunk = 64
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: chunk * 3) { out in
-            var i = range.lowerBound
-            var first = true
-            while i < range.upperBound {
+        let chunk = 32  // 96 bytes of hex and separators at most
+        var i = range.lowerBound
+        while i < range.upperBound {
+            let end = min(i + chunk, range.upperBound)
+            let separated = separator != 0 && i > range.lowerBound
+            appendFromStack { out in
                 var n = 0
-                for byte in b[i..<min(i + chunk, range.upperBound)] {
-                    if separator != 0 && !first {
+                for byte in b[i..<end] {
+                    if separator != 0 && (n > 0 || separated) {
                         out[n] = separator
                         n += 1
                     }
-                    first = false
                     let high = byte >> 4, low = byte & 0xf
                     out[n] = high < 10 ? 48 + high : 87 + high
                     out[n + 1] = low < 10 ? 48 + low : 87 + low
                     n += 2
                 }
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: out[0..<n]))
-                i += chunk
+                return n
             }
+            i = end
         }
     }
 
@@ -177,16 +192,14 @@ public struct TextWriter {
             if let number { write(unsigned: number) }
             return
         }
-        var buffer = KeyBuffer()
-        withUnsafeMutableBytes(of: &buffer) { raw in
-            let out = raw.bindMemory(to: UInt8.self)
+        appendFromStack { out in
             out[0] = 34
             UnsafeMutableRawPointer(out.baseAddress! + 1).copyMemory(from: name.utf8Start, byteCount: count)
             out[count + 1] = 34
             out[count + 2] = 58
             var n = count + 3
             if var v = number {
-                // Digits right to left at the end of the buffer, then moved up behind the key.
+                // Digits right to left at the end of the scratch, then moved up behind the key.
                 var first = out.count
                 repeat {
                     first -= 1
@@ -198,15 +211,8 @@ public struct TextWriter {
                     n += 1
                 }
             }
-            bytes.append(contentsOf: UnsafeBufferPointer(start: out.baseAddress!, count: n))
+            return n
         }
-    }
-
-    /// 96 bytes on the stack: a key of up to 64, its quotes and colon, and 20 digits.
-    private struct KeyBuffer {
-        var a: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        var b: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        var c: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
     }
 
     /// `count` spaces (indentation), in one append for up to 64.

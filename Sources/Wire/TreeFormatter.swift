@@ -77,7 +77,7 @@ public enum TreeFormatter {
         for i in 0..<width { raw = raw << 8 | UInt64(bytes[f.range.lowerBound + i]) }
         let bits = width * 8
         // At most 32 bits, 7 spaces and " = ": drawn on the stack, appended once.
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 48) { out in
+        w.appendFromStack { out in
             var n = 0
             for i in 0..<bits {
                 let bit = UInt64(1) << UInt64(bits - 1 - i)
@@ -88,11 +88,10 @@ public enum TreeFormatter {
                     n += 1
                 }
             }
-            for c: UInt8 in [32, 61, 32] {
-                out[n] = c
-                n += 1
-            }
-            w.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: out[0..<n]))
+            out[n] = 32
+            out[n + 1] = 61
+            out[n + 2] = 32
+            return n + 3
         }
     }
 }

@@ -105,7 +105,7 @@ extension Dissector {
         if start + 8 < payloadEnd && (h.sourcePort == DNS.port || h.destinationPort == DNS.port) {
             dissectDNS(b, at: start + 8, end: payloadEnd, into: &d)
         } else if start + 8 < payloadEnd {
-            d.layers.append(.data((start + 8)..<payloadEnd, explain: "The datagram's payload, for an application tunscope does not decode."))
+            d.addData((start + 8)..<payloadEnd, explain: "The datagram's payload, for an application tunscope does not decode.")
         }
     }
 }
