@@ -34,6 +34,7 @@ struct LivePrinter {
         let writer = try output.writeFile.map { try CaptureFileWriter(path: $0, linkType: capture.device.linkType) }
         var out = StandardOutput()
         var printer = PacketPrinter(format: output.format, hex: output.hex, linkType: capture.device.linkType)
+        var text = TextWriter(capacity: 1 << 16)  // the records of one batch taken from the store
         var next = 1  // the number of the next packet to take from the store
         var missed = 0
         var batch = PacketStore.Batch()
@@ -50,12 +51,14 @@ struct LivePrinter {
             writer?.write(batch)
             if !output.quiet {
                 var number = batch.firstNumber
+                text.removeAll()
                 batch.forEach { bytes, seconds, microseconds, originalLength in
                     let packet = CapturedPacket(bytes: Bytes(bytes), seconds: seconds, microseconds: microseconds,
                                                 originalLength: originalLength)
-                    out.write(printer.format(packet, number: number))
+                    printer.format(packet, number: number, into: &text)
                     number += 1
                 }
+                out.write(text.bytes)
                 out.flush()
             }
             next = upTo + 1

@@ -151,23 +151,12 @@ struct PacketPrinter {
     let format: OutputFormat
     let hex: Bool
     let linkType: LinkType
-    private var text = TextWriter(capacity: 4096)
     private var clock = TimeOfDay()
 
     init(format: OutputFormat, hex: Bool, linkType: LinkType) {
         self.format = format
         self.hex = hex
         self.linkType = linkType
-    }
-
-    /// The packet's record alone, in a buffer reused for every packet.
-    mutating func format(_ p: CapturedPacket, number: Int) -> [UInt8] {
-        var out = TextWriter(capacity: 0)
-        swap(&out, &text)
-        out.removeAll()
-        format(p, number: number, into: &out)
-        text = out
-        return text.bytes
     }
 
     /// Appends the packet's record to `text`.
