@@ -168,7 +168,7 @@ extension Dissector {
                 let type = b.be16(next), cls = b.be16(next + 2)
                 fields.add(Field("dns.qry.name", "Name", .text(fields.text(name == "." ? "<Root>" : String(name.dropLast()))), range: i..<next,
                                  explain: "The name asked about."))
-                fields.add(Field("dns.qry.type", "Type", .uint(UInt64(type)), note: DNS.typeName(type).map { fields.text("(\($0))") },
+                fields.add(Field("dns.qry.type", "Type", .uint(UInt64(type)), note: d.describes ? DNS.typeName(type).map { fields.text("(\($0))") } : nil,
                                  range: next..<(next + 2), explain: "The kind of record asked for: 1 A, 28 AAAA, 5 CNAME, 15 MX."))
                 fields.add(Field("dns.qry.class", "Class", .uint(UInt64(cls)), base: .hex(digits: 4), range: (next + 2)..<(next + 4),
                                  explain: "The namespace; 1 is IN, the Internet."))
@@ -190,7 +190,7 @@ extension Dissector {
                 guard data + length <= end else { throw DNS.NameError.truncated }
                 fields.add(Field("dns.resp.name", "Name", .text(fields.text(name == "." ? "<Root>" : String(name.dropLast()))), range: i..<next,
                                  explain: "The name this record is about."))
-                fields.add(Field("dns.resp.type", "Type", .uint(UInt64(type)), note: DNS.typeName(type).map { fields.text("(\($0))") },
+                fields.add(Field("dns.resp.type", "Type", .uint(UInt64(type)), note: d.describes ? DNS.typeName(type).map { fields.text("(\($0))") } : nil,
                                  range: next..<(next + 2), explain: "The kind of record."))
                 if type != 41 {
                     fields.add(Field("dns.resp.class", "Class", .uint(UInt64(cls)), base: .hex(digits: 4), range: (next + 2)..<(next + 4),

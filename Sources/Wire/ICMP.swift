@@ -254,10 +254,10 @@ extension Dissector {
             if field.range.upperBound <= end { fields.add(field) } else { missing = field.range }
         }
 
-        add(Field("icmp.type", "Type", .uint(UInt64(type.rawValue)), note: fields.text("(\(icmpTypeName(type, code: code)))"),
+        add(Field("icmp.type", "Type", .uint(UInt64(type.rawValue)), note: d.describes ? fields.text("(\(icmpTypeName(type, code: code)))") : nil,
                   range: at(O.type, 1),
                   explain: "What kind of message: 8 echo request (ping), 0 echo reply, 3 unreachable, 11 time exceeded."))
-        add(Field("icmp.code", "Code", .uint(UInt64(code ?? 0)), note: code.flatMap { icmpCodeName(type, $0) }.map { fields.text("(\($0))") },
+        add(Field("icmp.code", "Code", .uint(UInt64(code ?? 0)), note: d.describes ? code.flatMap { icmpCodeName(type, $0) }.map { fields.text("(\($0))") } : nil,
                   range: at(O.code, 1),
                   explain: "Refines the type: for unreachable, 3 means the port is closed, 4 that the packet was too big."))
         let (checksum, status) = checksumField(m, ip: ip, texts: &fields)
@@ -270,7 +270,7 @@ extension Dissector {
         let isRFC4884 = datagramWords > 0 && (type == .destinationUnreachable || type == .timeExceeded || type == .parameterProblem)
         switch type {
         case _ where type.hasIdentifierAndSequence:
-            for f in identifierAndSequenceFields(m, texts: &fields) { add(f) }
+            for f in identifierAndSequenceFields(m, describing: d.describes, texts: &fields) { add(f) }
         case .destinationUnreachable, .timeExceeded:
             if isRFC4884 {
                 add(unusedField(at(O.restOfHeader, 1)))
@@ -407,17 +407,17 @@ extension Dissector {
     }
 
     /// Identifier and sequence number, big-endian and, as Wireshark adds them, little-endian.
-    private static func identifierAndSequenceFields(_ m: CapturedMessage, texts: inout FieldList) -> [Field] {
+    private static func identifierAndSequenceFields(_ m: CapturedMessage, describing: Bool, texts: inout FieldList) -> [Field] {
         let O = ICMPv4Header.Offset.self
         let id = m.word(O.identifier), seq = m.word(O.sequence)
         return [
-            Field("icmp.ident", "Identifier (BE)", .uint(UInt64(id)), note: texts.text("(0x\(hex(id, 4)))"), range: m.at(O.identifier, 2),
+            Field("icmp.ident", "Identifier (BE)", .uint(UInt64(id)), note: describing ? texts.text("(0x\(hex(id, 4)))") : nil, range: m.at(O.identifier, 2),
                   explain: "Picked by the sender so replies reach the right program (Linux ping: a per-socket number)."),
-            Field("icmp.ident_le", "Identifier (LE)", .uint(UInt64(id.byteSwapped)), note: texts.text("(0x\(hex(id.byteSwapped, 4)))"),
+            Field("icmp.ident_le", "Identifier (LE)", .uint(UInt64(id.byteSwapped)), note: describing ? texts.text("(0x\(hex(id.byteSwapped, 4)))") : nil,
                   range: m.at(O.identifier, 2), explain: "The same two bytes read little-endian, as some systems fill them."),
-            Field("icmp.seq", "Sequence Number (BE)", .uint(UInt64(seq)), note: texts.text("(0x\(hex(seq, 4)))"), range: m.at(O.sequence, 2),
+            Field("icmp.seq", "Sequence Number (BE)", .uint(UInt64(seq)), note: describing ? texts.text("(0x\(hex(seq, 4)))") : nil, range: m.at(O.sequence, 2),
                   explain: "Counts the requests; the reply echoes it, so a gap shows which one was lost."),
-            Field("icmp.seq_le", "Sequence Number (LE)", .uint(UInt64(seq.byteSwapped)), note: texts.text("(0x\(hex(seq.byteSwapped, 4)))"),
+            Field("icmp.seq_le", "Sequence Number (LE)", .uint(UInt64(seq.byteSwapped)), note: describing ? texts.text("(0x\(hex(seq.byteSwapped, 4)))") : nil,
                   range: m.at(O.sequence, 2), explain: "The same two bytes read little-endian, as Windows ping counts."),
         ]
     }

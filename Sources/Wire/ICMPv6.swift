@@ -80,7 +80,7 @@ extension Dissector {
         let type = b[start], code = b[start + 1], checksum = b.be16(start + 2)
         let r = { (offset: Int, length: Int) in (start + offset)..<(start + offset + length) }
         var fields = FieldList()
-        fields.add(Field("icmpv6.type", "Type", .uint(UInt64(type)), note: ICMPv6Type.name(type).map { fields.text("(\($0))") }, range: r(0, 1),
+        fields.add(Field("icmpv6.type", "Type", .uint(UInt64(type)), note: d.describes ? ICMPv6Type.name(type).map { fields.text("(\($0))") } : nil, range: r(0, 1),
                          explain: "What kind of message: errors below 128 (unreachable, too big, time exceeded), echo, neighbour discovery."))
         fields.add(Field("icmpv6.code", "Code", .uint(UInt64(code)), range: r(1, 1), explain: "Detail within the type (why it was unreachable)."))
         var checksumField = Field("icmpv6.checksum", "Checksum", .uint(UInt64(checksum)), base: .hex(digits: 4), range: r(2, 2),

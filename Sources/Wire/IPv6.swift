@@ -144,7 +144,7 @@ extension Dissector {
             if next == .ipv6Route, let final = IPv6Extension.finalDestination(b, at: i, length: length) {
                 destination = final
             }
-            fields.add(Field(names.header, .literal(IPv6Extension.name(next)), .none, note: fields.text("(\(length) bytes)"), range: i..<(i + length),
+            fields.add(Field(names.header, .literal(IPv6Extension.name(next)), .none, note: d.describes ? fields.text("(\(length) bytes)") : nil, range: i..<(i + length),
                              explain: "An IPv6 extension header: options or routing between the fixed header and the payload.")) { children in
                 children.add(Field(names.next, "Next Header", .uint(UInt64(b[i])), note: protocolNote(IPProtocol(b[i])),
                                    range: i..<(i + 1), explain: "What follows this extension header."))
