@@ -32,14 +32,18 @@ row() {  # name, packets, their seconds, our seconds
 
 export TZ=UTC
 printf "%-34s %14s  %24s   %24s   %7s\n" "" "" "reference" "tunscope" "ratio"
-row "text: tcpdump -nn -S" 1000000 "$(best tcpdump -nn -S -r "$big")" "$(best $tunscope print -r "$big")"
-row "tree: tshark -V" 100000 "$(best tshark -r "$small" -V)" "$(best $tunscope print -r "$small" --format tree)"
-row "json: tshark -T json" 100000 "$(best tshark -r "$small" -T json)" "$(best $tunscope print -r "$small" --format json)"
+# Each reference is timed once; tunscope as it runs (every core) and held to one core.
+tcpdump_text=$(best tcpdump -nn -S -r "$big")
+tshark_tree=$(best tshark -r "$small" -V)
+tshark_json=$(best tshark -r "$small" -T json)
+row "text: tcpdump -nn -S" 1000000 "$tcpdump_text" "$(best $tunscope print -r "$big")"
+row "tree: tshark -V" 100000 "$tshark_tree" "$(best $tunscope print -r "$small" --format tree)"
+row "json: tshark -T json" 100000 "$tshark_json" "$(best $tunscope print -r "$small" --format json)"
 echo
 echo "tunscope print -r formats batches of packets on every core ($(nproc) here); the same on one core (taskset -c 0):"
-row "text, one core" 1000000 "$(best tcpdump -nn -S -r "$big")" "$(best taskset -c 0 $tunscope print -r "$big")"
-row "tree, one core" 100000 "$(best tshark -r "$small" -V)" "$(best taskset -c 0 $tunscope print -r "$small" --format tree)"
-row "json, one core" 100000 "$(best tshark -r "$small" -T json)" "$(best taskset -c 0 $tunscope print -r "$small" --format json)"
+row "text, one core" 1000000 "$tcpdump_text" "$(best taskset -c 0 $tunscope print -r "$big")"
+row "tree, one core" 100000 "$tshark_tree" "$(best taskset -c 0 $tunscope print -r "$small" --format tree)"
+row "json, one core" 100000 "$tshark_json" "$(best taskset -c 0 $tunscope print -r "$small" --format json)"
 echo
 echo "cost per packet with 10 hosts and with 60,000 hosts (200,000 packets each):"
 row "text, 10 hosts" 200000 "$(best tcpdump -nn -S -r "$out/hosts-10.pcap")" "$(best $tunscope print -r "$out/hosts-10.pcap")"
