@@ -50,8 +50,11 @@ public final class Monitor {
     /// Packets the kernel dropped at the device (nil when unknown).
     var kernelDropped: Int?
     private var reportedFailure = false
-    /// Set by the loop while a capture file is still being read.
-    public var loading = false
+    /// Set by the loop while a capture file is still being read. Finishing can come after the
+    /// last packet was drawn, so it asks for a frame of its own.
+    public var loading = false {
+        didSet { if loading != oldValue { statusChanged = true } }
+    }
 
     var focus = Pane.list
     var zoomed = false
@@ -79,8 +82,9 @@ public final class Monitor {
     var prompt: Prompt?
     /// A line for the user after an action ("wrote 12 packets to x.pcap"), until the next key.
     var message: (text: String, isError: Bool)?
-    /// A message came from outside a key (capture failed, a file is damaged): draw it.
-    var messageChanged = false
+    /// The status line changed outside a key (a message: capture failed, a file is damaged; or
+    /// loading finished): draw it.
+    var statusChanged = false
     public internal(set) var wantsQuit = false
     /// Where the panes were in the last frame: for the mouse, and a page's height.
     var lastPaneAreas: [Pane: Rect] = [:]
@@ -157,8 +161,8 @@ public final class Monitor {
     /// Takes in what changed since the last call (new packets, new probe events, the filter's
     /// progress, the rate); whether the screen needs drawing again. Cheap when nothing changed.
     public func refresh(now: Double) -> Bool {
-        var changed = messageChanged
-        messageChanged = false
+        var changed = statusChanged
+        statusChanged = false
         // Packets evicted from the store leave the filtered list too.
         let first = oldest
         if filter != nil, let head = matching.first, head < first {

@@ -52,7 +52,7 @@ extension Monitor {
     /// A line for the user until the next key.
     public func say(_ text: String, error: Bool = false) {
         message = (text, error)
-        messageChanged = true
+        statusChanged = true
     }
 
     // MARK: Moving

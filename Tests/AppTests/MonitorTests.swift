@@ -197,6 +197,21 @@ struct MonitorTests {
         #expect(m.wantsQuit)
     }
 
+    /// The loader can store its last packet, be drawn LOADING, and only then finish: finishing
+    /// with no new packet must still ask for a frame, or the screen says LOADING for ever.
+    @Test func finishingLoadingAsksForAFrameWithoutNewPackets() {
+        let (store, _) = Self.scene()
+        let m = Self.monitor(store)
+        m.loading = true
+        _ = m.refresh(now: 2)
+        #expect(Self.text(m, 100, 30)[0].contains("LOADING"))
+        #expect(!m.refresh(now: 2.1), "nothing changed")
+        m.loading = false
+        #expect(m.refresh(now: 2.2), "loading finished: the status line must be drawn again")
+        #expect(Self.text(m, 100, 30)[0].contains("FILE"))
+        #expect(!m.refresh(now: 2.3))
+    }
+
     @Test func aClickSelectsARowAndItsPaneAndTheWheelScrolls() {
         let (store, prober) = Self.scene()
         let m = Self.monitor(store, prober: prober)
