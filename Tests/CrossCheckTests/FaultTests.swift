@@ -59,7 +59,7 @@ struct FaultTests {
         try w.waitFor("wrote")
         #expect(try Tools.run(["tshark", "-r", file]).contains("UDP"))
         try w.keys("q")
-        #expect(Root.eventually(timeout: 10) { w.file("status") != nil })
+        #expect(w.ended())
         #expect(w.file("status")?.hasPrefix("1") == true && w.file("stderr")?.contains("tun0 went away") == true)
         #expect(w.file("before") == w.file("after"))
     }
@@ -106,7 +106,7 @@ struct FaultTests {
         for _ in 0..<60 { try w.keys("j") }
         try w.waitFor("LIVE")
         try w.keys("q")
-        #expect(Root.eventually(timeout: 10) { w.file("status") != nil })
+        #expect(w.ended())
         #expect(w.file("status")?.hasPrefix("0") == true, "\(w.file("stderr") ?? "")")
     }
 
@@ -132,7 +132,7 @@ struct FaultTests {
         let keeper = try #require(try Tools.run(["pgrep", "-P", "\(program)"]).split(separator: "\n").compactMap { Int32($0) }.first)
         #expect(lab.count == 2)
         for name in lab { _ = try Root.run(["ip", "netns", "delete", name]) }
-        #expect(Root.eventually(timeout: 10) { w.file("status") != nil }, "tunscope goes on: \(w.screen)")
+        #expect(w.ended(), "tunscope goes on: \(w.screen)")
         #expect(w.file("status")?.hasPrefix("1") == true)
         #expect(w.file("stderr")?.contains("the lab's namespaces were removed from outside") == true)
         #expect(w.file("before") == w.file("after"))

@@ -59,6 +59,13 @@ struct ScreenEndToEndTests {
             return ScreenEndToEndTests.labNamespaces().filter { n in keepers.contains { n.hasPrefix("tunscope-lab\($0)-") } }
         }
 
+        /// Whether the command ended (within `timeout`) and the shell has recorded its status and
+        /// then the terminal's settings: `after` is written last, so waiting for `status` alone
+        /// races the comparison of `before` and `after`.
+        func ended(timeout: Double = 10) -> Bool {
+            Root.eventually(timeout: timeout) { file("after") != nil }
+        }
+
         /// A file the window's shell wrote, once it is whole (it ends with a newline).
         func file(_ name: String) -> String? {
             guard let text = try? String(contentsOfFile: "\(dir)/\(name)", encoding: .utf8), text.hasSuffix("\n") else { return nil }
@@ -137,7 +144,7 @@ struct ScreenEndToEndTests {
         try w.waitFor("filter: tcp port 81")
 
         try w.keys("q")
-        #expect(Root.eventually(timeout: 10) { w.file("after") != nil }, "tunscope did not quit: \(w.screen)")
+        #expect(w.ended(), "tunscope did not quit: \(w.screen)")
         #expect(w.file("status")?.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "\(w.file("stderr") ?? "")")
         #expect(w.file("before") == w.file("after"), "the terminal's settings changed")
         #expect(Root.eventually(timeout: 10) { Set(lab).isDisjoint(with: Self.labNamespaces()) }, "the lab is left behind")
@@ -173,7 +180,7 @@ struct ScreenEndToEndTests {
         try w.keys("?")
         try w.waitFor("Keys (vim keys and arrows both)")
         try w.keys("x", "q")
-        #expect(Root.eventually(timeout: 10) { w.file("after") != nil })
+        #expect(w.ended())
         #expect(w.file("status")?.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "\(w.file("stderr") ?? "")")
         #expect(w.file("before") == w.file("after"))
     }
