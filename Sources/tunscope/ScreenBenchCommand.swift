@@ -141,7 +141,7 @@ struct ScreenBenchCommand: ParsableCommand {
         defer { fclose(f) }
         var line = [CChar](repeating: 0, count: 256)
         while fgets(&line, 256, f) != nil {
-            let text = String(cString: line)
+            let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             if text.hasPrefix("VmRSS:") {
                 let kb = text.split(separator: " ").compactMap { Int($0) }.first ?? 0
                 return kb / 1024
