@@ -26,7 +26,7 @@ public struct TimeOfDay {
             cachedPrefix = p.bytes
             cachedSecond = seconds
         }
-        w.bytes.append(contentsOf: cachedPrefix)
+        w.write(cachedPrefix)
         w.write(unsigned: UInt64(microseconds), width: 6)
     }
 }

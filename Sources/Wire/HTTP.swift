@@ -125,7 +125,7 @@ extension Summary {
 
     private static func writeLine(_ b: Bytes, _ line: Range<Int>, into w: inout TextWriter) {
         w.write(": ")
-        w.bytes.append(contentsOf: b[line])
+        w.write(b[line])
     }
 
     /// tcpdump's `ssh_print`: the identification line (RFC 4253 4.2, "SSH-2.0-OpenSSH_9.2"),

@@ -743,7 +743,7 @@ extension Summary {
 
     private static func writeRouterAdvertisement(_ b: Bytes, start: Int, into w: inout TextWriter) {
         let O = ICMPv4Header.Offset.self
-        let textStart = w.bytes.count
+        let textStart = w.count
         w.write("router advertisement lifetime ")
         let lifetime = UInt64(b.be16(start + O.lifetime))
         if lifetime < 60 {
@@ -776,11 +776,11 @@ extension Summary {
                 w.write(byte: 32)
                 w.write(decimal: b.be32(entry + 4))
                 w.write(byte: 125)
-                if w.bytes.count - textStart >= routerAdvertisementTextLimit { break }
+                if w.count - textStart >= routerAdvertisementTextLimit { break }
             }
         }
-        if w.bytes.count - textStart > routerAdvertisementTextLimit {
-            w.bytes.removeLast(w.bytes.count - textStart - routerAdvertisementTextLimit)
+        if w.count - textStart > routerAdvertisementTextLimit {
+            w.removeLast(w.count - textStart - routerAdvertisementTextLimit)
         }
     }
 

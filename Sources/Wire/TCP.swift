@@ -510,14 +510,14 @@ extension Dissector {
         var note = TextWriter(capacity: 64)
         note.write(byte: 40)
         for (flag, name) in flagNames where flags.contains(flag) {
-            if note.bytes.count > 1 { note.write(", ") }
+            if note.count > 1 { note.write(", ") }
             note.write(name)
         }
         if !flags.isDisjoint(with: .reserved) {
-            if note.bytes.count > 1 { note.write(", ") }
+            if note.count > 1 { note.write(", ") }
             note.write("Reserved")
         }
-        if note.bytes.count == 1 { note.write("<None>") }
+        if note.count == 1 { note.write("<None>") }
         note.write(byte: 41)
         return note.string
     }

@@ -1,35 +1,90 @@
 /// Appends text as UTF-8 bytes. The summary, tree, JSON and hex formatters write through this, so
 /// printing a million packets costs no String per field (and no Foundation).
-public struct TextWriter {
-    public var bytes: [UInt8]
+///
+/// The bytes are in memory of its own rather than an array: a tree is some 2,000 bytes written
+/// in a few hundred small pieces, and an array's append checks uniqueness and goes through
+/// generic copying for each piece. Here a piece is a capacity check and a copy. It cannot be
+/// copied (there is one owner of the memory), only lent (`inout`) or consumed.
+public struct TextWriter: ~Copyable {
+    private var base: UnsafeMutablePointer<UInt8>
+    public private(set) var count = 0
+    private var capacity: Int
 
     public init(capacity: Int = 256) {
-        bytes = []
-        bytes.reserveCapacity(capacity)
+        self.capacity = max(capacity, 64)
+        base = .allocate(capacity: self.capacity)
     }
 
-    public var string: String { String(decoding: bytes, as: UTF8.self) }
-    public var isEmpty: Bool { bytes.isEmpty }
-    public mutating func removeAll() { bytes.removeAll(keepingCapacity: true) }
+    deinit { base.deallocate() }
+
+    /// A copy of what was written.
+    public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
+    public var string: String { String(decoding: UnsafeBufferPointer(start: base, count: count), as: UTF8.self) }
+    public var isEmpty: Bool { count == 0 }
+    public mutating func removeAll() { count = 0 }
+    public mutating func removeLast(_ n: Int) {
+        precondition(n >= 0 && n <= count)
+        count -= n
+    }
+
+    /// What was written, lent to `body` (to write it out) without a copy.
+    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try body(UnsafeRawBufferPointer(start: base, count: count))
+    }
+
+    /// Room for `n` more bytes at the end; the caller writes there and adds what it wrote to `count`.
+    @inline(__always) private mutating func room(_ n: Int) -> UnsafeMutablePointer<UInt8> {
+        if _slowPath(count + n > capacity) { grow(toHold: count + n) }
+        return base + count
+    }
+
+    @inline(never) private mutating func grow(toHold needed: Int) {
+        var newCapacity = capacity * 2
+        while newCapacity < needed { newCapacity *= 2 }
+        let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        bigger.update(from: base, count: count)
+        base.deallocate()
+        base = bigger
+        capacity = newCapacity
+    }
+
+    @inline(__always) private mutating func append(_ start: UnsafePointer<UInt8>, count n: Int) {
+        room(n).update(from: start, count: n)
+        count += n
+    }
+
+    @inline(__always) private mutating func append(_ b: UnsafeBufferPointer<UInt8>) {
+        if let start = b.baseAddress { append(start, count: b.count) }
+    }
 
     @inline(__always) public mutating func write(_ s: StaticString) {
-        s.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        append(s.utf8Start, count: s.utf8CodeUnitCount)
     }
 
     @inline(__always) public mutating func write(_ s: String) {
         var s = s
-        s.withUTF8 { bytes.append(contentsOf: $0) }
+        s.withUTF8 { append($0) }
     }
 
-    @inline(__always) public mutating func write(_ s: Substring) {
-        bytes.append(contentsOf: s.utf8)
+    public mutating func write(_ s: Substring) {
+        var s = s
+        s.withUTF8 { append($0) }
     }
 
-    @inline(__always) public mutating func write(byte: UInt8) { bytes.append(byte) }
+    public mutating func write(_ b: ArraySlice<UInt8>) {
+        b.withUnsafeBufferPointer { append($0) }
+    }
+
+    public mutating func write(_ b: [UInt8]) { write(b[...]) }
+
+    @inline(__always) public mutating func write(byte: UInt8) {
+        room(1).pointee = byte
+        count += 1
+    }
 
     public mutating func write<T: BinaryInteger>(decimal value: T) {
         if value < 0 {
-            bytes.append(UInt8(ascii: "-"))
+            write(byte: UInt8(ascii: "-"))
             write(unsigned: UInt64(-Int64(value)))
         } else {
             write(unsigned: UInt64(value))
@@ -38,10 +93,10 @@ public struct TextWriter {
 
     public mutating func write(unsigned value: UInt64) {
         if value < 10 {
-            bytes.append(UInt8(truncatingIfNeeded: value) &+ 48)
+            write(byte: UInt8(truncatingIfNeeded: value) &+ 48)
             return
         }
-        appendFromStack { out in
+        appendInPlace { out in
             // Digits right to left at the end of the scratch, then moved to its start.
             var v = value
             var first = out.count
@@ -56,24 +111,13 @@ public struct TextWriter {
         }
     }
 
-    /// Formats up to 96 bytes into scratch memory on the stack and appends them at once: one
-    /// append, and no generic metadata (a tuple, or a raw or sliced buffer, would look it up on
-    /// every call). `fill` returns how many bytes it wrote from the start.
-    @inline(__always) mutating func appendFromStack(_ fill: (UnsafeMutableBufferPointer<UInt8>) -> Int) {
-        var scratch = Scratch()
-        withUnsafeMutableBytes(of: &scratch) { raw in
-            let out = raw.bindMemory(to: UInt8.self)
-            let n = fill(out)
-            bytes.append(contentsOf: UnsafeBufferPointer(start: out.baseAddress!, count: n))
-        }
-    }
-
-    /// 96 bytes: a JSON key of up to 64 bytes with its quotes, colon and 20 digits; a 32-bit bit
-    /// picture; 32 bytes as hex with separators.
-    private struct Scratch {
-        var a: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        var b: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        var c: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    /// Formats up to 96 bytes in place at the end: `fill` gets the room and returns how many
+    /// bytes it wrote from its start. Numbers, JSON keys, hex and bit pictures are written so,
+    /// in one capacity check.
+    @inline(__always) mutating func appendInPlace(_ fill: (UnsafeMutableBufferPointer<UInt8>) -> Int) {
+        let n = fill(UnsafeMutableBufferPointer(start: room(96), count: 96))
+        assert(n <= 96)
+        count += n
     }
 
     /// Decimal with leading zeros to `width` digits ("05").
@@ -81,7 +125,7 @@ public struct TextWriter {
         var n = 1
         var t = value / 10
         while t > 0 { n += 1; t /= 10 }
-        for _ in n..<max(n, width) { bytes.append(48) }
+        for _ in n..<max(n, width) { write(byte: 48) }
         write(unsigned: value)
     }
 
@@ -93,17 +137,17 @@ public struct TextWriter {
         let total = max(n, digits)
         for i in stride(from: total - 1, through: 0, by: -1) {
             let digit = UInt8(truncatingIfNeeded: (value >> (UInt64(i) * 4)) & 0xf)
-            bytes.append(digit < 10 ? 48 + digit : 87 + digit)
+            write(byte: digit < 10 ? 48 + digit : 87 + digit)
         }
     }
 
     public mutating func write(ipv4 v: UInt32) {
         write(unsigned: UInt64(v >> 24))
-        bytes.append(46)
+        write(byte: 46)
         write(unsigned: UInt64((v >> 16) & 0xff))
-        bytes.append(46)
+        write(byte: 46)
         write(unsigned: UInt64((v >> 8) & 0xff))
-        bytes.append(46)
+        write(byte: 46)
         write(unsigned: UInt64(v & 0xff))
     }
 
@@ -129,8 +173,8 @@ public struct TextWriter {
         var i = 0
         while i < 8 {
             if i == bestStart {
-                bytes.append(58)
-                if i == 0 { bytes.append(58) }
+                write(byte: 58)
+                if i == 0 { write(byte: 58) }
                 i += bestLen
                 if i == 8 { break }
                 continue
@@ -140,7 +184,7 @@ public struct TextWriter {
                 return
             }
             write(hex: UInt64(words[i]))
-            if i < 7 { bytes.append(58) }
+            if i < 7 { write(byte: 58) }
             i += 1
         }
     }
@@ -148,7 +192,7 @@ public struct TextWriter {
     public mutating func write(mac v: UInt64) {
         for i in stride(from: 5, through: 0, by: -1) {
             write(hex: (v >> (UInt64(i) * 8)) & 0xff, digits: 2)
-            if i > 0 { bytes.append(58) }
+            if i > 0 { write(byte: 58) }
         }
     }
 
@@ -162,7 +206,7 @@ public struct TextWriter {
         while i < range.upperBound {
             let end = min(i + chunk, range.upperBound)
             let separated = separator != 0 && i > range.lowerBound
-            appendFromStack { out in
+            appendInPlace { out in
                 var n = 0
                 for byte in b[i..<end] {
                     if separator != 0 && (n > 0 || separated) {
@@ -185,14 +229,14 @@ public struct TextWriter {
     public mutating func write(jsonKey name: StaticString, number: UInt64? = nil) {
         let count = name.utf8CodeUnitCount
         guard count <= 64 else {
-            bytes.append(34)
+            write(byte: 34)
             write(name)
-            bytes.append(34)
-            bytes.append(58)
+            write(byte: 34)
+            write(byte: 58)
             if let number { write(unsigned: number) }
             return
         }
-        appendFromStack { out in
+        appendInPlace { out in
             out[0] = 34
             UnsafeMutableRawPointer(out.baseAddress! + 1).copyMemory(from: name.utf8Start, byteCount: count)
             out[count + 1] = 34
@@ -221,7 +265,7 @@ public struct TextWriter {
         var left = count
         while left > 0 {
             let n = min(left, blanks.utf8CodeUnitCount)
-            bytes.append(contentsOf: UnsafeBufferPointer(start: blanks.utf8Start, count: n))
+            append(blanks.utf8Start, count: n)
             left -= n
         }
     }
@@ -229,7 +273,7 @@ public struct TextWriter {
     /// "1700000000.000122": seconds since 1970 and the microseconds.
     public mutating func write(epochTime seconds: Int, _ microseconds: Int) {
         write(decimal: seconds)
-        bytes.append(46)
+        write(byte: 46)
         write(unsigned: UInt64(microseconds), width: 6)
     }
 
@@ -238,10 +282,10 @@ public struct TextWriter {
         letters.withUTF8Buffer { letters in
             for (i, letter) in letters.enumerated() {
                 if value & (1 << UInt64(letters.count - 1 - i)) != 0 {
-                    bytes.append(letter)
+                    write(byte: letter)
                 } else {
-                    bytes.append(0xc2)
-                    bytes.append(0xb7)
+                    write(byte: 0xc2)
+                    write(byte: 0xb7)
                 }
             }
         }
@@ -249,7 +293,7 @@ public struct TextWriter {
 
     /// A JSON string literal, quotes and escapes included (RFC 8259).
     public mutating func write(jsonString s: String) {
-        bytes.append(34)
+        write(byte: 34)
         for b in s.utf8 {
             switch b {
             case 34: write("\\\"")
@@ -260,9 +304,9 @@ public struct TextWriter {
             case 0..<32:
                 write("\\u00")
                 write(hex: UInt64(b), digits: 2)
-            default: bytes.append(b)
+            default: write(byte: b)
             }
         }
-        bytes.append(34)
+        write(byte: 34)
     }
 }

@@ -76,8 +76,8 @@ public enum TreeFormatter {
         var raw: UInt64 = 0
         for i in 0..<width { raw = raw << 8 | UInt64(bytes[f.range.lowerBound + i]) }
         let bits = width * 8
-        // At most 32 bits, 7 spaces and " = ": drawn on the stack, appended once.
-        w.appendFromStack { out in
+        // At most 32 bits, 7 spaces and " = ": drawn in place.
+        w.appendInPlace { out in
             var n = 0
             for i in 0..<bits {
                 let bit = UInt64(1) << UInt64(bits - 1 - i)

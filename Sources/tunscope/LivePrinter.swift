@@ -58,7 +58,7 @@ struct LivePrinter {
                     printer.format(packet, number: number, into: &text)
                     number += 1
                 }
-                out.write(text.bytes)
+                text.withBytes { out.write($0) }
                 out.flush()
             }
             next = upTo + 1

@@ -81,7 +81,7 @@ struct PrintCommand: ParsableCommand {
                 damage = error
             }
             if batch.isEmpty { break }
-            for text in formatter.format(batch, firstNumber: number + 1) { out.write(text) }
+            formatter.format(batch, firstNumber: number + 1) { out.write($0) }
             number += batch.count
         }
         if let damage { throw damage }
@@ -104,9 +104,10 @@ final class BatchFormatter: @unchecked Sendable {
         self.linkType = linkType
     }
 
-    /// The records of `packets`, in parts to be written in order. The parts' buffers are reused
-    /// by the next call (fresh megabytes each batch would cost page faults), so write them first.
-    func format(_ packets: [CapturedPacket], firstNumber: Int) -> [[UInt8]] {
+    /// Formats `packets` and hands their records to `write` in packet order, a part at a time.
+    /// The parts' buffers are kept for the next call (fresh megabytes each batch would cost page
+    /// faults).
+    func format(_ packets: [CapturedPacket], firstNumber: Int, write: (UnsafeRawBufferPointer) -> Void) {
         let parts = min(workers, max(1, packets.count / 64))
         let format = self.format, hex = self.hex, linkType = self.linkType
         let results = self.results
@@ -117,31 +118,32 @@ final class BatchFormatter: @unchecked Sendable {
                 for i in range { printer.format(packets[i], number: firstNumber + i, into: &text) }
             }
         }
-        return results.parts[..<parts].map(\.bytes)
+        for part in 0..<parts { results.parts[part].withBytes(write) }
     }
 
     private lazy var results = Results(count: workers)
 
-    /// One text buffer per worker, kept from batch to batch, in memory of their own (not an
-    /// array's, whose element access checks the whole array), each worker touching only its own.
+    /// One text buffer per worker, kept from batch to batch, each worker touching only its own.
     private final class Results: @unchecked Sendable {
-        let parts: UnsafeMutableBufferPointer<TextWriter>
+        let parts: UnsafeMutablePointer<TextWriter>
+        let count: Int
         init(count: Int) {
+            self.count = count
             parts = .allocate(capacity: count)
-            parts.initialize(repeating: TextWriter(capacity: 0))
+            for i in 0..<count { (parts + i).initialize(to: TextWriter(capacity: 0)) }
         }
         deinit {
-            parts.deinitialize()
+            parts.deinitialize(count: count)
             parts.deallocate()
         }
-        /// The worker writes into a buffer of its own stack, not in place: the buffers sit side by
-        /// side, and two cores writing the same cache line on every append slow each other down.
+        /// The worker writes through a writer moved onto its own stack, not in place: the writers
+        /// sit side by side, and two cores updating the same cache line on every append slow
+        /// each other down.
         func withPart(_ i: Int, _ body: (inout TextWriter) -> Void) {
-            var text = TextWriter(capacity: 0)
-            swap(&text, &parts[i])
+            var text = (parts + i).move()
             text.removeAll()
             body(&text)
-            swap(&text, &parts[i])
+            (parts + i).initialize(to: text)
         }
     }
 }

@@ -66,13 +66,13 @@ struct SendRun {
             let entry = prober.log[printed]
             let e = prober.event(entry)
             if e.way == .sent && e.packetNumber == nil && !final { break }
-            out.write(Array((prober.line(for: entry) + "\n").utf8))
+            out.write(prober.line(for: entry) + "\n")
             printed += 1
         }
         if printed == prober.log.count {
             for (i, c) in prober.connections.enumerated() where c.isFinished && !reported.contains(i) {
                 reported.insert(i)
-                out.write(Array((Self.outcomeLine(c) + "\n").utf8))
+                out.write(Self.outcomeLine(c) + "\n")
             }
         }
         out.flush()
@@ -127,7 +127,7 @@ struct SendRun {
             ok = ok && p.isSuccess
         }
         if host.missed > 0 { lines.append("\(host.missed) packets were evicted from the store before they were looked at") }
-        for line in lines { out.write(Array((line + "\n").utf8)) }
+        for line in lines { out.write(line + "\n") }
         out.flush()
         return ok
     }

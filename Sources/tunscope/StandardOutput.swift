@@ -13,7 +13,7 @@ struct StandardOutput {
         buffer.reserveCapacity(flushAt * 2)
     }
 
-    mutating func write(_ bytes: [UInt8]) {
+    mutating func write(_ bytes: UnsafeRawBufferPointer) {
         // A big block (a batch of records) goes out as it is, after what is buffered.
         if bytes.count >= flushAt {
             flush()
@@ -24,20 +24,24 @@ struct StandardOutput {
         if buffer.count >= flushAt { flush() }
     }
 
+    mutating func write(_ text: String) {
+        var text = text
+        text.withUTF8 { write(UnsafeRawBufferPointer($0)) }
+    }
+
     mutating func flush() {
-        writeAll(buffer)
+        buffer.withUnsafeBytes { writeAll($0) }
         buffer.removeAll(keepingCapacity: true)
     }
 
-    private mutating func writeAll(_ bytes: [UInt8]) {
+    private func writeAll(_ bytes: UnsafeRawBufferPointer) {
         var done = 0
         while done < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(1, $0.baseAddress! + done, $0.count - done) }
+            let n = Glibc.write(1, bytes.baseAddress! + done, bytes.count - done)
             if n < 0 {
                 if errno == EINTR { continue }
                 if errno == EPIPE { exit(0) }
                 let reason = String(cString: strerror(errno))
-                buffer.removeAll()
                 printError("writing output: \(reason)")
                 exit(1)
             }

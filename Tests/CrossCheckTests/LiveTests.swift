@@ -259,7 +259,7 @@ struct Namespace {
     let name = "tunscope-test-\(getpid())-\(UUID().uuidString.prefix(6))"
 
     init(withTun tun: String? = nil) throws {
-        try Root.run(["ip", "netns", "add", name])
+        _ = try Root.run(["ip", "netns", "add", name])
         try run(["ip", "link", "set", "lo", "up"])
         if let tun {
             try run(["ip", "tuntap", "add", "name", tun, "mode", "tun"])
