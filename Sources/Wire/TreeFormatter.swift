@@ -2,8 +2,12 @@
 /// spaces in, bit fields drawn as tshark draws them ("0100 .... = Version: 4").
 public enum TreeFormatter {
     public static func write(_ d: Dissection, frame: FrameInfo, bytes: Bytes, into w: inout TextWriter) {
-        writeLayer(frame.layer(capturedLength: bytes.count), bytes: bytes, into: &w)
-        for layer in d.layers { writeLayer(layer, bytes: bytes, into: &w) }
+        frame.writeTitle(capturedLength: bytes.count, into: &w)
+        writeFields(frame.layer(capturedLength: bytes.count, describing: false), bytes: bytes, into: &w)
+        for layer in d.layers {
+            w.write(layer.title)
+            writeFields(layer, bytes: bytes, into: &w)
+        }
         if d.cutByCapture {
             w.write("[Packet size limited during capture: \(bytes.count) of \(frame.originalLength) bytes kept]\n")
         }
@@ -14,8 +18,8 @@ public enum TreeFormatter {
         }
     }
 
-    static func writeLayer(_ layer: Layer, bytes: Bytes, into w: inout TextWriter) {
-        w.write(layer.title)
+    /// A newline (ending the layer's title) and the layer's fields, a line each.
+    static func writeFields(_ layer: Layer, bytes: Bytes, into w: inout TextWriter) {
         w.write(byte: 10)
         for f in layer.fields {
             w.write(spaces: 4 * (Int(f.level) + 1))
