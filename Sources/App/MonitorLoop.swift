@@ -57,11 +57,15 @@ public enum MonitorLoop {
     /// Writes the packets stored after `number` to the recording; the last number written.
     static func recordNew(_ store: PacketStore, from number: Int, into writer: CaptureFileWriter,
                           batch: inout PacketStore.Batch) -> Int {
+        // Read once: capture goes on storing meanwhile, and a second look could skip past
+        // packets this turn never copied. What comes after is the next turn's.
+        let newest = store.newestNumber
         var done = number
-        while done < store.newestNumber {
-            store.copy(numbered: (done + 1)...min(store.newestNumber, done + 4096), into: &batch)
+        while done < newest {
+            let upTo = min(newest, done + 4096)
+            store.copy(numbered: (done + 1)...upTo, into: &batch)
             writer.write(batch)
-            done = min(store.newestNumber, done + 4096)
+            done = upTo
         }
         return done
     }

@@ -278,3 +278,40 @@ struct MonitorTests {
         #expect(count == 6)
     }
 }
+
+/// The monitor's -w recording, fed while capture goes on storing: every packet reaches the file,
+/// in order, none twice.
+struct RecordingTests {
+    @Test func recordingWhileCaptureStoresKeepsEveryPacket() throws {
+        let store = PacketStore()
+        let path = "/tmp/tunscope-recording-test-\(getpid()).pcap"
+        defer { unlink(path) }
+        let writer = try CaptureFileWriter(path: path, linkType: .raw)
+        let total = 60_000
+        let storing = Thread {
+            for i in 0..<total {
+                // The packet's number in its bytes, to check the order in the file.
+                var bytes = Bytes(repeating: 0, count: 24)
+                withUnsafeBytes(of: UInt32(i + 1).bigEndian) { bytes.replaceSubrange(20..<24, with: $0) }
+                store.append(CapturedPacket(bytes: bytes, seconds: 0, microseconds: 0))
+            }
+        }
+        storing.start()
+        var batch = PacketStore.Batch()
+        var recorded = 0
+        while store.newestNumber < total {
+            recorded = MonitorLoop.recordNew(store, from: recorded, into: writer, batch: &batch)
+        }
+        recorded = MonitorLoop.recordNew(store, from: recorded, into: writer, batch: &batch)
+        try writer.close()
+        #expect(recorded == total)
+        let reader = try CaptureFileReader(path: path)
+        var expected: UInt32 = 1
+        while let p = try reader.next() {
+            let number = p.bytes[20..<24].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+            if number != expected { break }
+            expected += 1
+        }
+        #expect(expected == UInt32(total) + 1, "the file stops being whole at packet \(expected)")
+    }
+}
