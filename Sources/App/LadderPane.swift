@@ -24,7 +24,7 @@ extension Monitor {
     /// arrow per segment with its relative numbers and time since the first SYN.
     func drawLadder(into b: inout Buffer, area: Rect) {
         guard let prober, let index = ladderConnection(prober) else {
-            let hint = host == nil ? "sending needs a live device" :
+            let hint = whyNoSending ??
                 (target.map { "press s to send a SYN to \(endpoint($0.address, $0.port))" } ?? "press t to set a target, then s")
             b.write(hint, x: area.x + 1, y: area.y, style: theme[.normal], limit: area.width - 1)
             return

@@ -165,25 +165,42 @@ extension Monitor {
 
     // MARK: Sending
 
-    /// The live host and tunscope's address, or a message saying why nothing can be sent.
-    private func sender() -> (LiveHost, IPAddress)? {
-        guard let host, let me = ownAddress else {
-            say("sending needs a live tun device (tunscope -i DEV, or sudo tunscope lab)", error: true)
-            return nil
+    /// Why nothing can be sent from here, or nil when something can: the screen's hint and the
+    /// message for s, p and r.
+    var whyNoSending: String? {
+        guard let capture else { return "sending needs a live tun device (tunscope -i DEV, or sudo tunscope lab)" }
+        if !capture.isRunning { return "\(sourceName) is gone (capture stopped): nothing can be sent" }
+        if host == nil || ownAddress == nil {
+            return linkType == .ethernet ? "\(sourceName) is a tap device, only watched: sending works on tun devices"
+                : "\(sourceName) has no point-to-point address: only watching (give --source to send)"
         }
-        return (host, me)
+        return nil
     }
 
-    func sendSYN() {
-        guard let (host, me) = sender() else { return }
+    /// The live host and tunscope's address, or a message saying why nothing can be sent.
+    private func sender() -> (LiveHost, IPAddress)? {
+        if let why = whyNoSending {
+            say(why, error: true)
+            return nil
+        }
+        return (host!, ownAddress!)
+    }
+
+    /// The target, when there is one of tunscope's address family; otherwise a message.
+    private func target(matching me: IPAddress) -> (address: IPAddress, port: UInt16)? {
         guard let t = target else {
             say("no target yet: press t and give HOST:PORT", error: true)
-            return
+            return nil
         }
         guard t.address.isIPv6 == me.isIPv6 else {
             say("the target \(t.address) and tunscope's \(me) are not both IPv4 or both IPv6", error: true)
-            return
+            return nil
         }
+        return t
+    }
+
+    func sendSYN() {
+        guard let (host, me) = sender(), let t = target(matching: me) else { return }
         host.connect(host.tcpConfig(from: me, to: t.address, port: t.port))
         focus = focus == .list ? .list : focus
         ladderRow = 0
@@ -191,11 +208,7 @@ extension Monitor {
     }
 
     func sendPing() {
-        guard let (host, me) = sender() else { return }
-        guard let t = target, t.address.isIPv6 == me.isIPv6 else {
-            say("no target to ping: press t", error: true)
-            return
-        }
+        guard let (host, me) = sender(), let t = target(matching: me) else { return }
         var config = host.pingConfig(from: me, to: t.address)
         config.count = 1
         host.ping(config)
@@ -206,10 +219,6 @@ extension Monitor {
         guard let (host, _) = sender() else { return }
         guard let (p, _) = selectedPacket else {
             say("select a packet to resend", error: true)
-            return
-        }
-        guard linkType != .ethernet else {
-            say("resending works on tun devices (raw IP) only", error: true)
             return
         }
         host.sendByHand(p.packet.bytes, what: "resent", note: "packet \(p.number)")

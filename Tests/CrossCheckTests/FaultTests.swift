@@ -54,6 +54,11 @@ struct FaultTests {
         try ns.run(["ip", "link", "delete", "tun0"])
         try w.waitFor("STOPPED")
         #expect(w.screen.contains("tun0 went away") && w.screen.contains("UDP, length 7"))
+        for key in ["s", "p", "r"] {
+            try w.keys(key)
+            try w.waitFor("tun0 is gone (capture stopped): nothing can be sent")
+            try w.keys("j")
+        }
         let file = Root.temporary("kept.pcap")
         try w.keys("w", "C-u", file, "Enter")
         try w.waitFor("wrote")
