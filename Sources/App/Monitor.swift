@@ -61,6 +61,8 @@ public final class Monitor {
     var showHelp = false
     /// The list stops taking new packets (capture goes on); it shows packets up to this number.
     var pausedAt: Int?
+    /// The first packet seen: relative times count from it.
+    var timeReference: StoredPacket?
     /// The list keeps the newest packet selected, until the user moves up.
     var follow = true
     var selected: Int?

@@ -139,7 +139,7 @@ extension Monitor {
         if pausedAt == nil {
             pausedAt = store.newestNumber
             follow = false
-            say("paused: capture goes on; space resumes")
+            say(capture != nil ? "paused: capture goes on; space resumes" : "paused; space resumes")
         } else {
             pausedAt = nil
             follow = true
@@ -148,7 +148,13 @@ extension Monitor {
     }
 
     func clear() {
+        // A file's packets are only here: clearing them would lose them.
+        guard capture != nil else {
+            say("c clears a live capture's list; a file's packets stay (/ filters them)", error: true)
+            return
+        }
         store.removeAll()
+        timeReference = nil
         matching = []
         filteredUpTo = store.newestNumber
         selected = nil

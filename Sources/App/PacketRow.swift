@@ -103,7 +103,9 @@ extension Monitor {
         let addressWidth = area.width >= 170 ? 26 : (wide ? 17 : 15)
         // Time of day needs 15 characters and a space; seconds since the first packet fewer.
         let timeWidth = timeFormat == .absolute ? 16 : (wide ? 15 : 11)
-        let columns: [(String, Int)] = [("No.", 7), ("Time", timeWidth), ("", 2), ("Source", addressWidth),
+        // Numbers take as many digits as the newest has, and a space.
+        let numberWidth = max(7, String(store.newestNumber).count + 1)
+        let columns: [(String, Int)] = [("No.", numberWidth), ("Time", timeWidth), ("", 2), ("Source", addressWidth),
                                         ("Destination", addressWidth), ("Protocol", 9), ("Length", 7)]
         b.fill(area.row(0), style: header)
         var x = area.x
@@ -121,7 +123,9 @@ extension Monitor {
             b.write(empty, x: area.x + 1, y: area.y + 1, style: theme[.normal], limit: area.width - 1)
             return
         }
-        let first = store.packet(number: shownNumber(at: 0))
+        // Relative times count from the first packet of the capture, filtered or not, as Wireshark's.
+        if timeReference == nil { timeReference = store.packet(number: oldest) }
+        let first = timeReference
         let end = min(count, listTop + rows)
         var previous = listTop > 0 ? store.packet(number: shownNumber(at: listTop - 1)) : nil
         for i in listTop..<end {

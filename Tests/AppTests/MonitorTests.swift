@@ -156,10 +156,24 @@ struct MonitorTests {
         lines = Self.text(m, 100, 30)
         #expect(lines[0].contains("filter: icmp"))
         #expect(lines[3].contains("ICMP echo request") && !lines[4].contains("TCP"))
+        #expect(lines[3].contains(" 1.000000 "), "relative time counts from the capture's first packet, not the first shown: \(lines[3])")
         m.handle(.character("/"))
         m.handle(.control("u"))
         m.handle(.enter)
         #expect(m.shownCount == 6)
+    }
+
+    /// Past a million packets the number still fits its column whole.
+    @Test func packetNumbersOfSevenDigitsAndMoreAreWhole() {
+        let store = PacketStore(limits: .init(packets: 100, bytes: 1 << 20))
+        var batch = PacketStore.Batch()
+        let packet = MonitorTests.scene().0.packet(number: 1)!.packet.bytes
+        packet.withUnsafeBytes { for _ in 0..<4096 { batch.add($0, seconds: 0, microseconds: 0) } }
+        for _ in 0..<245 { store.append(batch) }
+        let m = Self.monitor(store)
+        _ = m.refresh(now: 2)
+        let lines = Self.text(m, 120, 40)
+        #expect(lines.contains { $0.contains("│1003520 ") }, "\(lines.joined(separator: "\n"))")
     }
 
     @Test func keysMoveFocusZoomPauseAndQuit() {
@@ -187,6 +201,8 @@ struct MonitorTests {
         m.handle(.character(" "))
         _ = m.refresh(now: 3)
         #expect(m.shownCount == 7 && m.selected == 7)
+        m.handle(.character("c"))
+        #expect(m.shownCount == 7 && m.message?.text.contains("a file's packets stay") == true, "a file is never cleared away")
         m.handle(.character("?"))
         #expect(Self.text(m, 100, 30).contains { $0.contains("Keys (vim keys and arrows both)") })
         m.handle(.character("x"))
