@@ -267,7 +267,8 @@ public final class Monitor {
 /// A line of input the monitor asks for: its kind says what Enter does with it.
 struct Prompt {
     enum Kind {
-        case filter, target, write, edit
+        /// `write` saves the packets shown (filtered), `writeAll` every stored packet.
+        case filter, target, write, writeAll, edit
     }
 
     var kind: Kind
@@ -277,7 +278,8 @@ struct Prompt {
         switch kind {
         case .filter: return "filter (BPF)"
         case .target: return "target (HOST:PORT)"
-        case .write: return "write to file"
+        case .write: return "write the packets shown to file"
+        case .writeAll: return "write every packet to file"
         case .edit: return "edit and send (FIELD=VALUE ...)"
         }
     }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Capture
 import Probe
 import Screen
@@ -31,6 +34,7 @@ extension Monitor {
         case .character("t"): prompt = Prompt(kind: .target, text: target.map { endpoint($0.address, $0.port) } ?? "")
         case .character("/"): prompt = Prompt(kind: .filter, text: filter?.expression ?? "")
         case .character("w"): prompt = Prompt(kind: .write, text: "tunscope.pcap")
+        case .character("W"): prompt = Prompt(kind: .writeAll, text: "tunscope.pcap")
         case .character("e"):
             if selectedPacket == nil { say("select a packet to edit first", error: true) } else { prompt = Prompt(kind: .edit, text: "") }
         case .character("j"), .down: move(1)
@@ -268,8 +272,8 @@ extension Monitor {
             }
         case .target:
             return (try? parseTarget(p.text)) == nil ? targetError(p.text) : nil
-        case .write:
-            return p.text.isEmpty ? "give a file name" : nil
+        case .write, .writeAll:
+            return writeProblem(p.text)
         case .edit:
             do {
                 _ = try editedSelection(p.text)
@@ -299,7 +303,13 @@ extension Monitor {
             } else {
                 say(targetError(p.text) ?? "invalid target", error: true)
             }
-        case .write: writeShown(to: p.text)
+        case .write, .writeAll:
+            // Overwriting is warned of as the name is typed; the open capture is never written over.
+            if let problem = writeProblem(p.text), !problem.hasSuffix(Self.overwriteWarning) {
+                say(problem, error: true)
+            } else {
+                write(to: p.text, all: p.kind == .writeAll)
+            }
         case .edit:
             guard let (host, _) = sender() else { return }
             do {
@@ -349,18 +359,34 @@ extension Monitor {
     }
 
     /// Writes the packets the list shows (all of them without a filter) to a pcap file.
-    func writeShown(to path: String) {
+    static let overwriteWarning = "exists: Enter overwrites it"
+
+    /// What stops writing to `path` or should be known first (it exists), or nil.
+    func writeProblem(_ path: String) -> String? {
+        if path.isEmpty { return "give a file name" }
+        var target = stat(), shown = stat()
+        guard stat(path, &target) == 0 else { return nil }
+        if capture == nil, stat(sourceName, &shown) == 0, target.st_dev == shown.st_dev, target.st_ino == shown.st_ino {
+            return "\(path) is the capture being shown: write to another file"
+        }
+        return "\(path) \(Self.overwriteWarning)"
+    }
+
+    /// Writes the packets shown (or, with `all`, every stored packet) to `path` as a pcap.
+    func write(to path: String, all: Bool = false) {
+        let count = all ? store.counts.stored : shownCount
+        let first = oldest
+        let number: (Int) -> Int = all ? { first + $0 } : { self.shownNumber(at: $0) }
         do {
             let writer = try CaptureFileWriter(path: path, linkType: linkType)
             var batch = PacketStore.Batch()
             var written = 0
             var i = 0
-            while i < shownCount {
-                let number = shownNumber(at: i)
+            while i < count {
                 // Runs of consecutive numbers go out in one copy.
                 var j = i
-                while j + 1 < shownCount && shownNumber(at: j + 1) == shownNumber(at: j) + 1 && j - i < 4095 { j += 1 }
-                store.copy(numbered: number...shownNumber(at: j), into: &batch)
+                while j + 1 < count && number(j + 1) == number(j) + 1 && j - i < 4095 { j += 1 }
+                store.copy(numbered: number(i)...number(j), into: &batch)
                 batch.forEach { bytes, seconds, microseconds, originalLength in
                     writer.write(bytes, seconds: seconds, microseconds: microseconds, originalLength: originalLength)
                     written += 1
@@ -368,7 +394,7 @@ extension Monitor {
                 i = j + 1
             }
             try writer.close()
-            say("wrote \(written) packets to \(path)")
+            say("wrote \(written) \(written == 1 ? "packet" : "packets") to \(path)")
         } catch {
             say("\(error)", error: true)
         }

@@ -286,12 +286,42 @@ struct MonitorTests {
         let (store, _) = Self.scene()
         let m = Self.monitor(store)
         let path = "/tmp/tunscope-monitor-test-\(getpid()).pcap"
-        m.writeShown(to: path)
+        m.write(to: path)
         #expect(m.message?.text == "wrote 6 packets to \(path)")
         let reader = try CaptureFileReader(path: path)
         var count = 0
         while try reader.next() != nil { count += 1 }
         #expect(count == 6)
+
+        // Shown (filtered) or all; an existing file is warned of as the name is typed.
+        m.setFilter(try PacketFilter("icmp", linkType: .raw))
+        m.handle(.character("w"))
+        m.handle(.control("u"))
+        for c in path { m.handle(.character(c)) }
+        #expect(m.prompt.map { m.promptCheck($0) } == "\(path) exists: Enter overwrites it")
+        m.handle(.enter)
+        #expect(m.message?.text == "wrote 1 packet to \(path)")
+        m.handle(.character("W"))
+        m.handle(.control("u"))
+        for c in path { m.handle(.character(c)) }
+        m.handle(.enter)
+        #expect(m.message?.text == "wrote 6 packets to \(path)", "W writes every packet, filter or not")
+        m.handle(.character("w"))
+        m.handle(.control("u"))
+        m.handle(.enter)
+        #expect(m.message?.text == "give a file name")
+
+        // The capture being shown is never written over, whatever name leads to it.
+        let shown = Monitor(store: store, host: nil, linkType: .raw, sourceName: path, theme: .builtIn, lines: .unicode)
+        shown.handle(.character("W"))
+        shown.handle(.control("u"))
+        for c in "/tmp/../\(path)" { shown.handle(.character(c)) }
+        shown.handle(.enter)
+        #expect(shown.message?.text.contains("is the capture being shown: write to another file") == true)
+        let reader2 = try CaptureFileReader(path: path)
+        count = 0
+        while try reader2.next() != nil { count += 1 }
+        #expect(count == 6, "the file is as it was")
     }
 }
 
