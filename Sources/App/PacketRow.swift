@@ -52,14 +52,18 @@ struct PacketRow {
         return nil
     }
 
-    /// The innermost protocol, as Wireshark's Protocol column names it.
+    /// The innermost protocol, as Wireshark's Protocol column names it. An ICMP error quotes
+    /// the packet it is about, and the row is about the ICMP message, not the quoted one.
     static func protocolName(_ d: Dissection) -> String {
         let names = ["ip": "IPv4", "ipv6": "IPv6", "tcp": "TCP", "udp": "UDP", "icmp": "ICMP", "icmpv6": "ICMPv6",
                      "dns": "DNS", "arp": "ARP", "eth": "Ethernet", "vlan": "802.1Q", "http": "HTTP"]
-        for layer in d.layers.reversed() where layer.name != "data" {
-            return names[layer.name] ?? layer.name.uppercased()
+        var innermost: String?
+        for layer in d.layers where layer.name != "data" {
+            innermost = layer.name
+            if layer.name == "icmp" || layer.name == "icmpv6" { break }
         }
-        return d.malformed != nil ? "Malformed" : "?"
+        guard let innermost else { return d.malformed != nil ? "Malformed" : "?" }
+        return names[innermost] ?? innermost.uppercased()
     }
 
     /// The first colouring rule the packet matches, as Wireshark's coloring rules go in order.
@@ -68,11 +72,13 @@ struct PacketRow {
                    "icmpv6.checksum.status"].contains { d.field($0)?.value == .uint(0) }
         if bad || d.malformed != nil { return .ruleBadChecksum }
         if direction == .sent { return .ruleSent }
+        // Before TCP's rules: the TCP an ICMP error quotes is not this packet's (Wireshark's
+        // ICMP errors rule comes before its TCP ones too).
+        if d.layer("icmp") != nil || d.layer("icmpv6") != nil { return .ruleICMP }
         if let flags = d.field("tcp.flags"), case let .uint(v) = flags.value {
             if v & 0x004 != 0 { return .ruleRST }
             if v & 0x003 != 0 { return .ruleSYNFIN }
         }
-        if d.layer("icmp") != nil || d.layer("icmpv6") != nil { return .ruleICMP }
         if d.layer("dns") != nil { return .ruleDNS }
         if d.layer("udp") != nil { return .ruleUDP }
         return .normal

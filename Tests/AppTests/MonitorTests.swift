@@ -176,6 +176,19 @@ struct MonitorTests {
         #expect(lines.contains { $0.contains("│1003520 ") }, "\(lines.joined(separator: "\n"))")
     }
 
+    /// A row is about the ICMP error, not the packet it quotes: Protocol ICMP, ICMP's colour.
+    @Test func anICMPErrorsRowIsICMPNotWhatItQuotes() {
+        let (store, _) = Self.scene()
+        let syn = store.packet(number: 1)!.packet.bytes
+        let unreachable = PacketBuilder.build(
+            ip: .v4(IPv4Repr(source: IPv4Address("192.0.2.1")!, destination: IPv4Address("192.0.2.2")!, proto: .icmp)),
+            transport: ICMPv4Repr(.destinationUnreachable(code: 3, nextHopMTU: 0, datagram: Array(syn.prefix(28)))))
+        let n = store.append(CapturedPacket(bytes: unreachable, seconds: 0, microseconds: 0), direction: .received)
+        let row = PacketRow(store.packet(number: n)!, linkType: .raw)
+        #expect(row.proto == "ICMP" && row.role == .ruleICMP, "\(row.proto) \(row.role)")
+        #expect(row.source == "192.0.2.1")
+    }
+
     @Test func keysMoveFocusZoomPauseAndQuit() {
         let (store, _) = Self.scene()
         let m = Self.monitor(store)
