@@ -12,7 +12,7 @@ public enum FieldValue: Sendable, Equatable {
     case bytes
     /// Text (a DNS name): a literal, or a string its layer keeps.
     case text(FieldText)
-    /// Seconds since 1970 with six decimals ("1700000000.000122"), as text.
+    /// Seconds since 1970 with six decimals (1700000000.000122): a number in JSON.
     case epochTime(seconds: Int, microseconds: Int)
     /// One letter per bit, highest first, the letter where the bit is set and "·" where it is
     /// clear (Wireshark's `tcp.flags.str`), as text.

@@ -176,9 +176,8 @@ public enum JSONFormatter {
             w.write(byte: 34)
         case .text: w.write(jsonString: text ?? "")
         case let .epochTime(seconds, microseconds):
-            w.write(byte: 34)
+            // A number (a double holds microseconds since 1970 exactly enough to print back).
             w.write(epochTime: seconds, microseconds)
-            w.write(byte: 34)
         case let .bitLetters(value, letters):
             w.write(byte: 34)
             w.write(bits: value, letters: letters)

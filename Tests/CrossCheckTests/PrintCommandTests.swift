@@ -97,5 +97,6 @@ struct PrintCommandTests {
         #expect(object["frame.number"] as? Int == 1)
         #expect(object["ip.ttl"] as? Int == 64)
         #expect(object["ip.src"] as? String == "192.0.2.2")
+        #expect(object["frame.time_epoch"] is NSNumber, "a number, not text: \(lines[0])")
     }
 }
