@@ -84,7 +84,8 @@ struct PrintCommand: ParsableCommand {
             formatter.format(batch, firstNumber: number + 1) { out.write($0) }
             number += batch.count
         }
-        if let damage { throw damage }
+        // Where: the packets before the damage were all printed.
+        if let damage { throw RuntimeError("\(damage) (after packet \(number), the last printed)") }
     }
 }
 
