@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 
 @main
@@ -9,4 +12,33 @@ struct Tunscope: ParsableCommand {
         subcommands: [MonitorCommand.self, PrintCommand.self, SendCommand.self, LabCommand.self, SetupCommand.self, TeardownCommand.self, LabKeeperCommand.self, LabServicesCommand.self, ScreenBenchCommand.self],
         defaultSubcommand: MonitorCommand.self
     )
+
+    /// ArgumentParser's own main, except that a wrong command line is one line, as every other
+    /// tunscope error is, with where to read more; --help and the rest print as it prints them.
+    static func main() {
+        var command: ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            let code = exitCode(for: error)
+            guard code != .success else { exit(withError: error) }
+            var message = message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid command line"
+            if message.hasSuffix(".") { message.removeLast() }
+            printError("\(message) (see '\(helpCommand()) --help')")
+            Glibc.exit(code.rawValue)
+        }
+        do {
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    /// "tunscope print" when the command line names a subcommand, else "tunscope".
+    private static func helpCommand() -> String {
+        let names = configuration.subcommands.map { $0._commandName }
+        let arguments = CommandLine.arguments.dropFirst()
+        guard let first = arguments.first, names.contains(first) else { return "tunscope" }
+        return "tunscope \(first)"
+    }
 }
