@@ -50,7 +50,8 @@ struct LabCommand: ParsableCommand {
             if usesScreen {
                 let server = IPAddress(lab.serverAddress)!
                 try runLive(device: lab.tun, tap: false, namespace: lab.router, target: (server, lab.httpPort), source: nil,
-                            writeFile: output.writeFile, screen: screen, stopReason: labCheck(session))
+                            writeFile: output.writeFile, screen: screen, limits: output.store.limits(),
+                            stopReason: labCheck(session))
             } else {
                 var printer = LivePrinter(output: output)
                 printer.stopReason = labCheck(session)

@@ -17,7 +17,7 @@ struct LivePrinter {
     func capture(device: String, tap: Bool = false, namespace: String? = nil) throws {
         Signals.catchStopSignals()
         let capture = try LiveCapture(device: device, tap: tap, namespace: namespace, filter: output.filter,
-                                      store: PacketStore(limits: .init(packets: output.maxPackets)))
+                                      store: PacketStore(limits: output.store.limits()))
         try Privileges.dropToInvokingUser()
         // As tcpdump's "listening on" line, plus the addresses read from the device: tunscope is
         // the far end, the peer address.

@@ -40,6 +40,8 @@ struct MonitorCommand: ParsableCommand {
     @Option(name: .customShort("w"), help: ArgumentHelp("Also record every packet captured to this pcap file.", valueName: "file"))
     var writeFile: String?
 
+    @OptionGroup var store: StoreOptions
+
     func validate() throws {
         if file != nil && (device != nil || tap || writeFile != nil) {
             throw ValidationError("-r browses a file: -i, --tap and -w go with live capture.")
@@ -67,7 +69,8 @@ struct MonitorCommand: ParsableCommand {
                     return (IPAddress(t.host)!, t.port!)
                 }
                 try runLive(device: device ?? "tun0", tap: tap, namespace: nil, target: t,
-                            source: source.flatMap(IPAddress.init), writeFile: writeFile, screen: screen)
+                            source: source.flatMap(IPAddress.init), writeFile: writeFile, screen: screen,
+                            limits: store.limits())
             }
         }
     }
@@ -81,7 +84,7 @@ struct MonitorCommand: ParsableCommand {
         let (theme, themeProblem) = screen.loadTheme()
         // Bounded as live capture is, only larger: a file bigger than this shows its last part,
         // and the status bar counts what was evicted.
-        let store = PacketStore(limits: .init(packets: 10_000_000, bytes: 2 << 30))
+        let store = PacketStore(limits: self.store.limits(defaults: .init(packets: 10_000_000, bytes: 2 << 30)))
         let monitor = Monitor(store: store, host: nil, linkType: reader.linkType, sourceName: path, theme: theme,
                               lines: .unicode)
         monitor.loading = true
@@ -156,8 +159,9 @@ func requireTerminal() throws {
 
 /// Opens the device, gives up root, and runs the monitor on it as the host at its far end.
 func runLive(device: String, tap: Bool, namespace: String?, target: (IPAddress, UInt16)?, source: IPAddress?,
-             writeFile: String?, screen: ScreenOptions, stopReason: @escaping () -> String? = { nil }) throws {
-    let store = PacketStore()
+             writeFile: String?, screen: ScreenOptions, limits: PacketStore.Limits,
+             stopReason: @escaping () -> String? = { nil }) throws {
+    let store = PacketStore(limits: limits)
     let capture = try LiveCapture(device: device, tap: tap, namespace: namespace, timesProbes: !tap, store: store)
     defer { capture.stop() }
     try Privileges.dropToInvokingUser()

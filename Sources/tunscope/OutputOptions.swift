@@ -21,8 +21,7 @@ struct OutputOptions: ParsableArguments {
     @Flag(name: .customShort("x"), help: "Hex and ASCII under each packet, as tcpdump -X.")
     var hex = false
 
-    @Option(help: ArgumentHelp("Live: keep at most this many packets in memory (older ones are evicted and counted).", valueName: "n"))
-    var maxPackets = PacketStore.Limits().packets
+    @OptionGroup var store: StoreOptions
 
     func validate() throws {
         if let count, count < 1 {
@@ -31,8 +30,44 @@ struct OutputOptions: ParsableArguments {
         if hex && format == .json {
             throw ValidationError("-x adds hex lines, which JSON Lines cannot hold: use it with --format text or tree.")
         }
-        if maxPackets < 1 {
-            throw ValidationError("--max-packets needs a positive number.")
+    }
+}
+
+/// How much the packet store keeps in memory: shared by `print`, `lab` and the monitor. When a
+/// limit is reached the oldest packets are evicted and counted.
+struct StoreOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Keep at most this many packets in memory (default 1000000; 10000000 when the monitor browses a file).", valueName: "n"))
+    var maxPackets: Int?
+
+    @Option(help: ArgumentHelp("Keep at most this much packet data in memory: bytes, or with K, M or G (default 256M; 2G when the monitor browses a file).",
+                               valueName: "size"))
+    var maxBytes: String?
+
+    /// The limits asked for, the rest from `defaults`.
+    func limits(defaults: PacketStore.Limits = PacketStore.Limits()) -> PacketStore.Limits {
+        PacketStore.Limits(packets: maxPackets ?? defaults.packets,
+                           bytes: maxBytes.flatMap(Self.size) ?? defaults.bytes)
+    }
+
+    /// "1048576", "512K", "256M", "2G" in bytes (powers of 1024, as free and ls -h count).
+    static func size(_ text: String) -> Int? {
+        let units: [Character: Int] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
+        var digits = Substring(text)
+        var unit = 1
+        if let last = text.last?.uppercased().first, let u = units[last] {
+            unit = u
+            digits = digits.dropLast()
+        }
+        guard let n = Int(digits), n > 0, n <= Int.max / unit else { return nil }
+        return n * unit
+    }
+
+    func validate() throws {
+        if let maxPackets, maxPackets < 1 {
+            throw ValidationError("--max-packets needs a positive number, not \(maxPackets).")
+        }
+        if let maxBytes, Self.size(maxBytes) == nil {
+            throw ValidationError("--max-bytes '\(maxBytes)' is not a size: give bytes, or a number with K, M or G (256M).")
         }
     }
 }

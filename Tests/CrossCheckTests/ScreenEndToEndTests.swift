@@ -168,6 +168,22 @@ struct ScreenEndToEndTests {
         #expect(Root.eventually(timeout: 5) { !w.screen.contains("┌ Packets") })
     }
 
+    /// The store's limits are the user's: beyond them the oldest packets go, and are counted.
+    @Test func storeLimitsAreSettableAndEvictionIsCounted() throws {
+        let file = try Tools.capture(linkType: "raw")
+        let total = try Tools.run(["tcpdump", "-nn", "-r", file]).split(separator: "\n").count
+        let byCount = try Window(Tools.tunscope + " -r " + file + " --max-packets 100", width: 120, height: 30)
+        defer { byCount.close() }
+        try byCount.waitFor("100 pkts  evicted \(total - 100)  FILE")
+        let byBytes = try Window(Tools.tunscope + " -r " + file + " --max-bytes 2K", width: 120, height: 30)
+        defer { byBytes.close() }
+        try byBytes.waitFor("FILE")
+        let stored = byBytes.screen.split(separator: "\n").first.flatMap { line in
+            line.components(separatedBy: "  ").first { $0.hasSuffix(" pkts") }.flatMap { Int($0.dropLast(5)) }
+        }
+        #expect(stored.map { $0 > 0 && $0 < 60 } == true && byBytes.screen.contains("evicted"), "2 KiB hold a few dozen packets: \(byBytes.screen)")
+    }
+
     @Test func aCaptureFileIsBrowsedWithoutRootAndQuitRestoresTheTerminal() throws {
         let file = try Tools.capture(linkType: "raw")
         let w = try Window("setpriv --reuid=65534 --regid=65534 --clear-groups " + Tools.tunscope + " -r " + file, width: 120, height: 40)
