@@ -141,9 +141,18 @@ extension Monitor {
     }
 
     func drawTooSmall(into b: inout Buffer) {
-        let text = ["tunscope needs at least", "\(Self.minimumSize.width)x\(Self.minimumSize.height) (this is \(b.width)x\(b.height)):",
-                    "make it bigger, or q"]
-        for (i, line) in text.enumerated() where i < b.height {
+        let text = "tunscope needs at least \(Self.minimumSize.width)x\(Self.minimumSize.height) " +
+            "(this is \(b.width)x\(b.height)): make it bigger, or q"
+        // Wrapped at spaces, so a narrow terminal still gets every word.
+        var lines: [String] = []
+        for word in text.split(separator: " ") {
+            if let last = lines.last, last.count + 1 + word.count <= b.width {
+                lines[lines.count - 1] += " " + word
+            } else {
+                lines.append(String(word))
+            }
+        }
+        for (i, line) in lines.enumerated() where i < b.height {
             b.write(line, x: 0, y: i, style: theme[.normal], limit: b.width)
         }
     }

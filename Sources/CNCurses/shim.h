@@ -49,7 +49,9 @@ static inline void tunscope_put(int y, int x, const char *utf8, attr_t attribute
 
 /* ncurses' globals, read through functions (Swift 6 refuses shared mutable globals). */
 static inline void tunscope_keypad(void) { keypad(stdscr, TRUE); }
-static inline void tunscope_clearok(void) { clearok(stdscr, TRUE); }
+/* A whole frame: the window is emptied first, so a cell the frame leaves alone (the bottom-right
+   one) does not keep what an earlier frame or size put there; then the terminal is cleared. */
+static inline void tunscope_clear_all(void) { werase(stdscr); clearok(stdscr, TRUE); }
 static inline int tunscope_colors(void) { return COLORS; }
 static inline int tunscope_color_pairs(void) { return COLOR_PAIRS; }
 static inline int tunscope_lines(void) { return getmaxy(stdscr); }

@@ -61,7 +61,7 @@ public final class Terminal {
     /// Shows `buffer`, writing only the cells that differ from the last frame.
     public func draw(_ buffer: Buffer) {
         let full = shown.map { $0.width != buffer.width || $0.height != buffer.height } ?? true
-        if full { tunscope_clearok() }
+        if full { tunscope_clear_all() }
         for y in 0..<buffer.height {
             var x = 0
             while x < buffer.width {

@@ -135,8 +135,11 @@ struct MonitorTests {
             #expect(lines[h - 1].hasPrefix("s SYN"), "\(w)x\(h)")
         }
         let small = Self.text(m, 40, 10)
-        #expect(small[0].hasPrefix("tunscope needs at least"))
-        #expect(small[1].hasPrefix("60x16 (this is 40x10):"))
+        #expect(small[0].hasPrefix("tunscope needs at least 60x16 (this is"))
+        #expect(small[1].hasPrefix("40x10): make it bigger, or q"))
+        let tiny = Self.text(m, 12, 8).map { $0.trimmingCharacters(in: .whitespaces) }
+        #expect(tiny.joined(separator: " ").hasPrefix("tunscope needs at least 60x16 (this is 12x8): make it bigger, or q"),
+                "every word, wrapped: \(tiny)")
     }
 
     @Test func aDisplayFilterNarrowsTheListAndShowsLibpcapsMessageWhileWrong() {

@@ -184,6 +184,23 @@ struct ScreenEndToEndTests {
         #expect(stored.map { $0 > 0 && $0 < 60 } == true && byBytes.screen.contains("evicted"), "2 KiB hold a few dozen packets: \(byBytes.screen)")
     }
 
+    /// Shrinking the terminal leaves nothing of the bigger frame behind, not even in the one
+    /// cell frames never write (the bottom-right).
+    @Test func shrinkingLeavesNoStrayCharacters() throws {
+        let file = try Tools.capture(linkType: "raw")
+        let w = try Window(Tools.tunscope + " -r " + file, width: 60, height: 16)
+        defer { w.close() }
+        try w.waitFor("┌ Packets")
+        for (width, height) in [(20, 5), (40, 10)] {
+            try w.resize(60, 16)
+            try w.waitFor("┌ Packets")
+            try w.resize(width, height)
+            try w.waitFor("make it")
+            let last = w.screen.split(separator: "\n", omittingEmptySubsequences: false).prefix(height).last ?? ""
+            #expect(last.trimmingCharacters(in: .whitespaces).isEmpty, "\(width)x\(height): the last row holds '\(last)'")
+        }
+    }
+
     @Test func aCaptureFileIsBrowsedWithoutRootAndQuitRestoresTheTerminal() throws {
         let file = try Tools.capture(linkType: "raw")
         let w = try Window("setpriv --reuid=65534 --regid=65534 --clear-groups " + Tools.tunscope + " -r " + file, width: 120, height: 40)
