@@ -394,7 +394,7 @@ extension Monitor {
                 i = j + 1
             }
             try writer.close()
-            say("wrote \(written) \(written == 1 ? "packet" : "packets") to \(path)")
+            say("wrote \(counted(written, "packet")) to \(path)")
         } catch {
             say("\(error)", error: true)
         }

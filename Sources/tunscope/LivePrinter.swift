@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import App
 import Capture
 import Wire
 
@@ -80,17 +81,17 @@ struct LivePrinter {
         if let failure = writer?.failure {
             // The disk is full (or the file went away): stop, say so; what fit is in the file.
             try? writer?.close()
-            printError("\(next - 1) packets captured when writing failed")
+            printError("\(counted(next - 1, "packet")) captured when writing failed")
             throw RuntimeError("\(failure.description); the packets before that are in the file")
         }
         try writer?.close()
         let dropped = capture.kernelDropped.map(String.init) ?? "unknown"
         let captured = next - 1
-        printError("\(captured) packets captured, \(dropped) dropped by the kernel, \(store.counts.evicted) evicted"
+        printError("\(counted(captured, "packet")) captured, \(dropped) dropped by the kernel, \(store.counts.evicted) evicted"
                    + (missed > 0 ? " (\(missed) evicted before they were printed or written)" : ""))
         if let stoppedBecause { throw RuntimeError(stoppedBecause) }
         if let failure = capture.failure {
-            let kept = output.writeFile.map { ": the \(captured - missed) packets captured are in \($0)" } ?? ""
+            let kept = output.writeFile.map { ": what was captured (\(counted(captured - missed, "packet"))) is in \($0)" } ?? ""
             throw RuntimeError("\(failure.description)\(kept)")
         }
     }

@@ -36,7 +36,7 @@ struct LiveTests {
         let (status, _, err) = capture.wait(timeout: 5)
         #expect(status == 1)
         #expect(err.contains("tun0 went away"), "\(err)")
-        #expect(err.contains("are in \(file)"))
+        #expect(err.contains("what was captured (") && err.contains(") is in \(file)"), "\(err)")
         #expect(try Tools.run(["tshark", "-r", file]).contains("UDP"))
     }
 
