@@ -273,7 +273,9 @@ extension Monitor {
         case .target:
             return (try? parseTarget(p.text)) == nil ? targetError(p.text) : nil
         case .write, .writeAll:
-            return writeProblem(p.text)
+            if let refusal = writeRefusal(p.text) { return refusal }
+            // Not a refusal: a warning before Enter, as a save dialog asks.
+            return access(p.text, F_OK) == 0 ? "\(p.text) exists: Enter overwrites it" : nil
         case .edit:
             do {
                 _ = try editedSelection(p.text)
@@ -304,9 +306,8 @@ extension Monitor {
                 say(targetError(p.text) ?? "invalid target", error: true)
             }
         case .write, .writeAll:
-            // Overwriting is warned of as the name is typed; the open capture is never written over.
-            if let problem = writeProblem(p.text), !problem.hasSuffix(Self.overwriteWarning) {
-                say(problem, error: true)
+            if let refusal = writeRefusal(p.text) {
+                say(refusal, error: true)
             } else {
                 write(to: p.text, all: p.kind == .writeAll)
             }
@@ -359,17 +360,16 @@ extension Monitor {
     }
 
     /// Writes the packets the list shows (all of them without a filter) to a pcap file.
-    static let overwriteWarning = "exists: Enter overwrites it"
-
-    /// What stops writing to `path` or should be known first (it exists), or nil.
-    func writeProblem(_ path: String) -> String? {
+    /// Why the packets cannot be written to `path`, or nil: no name, or the capture being shown
+    /// (whatever name leads to it), which is never written over.
+    func writeRefusal(_ path: String) -> String? {
         if path.isEmpty { return "give a file name" }
         var target = stat(), shown = stat()
-        guard stat(path, &target) == 0 else { return nil }
-        if capture == nil, stat(sourceName, &shown) == 0, target.st_dev == shown.st_dev, target.st_ino == shown.st_ino {
+        if capture == nil, stat(path, &target) == 0, stat(sourceName, &shown) == 0,
+           target.st_dev == shown.st_dev, target.st_ino == shown.st_ino {
             return "\(path) is the capture being shown: write to another file"
         }
-        return "\(path) \(Self.overwriteWarning)"
+        return nil
     }
 
     /// Writes the packets shown (or, with `all`, every stored packet) to `path` as a pcap.
