@@ -174,7 +174,15 @@ extension Dissector {
         fields.add(Field("ip.dst", "Destination Address", .ipv4(h.destination), range: at(O.destination, 4),
                          explain: "Where the datagram is going; routers choose the next hop by it."))
 
-        func title() -> String { "Internet Protocol Version 4, Src: \(h.source), Dst: \(h.destination)" }
+        func title() -> String {
+            // Written, not interpolated: a tree makes one for every packet.
+            var w = TextWriter(capacity: 80)
+            w.write("Internet Protocol Version 4, Src: ")
+            w.write(ipv4: h.source.value)
+            w.write(", Dst: ")
+            w.write(ipv4: h.destination.value)
+            return w.string
+        }
         guard hl >= IPv4Header.minimumLength else {
             d.add("ip", title: title(), range: start..<(start + 20), fields: fields)
             d.fail("IPv4 header length \(hl) is less than 20", at: at(0, 1))

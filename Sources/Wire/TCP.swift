@@ -388,11 +388,23 @@ extension Dissector {
                          explain: "Data offset: header size in 32-bit words (shown in bytes); over 20 means options."))
         // tshark's title, with the raw sequence number where tshark shows its relative one.
         func title() -> String {
-            var text = "Transmission Control Protocol, Src Port: \(h.sourcePort), Dst Port: \(h.destinationPort), "
-                + "Seq: \(h.sequenceNumber)"
-            if h.ack { text += ", Ack: \(h.acknowledgmentNumber)" }
-            if showsLength && hl >= TCPHeader.minimumLength { text += ", Len: \(segmentLength)" }
-            return text
+            // Written, not interpolated: a tree makes one for every packet.
+            var w = TextWriter(capacity: 112)
+            w.write("Transmission Control Protocol, Src Port: ")
+            w.write(decimal: h.sourcePort)
+            w.write(", Dst Port: ")
+            w.write(decimal: h.destinationPort)
+            w.write(", Seq: ")
+            w.write(decimal: h.sequenceNumber)
+            if h.ack {
+                w.write(", Ack: ")
+                w.write(decimal: h.acknowledgmentNumber)
+            }
+            if showsLength && hl >= TCPHeader.minimumLength {
+                w.write(", Len: ")
+                w.write(decimal: segmentLength)
+            }
+            return w.string
         }
 
         guard hl >= TCPHeader.minimumLength else {

@@ -93,8 +93,16 @@ extension Dissector {
             fields.add(checksum)
         }
         let payloadEnd = min(end, max(start + UDPHeader.length, datagramEnd))
-        d.add("udp", title: "User Datagram Protocol, Src Port: \(h.sourcePort), Dst Port: \(h.destinationPort)",
-                              range: start..<(start + 8), payload: (start + 8)..<payloadEnd, fields: fields)
+        func title() -> String {
+            // Written, not interpolated: a tree makes one for every packet.
+            var w = TextWriter(capacity: 64)
+            w.write("User Datagram Protocol, Src Port: ")
+            w.write(decimal: h.sourcePort)
+            w.write(", Dst Port: ")
+            w.write(decimal: h.destinationPort)
+            return w.string
+        }
+        d.add("udp", title: title(), range: start..<(start + 8), payload: (start + 8)..<payloadEnd, fields: fields)
         if h.length < UDPHeader.length {
             d.fail("UDP length \(h.length) is less than its 8-byte header", at: r(O.length, 2))
             return
