@@ -53,6 +53,15 @@ struct SendTests {
         }
     }
 
+    /// A capture file of scapy's `packets` (a Python list: `[IP(...)/TCP(...)]`).
+    static func capture(_ packets: String) throws -> String {
+        let file = Root.temporary("resend.pcap")
+        _ = try Root.run(["/usr/bin/python3", "-c", "from scapy.all import *; wrpcap('\(file)', \(packets))"])
+        return file
+    }
+
+    static let syn = "IP(src='192.0.2.2', dst='192.0.2.1')/TCP(sport=40000, dport=8080, flags='S')"
+
     /// The flags of tunscope's SENT lines as tcpdump prints them: "SYN" is "S", "FIN-ACK" is "F.".
     static func sentFlags(_ out: String) -> [String] {
         let letters = ["SYN": "S", "FIN": "F", "RST": "R", "PSH": "P", "ACK": "."]
@@ -169,6 +178,21 @@ struct SendTests {
         #expect(status == 0)
         #expect(out.contains("SENT resent") && out.contains("RCVD SYN-ACK"), "\(out)")
         #expect(out.contains("reset, as a host does"), "a SYN-ACK for no connection of tunscope's is reset")
+    }
+
+    @Test func anEditTooBigForAnIPPacketIsRefusedBeforeAnythingIsSent() throws {
+        let server = try Server()
+        defer { server.remove() }
+        let file = try Self.capture("[\(Self.syn)]")
+        // 20 + 20 header bytes + 65,500: 5 more than an IPv4 total length can say.
+        let data = String(repeating: "ab", count: 65_500)
+        let dump = try server.watched {
+            let (status, out, err) = try server.send(["--resend", "1", "-r", file, "--set", "data.data=" + data, "--wait", "0.2"])
+            #expect(status == 2, "\(out)\(err)")
+            #expect(err.contains("65540 bytes") && err.contains("at most 65535"), "\(err.prefix(300))")
+            #expect(!out.contains("SENT"), "\(out)")
+        }
+        #expect(!dump.contains { $0.contains(" IP 192.0.2.2.") }, "nothing crossed: \(dump)")
     }
 
     @Test func ipv6HandshakesAndPingsWorkAgainstTheKernel() throws {
