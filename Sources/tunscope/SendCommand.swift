@@ -21,7 +21,8 @@ struct SendCommand: ParsableCommand {
 
         Exit status: 0 when every connection was established (answered, with --no-ack), every ping \
         answered, or the packet resent; 1 when some were not; 2 when tunscope could not run it (no \
-        device, no permission, a bad capture file); 64 for a wrong command line.
+        device, no permission, a bad capture file or packet, a packet the device refused); 64 for a \
+        wrong command line.
         """
     )
 
@@ -218,12 +219,22 @@ struct SendCommand: ParsableCommand {
         while let p = try reader.next() {
             seen += 1
             guard seen == number else { continue }
-            var bytes = p.bytes
-            if reader.linkType == .ethernet {
-                bytes = Array(bytes[Dissector.networkLayerStart(bytes, linkType: .ethernet)...])
-            }
             guard p.originalLength == p.bytes.count else {
                 throw RuntimeError("packet \(number) of \(file) was cut at \(p.bytes.count) of \(p.originalLength) bytes when captured: it cannot be resent whole")
+            }
+            var bytes = p.bytes
+            if reader.linkType == .ethernet {
+                let start = Dissector.networkLayerStart(bytes, linkType: .ethernet)
+                let type = start >= 14 ? bytes.be16(start - 2) : 0
+                guard type == EtherType.ipv4 || type == EtherType.ipv6 else {
+                    let what = type == EtherType.arp ? "an ARP frame" : "an Ethernet frame of type 0x\(String(type, radix: 16))"
+                    throw RuntimeError("packet \(number) of \(file) is \(what): a tun device carries only IP packets")
+                }
+                bytes = Array(bytes[start...])
+            }
+            // tun reads the IP version from the first byte and refuses any other (EINVAL).
+            guard let version = bytes.first.map({ $0 >> 4 }), version == 4 || version == 6 else {
+                throw RuntimeError("packet \(number) of \(file) is not an IP packet: a tun device carries only IP packets")
             }
             if edits.isEmpty && !badChecksum { return bytes }
             do {

@@ -195,6 +195,28 @@ struct SendTests {
         #expect(!dump.contains { $0.contains(" IP 192.0.2.2.") }, "nothing crossed: \(dump)")
     }
 
+    @Test func whatATunCannotCarryIsOneErrorNeverSENT() throws {
+        let server = try Server()
+        defer { server.remove() }
+        let file = try Self.capture("[Ether()/ARP(psrc='192.0.2.2', pdst='192.0.2.1'), Ether()/\(Self.syn)]")
+        let dump = try server.watched {
+            let (status, out, err) = try server.send(["--resend", "1", "-r", file, "--wait", "0.2"])
+            #expect(status == 2, "\(out)\(err)")
+            #expect(err.contains("packet 1 of \(file) is an ARP frame") && err.contains("only IP packets"), "\(err)")
+            #expect(err.split(separator: "\n").filter { !$0.contains("tunscope is ") }.count == 1, "one error: \(err)")
+            #expect(!out.contains("SENT"), "\(out)")
+        }
+        #expect(dump.allSatisfy { $0.contains("router solicitation") }, "only the kernel's own packets crossed: \(dump)")
+        // The IP packet in an Ethernet frame goes in without its Ethernet header.
+        let (status, out, err) = try server.send(["--resend", "2", "-r", file, "--wait", "0.5"])
+        #expect(status == 0 && out.contains("SENT resent") && out.contains("RCVD SYN-ACK"), "\(out)\(err)")
+        // A write the kernel refuses (the device is down) is an error, and not SENT.
+        try server.ns.run(["ip", "link", "set", "tun0", "down"])
+        let down = try server.send(["--resend", "2", "-r", file, "--wait", "0.2"])
+        #expect(down.0 == 2 && down.2.contains("could not write"), "\(down)")
+        #expect(!down.1.contains("SENT"), "\(down.1)")
+    }
+
     @Test func ipv6HandshakesAndPingsWorkAgainstTheKernel() throws {
         let server = try Server()
         defer { server.remove() }
