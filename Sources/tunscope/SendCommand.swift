@@ -32,7 +32,7 @@ struct SendCommand: ParsableCommand {
     @Option(name: .customLong("ping"), help: ArgumentHelp("Send ICMP (or ICMPv6) echo requests to HOST.", valueName: "host"))
     var pingTarget: String?
 
-    @Option(name: .customLong("resend"), help: ArgumentHelp("Write packet N of the capture file given with -r into the device.", valueName: "n"))
+    @Option(name: .customLong("resend"), parsing: .unconditional, help: ArgumentHelp("Write packet N of the capture file given with -r into the device.", valueName: "n"))
     var resendNumber: Int?
 
     @Option(name: .short, help: ArgumentHelp("The capture file to take the packet to resend from.", valueName: "file"))
@@ -47,16 +47,18 @@ struct SendCommand: ParsableCommand {
     @Option(help: ArgumentHelp("tunscope's own address on the link (default: the device's peer address).", valueName: "addr"))
     var source: String?
 
-    @Option(name: .shortAndLong, help: "Connections or echo requests to send.")
+    // Number options take the next word whatever it is (`parsing: .unconditional`): else
+    // `--wscale -1` reads -1 as a flag, and `--interval -1` says a value is missing, not what is wrong with it.
+    @Option(name: .shortAndLong, parsing: .unconditional, help: "Connections or echo requests to send.")
     var count = 1
 
-    @Option(help: ArgumentHelp("Seconds between connections or echo requests.", valueName: "s"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seconds between connections or echo requests.", valueName: "s"))
     var interval = 1.0
 
     @Flag(name: .customLong("no-ack"), help: "Send only the SYN and watch the server retransmit its SYN-ACK (see --watch).")
     var noAck = false
 
-    @Option(help: ArgumentHelp("With --no-ack: seconds to watch before resetting the half-open connection.", valueName: "s"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("With --no-ack: seconds to watch before resetting the half-open connection.", valueName: "s"))
     var watch = 4.0
 
     @Flag(help: "Once established, send an HTTP GET and show the response.")
@@ -65,19 +67,19 @@ struct SendCommand: ParsableCommand {
     @Option(help: ArgumentHelp("How to end a connection: fin (orderly close) or rst (abort).", valueName: "fin|rst"))
     var close = "fin"
 
-    @Option(help: ArgumentHelp("Seconds to wait for the response (or for answers to a resend).", valueName: "s"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seconds to wait for the response (or for answers to a resend).", valueName: "s"))
     var wait = 2.0
 
-    @Option(name: .customLong("syn-retries"), help: "SYN retransmissions before TIMEOUT (Linux: 6).")
+    @Option(name: .customLong("syn-retries"), parsing: .unconditional, help: "SYN retransmissions before TIMEOUT (Linux: 6).")
     var synRetries = 6
 
-    @Option(name: .customLong("syn-timeout"), help: ArgumentHelp("Seconds before the first SYN retransmission; doubles each time.", valueName: "s"))
+    @Option(name: .customLong("syn-timeout"), parsing: .unconditional, help: ArgumentHelp("Seconds before the first SYN retransmission; doubles each time.", valueName: "s"))
     var synTimeout = 1.0
 
-    @Option(help: "The SYN's MSS option (0: none).")
+    @Option(parsing: .unconditional, help: "The SYN's MSS option (0: none).")
     var mss: UInt16 = 1460
 
-    @Option(help: "The SYN's window scale option (-1: none).")
+    @Option(parsing: .unconditional, help: "The SYN's window scale option (-1: none).")
     var wscale = 7
 
     @Flag(name: .customLong("no-sack"), help: "Leave SACK-permitted out of the SYN.")

@@ -252,6 +252,8 @@ struct SendTests {
             (["--ping", "192.0.2.1", "--syn", "192.0.2.1:80", "-i", "tun0"], 64, "exactly one of"),
             (["--resend", "1", "-i", "tun0"], 64, "needs the capture file"),
             (["--syn", "192.0.2.1:80", "--close", "maybe", "-i", "tun0"], 64, "fin or rst"),
+            (["--syn", "192.0.2.1:80", "--interval", "-1", "-i", "tun0"], 64, "--interval must be from 0.001"),
+            (["--ping", "192.0.2.1", "--count", "-3", "-i", "tun0"], 64, "--count must be from 1"),
         ]
         for (args, code, message) in cases {
             let (status, _, err) = try Root.runStatus([Tools.tunscope, "send"] + args)
@@ -262,6 +264,9 @@ struct SendTests {
         defer { ns.remove() }
         let (status, _, err) = try ns.runStatus([Tools.tunscope, "send", "-i", "tun0", "--syn", "example.test:80"])
         #expect(status == 2 && err.contains("tunscope does not look names up"), "\(err)")
+        // A negative number after an option is its value: -1 is --wscale's "none".
+        let noScale = try ns.runStatus([Tools.tunscope, "send", "-i", "tun0", "--syn", "192.0.2.1:80", "--wscale", "-1"])
+        #expect(noScale.0 == 1 && noScale.1.contains("REFUSED"), "\(noScale)")
         try ns.run(["ip", "tuntap", "add", "name", "bare0", "mode", "tun"])
         let bare = try ns.runStatus([Tools.tunscope, "send", "-i", "bare0", "--syn", "192.0.2.1:80"])
         #expect(bare.0 == 2 && bare.2.contains("give --source"), "\(bare.2)")
