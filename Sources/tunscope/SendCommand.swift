@@ -116,11 +116,33 @@ struct SendCommand: ParsableCommand {
         guard (-1...14).contains(wscale) else { throw ValidationError("--wscale must be from 0 to 14 (RFC 7323), or -1 for none") }
         guard TCPProbeConfig.Ending(rawValue: close) != nil else { throw ValidationError("--close must be fin or rst") }
         if let source, IPAddress(source) == nil { throw ValidationError("--source: '\(source)' is not an IP address") }
+        if let synTarget { try checkTarget(synTarget, needsPort: true) }
+        if let pingTarget { try checkTarget(pingTarget, needsPort: false) }
+    }
+
+    /// A target that can never work is a wrong command line (64), found before any device or
+    /// lab is touched: a name (tunscope looks none up), or an address of the other IP version.
+    private func checkTarget(_ text: String, needsPort: Bool) throws {
+        let target: Target
         do {
-            if let synTarget { _ = try Target.parse(synTarget, needsPort: true) }
-            if let pingTarget { _ = try Target.parse(pingTarget, needsPort: false) }
+            target = try Target.parse(text, needsPort: needsPort)
         } catch {
             throw ValidationError(error.description)
+        }
+        // The lab's server name, as LabNetwork has it; the lab resolves it.
+        let labServer = LabNetwork(id: 0, tunUser: nil).serverName
+        if lab && target.host == labServer { return }
+        guard let address = IPAddress(target.host) else {
+            let hint = lab ? " (in the lab, \(labServer) is the server)" : ""
+            throw ValidationError("'\(target.host)' is not an IP address: tunscope does not look names up\(hint)")
+        }
+        if let mine = source.flatMap(IPAddress.init) {
+            guard address.isIPv6 == mine.isIPv6 else {
+                throw ValidationError("\(address) and --source \(mine) are not both IPv4 or both IPv6")
+            }
+        } else if address.isIPv6 {
+            // Without --source tunscope is the device's IPv4 peer address.
+            throw ValidationError("\(address) is IPv6: give tunscope's IPv6 address on the link with --source")
         }
     }
 

@@ -254,6 +254,7 @@ struct SendTests {
             (["--syn", "192.0.2.1:80", "--close", "maybe", "-i", "tun0"], 64, "fin or rst"),
             (["--syn", "192.0.2.1:80", "--interval", "-1", "-i", "tun0"], 64, "--interval must be from 0.001"),
             (["--ping", "192.0.2.1", "--count", "-3", "-i", "tun0"], 64, "--count must be from 1"),
+            (["--lab", "--syn", "example.com:80"], 64, "in the lab, example.test is the server"),
         ]
         for (args, code, message) in cases {
             let (status, _, err) = try Root.runStatus([Tools.tunscope, "send"] + args)
@@ -263,7 +264,12 @@ struct SendTests {
         let ns = try Namespace(withTun: "tun0")
         defer { ns.remove() }
         let (status, _, err) = try ns.runStatus([Tools.tunscope, "send", "-i", "tun0", "--syn", "example.test:80"])
-        #expect(status == 2 && err.contains("tunscope does not look names up"), "\(err)")
+        #expect(status == 64 && err.contains("tunscope does not look names up"), "\(err)")
+        // A name is refused before any device is touched (nosuch9 is not made), and nothing is looked up.
+        let name = try ns.runStatus([Tools.tunscope, "send", "-i", "nosuch9", "--syn", "example.com:80"])
+        #expect(name.0 == 64 && name.2.contains("'example.com' is not an IP address"), "\(name.2)")
+        let six = try ns.runStatus([Tools.tunscope, "send", "-i", "nosuch9", "--syn", "[2001:db8::1]:80"])
+        #expect(six.0 == 64 && six.2.contains("with --source"), "\(six.2)")
         // A negative number after an option is its value: -1 is --wscale's "none".
         let noScale = try ns.runStatus([Tools.tunscope, "send", "-i", "tun0", "--syn", "192.0.2.1:80", "--wscale", "-1"])
         #expect(noScale.0 == 1 && noScale.1.contains("REFUSED"), "\(noScale)")
