@@ -270,6 +270,10 @@ struct SendTests {
         #expect(name.0 == 64 && name.2.contains("'example.com' is not an IP address"), "\(name.2)")
         let six = try ns.runStatus([Tools.tunscope, "send", "-i", "nosuch9", "--syn", "[2001:db8::1]:80"])
         #expect(six.0 == 64 && six.2.contains("with --source"), "\(six.2)")
+        // send does not make a device: it says there is none and leaves none behind.
+        let missing = try ns.runStatus([Tools.tunscope, "send", "-i", "nosuch9", "--syn", "192.0.2.1:80"])
+        #expect(missing.0 == 2 && missing.2.contains("no such device nosuch9"), "\(missing.2)")
+        #expect(try ns.runStatus(["ip", "link", "show", "nosuch9"]).0 != 0, "nosuch9 was left behind")
         // A negative number after an option is its value: -1 is --wscale's "none".
         let noScale = try ns.runStatus([Tools.tunscope, "send", "-i", "tun0", "--syn", "192.0.2.1:80", "--wscale", "-1"])
         #expect(noScale.0 == 1 && noScale.1.contains("REFUSED"), "\(noScale)")
