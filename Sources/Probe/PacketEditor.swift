@@ -133,12 +133,38 @@ public struct EditablePacket: Sendable {
             ipChecksum = .value(try Self.number(text, field))
         case "tcp.checksum", "udp.checksum", "icmp.checksum", "icmpv6.checksum":
             checksum = .value(try Self.number(text, field))
-        case "data.data":
-            payload = try Self.hex(text, field)
-        case "data.text":
-            payload = Array(text.utf8)
+        case "data.data", "data.text":
+            let data = field == "data.data" ? try Self.hex(text, field) : Array(text.utf8)
+            try checkFits(payloadLength: data.count, field)
+            payload = data
         default:
             try setTransportField(field, to: text)
+        }
+    }
+
+    /// Refuses a payload the IP length field could not count: it would wrap, and the packet go
+    /// out with a length that lies. IPv4's total length counts the whole packet; IPv6's payload
+    /// length what follows its header (RFC 8200; more only as a jumbogram, RFC 2675).
+    private func checkFits(payloadLength: Int, _ field: String) throws(EditError) {
+        let transportLength: Int
+        switch transport {
+        case let .tcp(t): transportLength = t.headerLength
+        case let .udp(u): transportLength = u.headerLength
+        case let .icmp(i): transportLength = i.headerLength
+        case let .icmpv6(i): transportLength = i.headerLength
+        case .other: transportLength = 0
+        }
+        let afterIP = transportLength + payloadLength
+        switch ip {
+        case .v4:
+            let total = ip.headerLength + afterIP
+            guard total <= 65_535 else {
+                throw EditError("\(field): the packet would be \(total) bytes; an IPv4 packet is at most 65535 (its total length)")
+            }
+        case .v6:
+            guard afterIP <= 65_535 else {
+                throw EditError("\(field): the packet would carry \(afterIP) bytes after its IPv6 header; IPv6 allows at most 65535 (its payload length, without a jumbogram)")
+            }
         }
     }
 

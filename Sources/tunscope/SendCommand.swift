@@ -21,7 +21,8 @@ struct SendCommand: ParsableCommand {
 
         Exit status: 0 when every connection was established (answered, with --no-ack), every ping \
         answered, or the packet resent; 1 when some were not; 2 when tunscope could not run it (no \
-        device, no permission, a bad capture file); 64 for a wrong command line.
+        device, no permission, a bad capture file or packet, a packet the device refused); 64 for a \
+        wrong command line.
         """
     )
 
@@ -31,7 +32,7 @@ struct SendCommand: ParsableCommand {
     @Option(name: .customLong("ping"), help: ArgumentHelp("Send ICMP (or ICMPv6) echo requests to HOST.", valueName: "host"))
     var pingTarget: String?
 
-    @Option(name: .customLong("resend"), help: ArgumentHelp("Write packet N of the capture file given with -r into the device.", valueName: "n"))
+    @Option(name: .customLong("resend"), parsing: .unconditional, help: ArgumentHelp("Write packet N of the capture file given with -r into the device.", valueName: "n"))
     var resendNumber: Int?
 
     @Option(name: .short, help: ArgumentHelp("The capture file to take the packet to resend from.", valueName: "file"))
@@ -46,16 +47,18 @@ struct SendCommand: ParsableCommand {
     @Option(help: ArgumentHelp("tunscope's own address on the link (default: the device's peer address).", valueName: "addr"))
     var source: String?
 
-    @Option(name: .shortAndLong, help: "Connections or echo requests to send.")
+    // Number options take the next word whatever it is (`parsing: .unconditional`): else
+    // `--wscale -1` reads -1 as a flag, and `--interval -1` says a value is missing, not what is wrong with it.
+    @Option(name: .shortAndLong, parsing: .unconditional, help: "Connections or echo requests to send.")
     var count = 1
 
-    @Option(help: ArgumentHelp("Seconds between connections or echo requests.", valueName: "s"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seconds between connections or echo requests.", valueName: "s"))
     var interval = 1.0
 
     @Flag(name: .customLong("no-ack"), help: "Send only the SYN and watch the server retransmit its SYN-ACK (see --watch).")
     var noAck = false
 
-    @Option(help: ArgumentHelp("With --no-ack: seconds to watch before resetting the half-open connection.", valueName: "s"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("With --no-ack: seconds to watch before resetting the half-open connection.", valueName: "s"))
     var watch = 4.0
 
     @Flag(help: "Once established, send an HTTP GET and show the response.")
@@ -64,19 +67,19 @@ struct SendCommand: ParsableCommand {
     @Option(help: ArgumentHelp("How to end a connection: fin (orderly close) or rst (abort).", valueName: "fin|rst"))
     var close = "fin"
 
-    @Option(help: ArgumentHelp("Seconds to wait for the response (or for answers to a resend).", valueName: "s"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seconds to wait for the response (or for answers to a resend).", valueName: "s"))
     var wait = 2.0
 
-    @Option(name: .customLong("syn-retries"), help: "SYN retransmissions before TIMEOUT (Linux: 6).")
+    @Option(name: .customLong("syn-retries"), parsing: .unconditional, help: "SYN retransmissions before TIMEOUT (Linux: 6).")
     var synRetries = 6
 
-    @Option(name: .customLong("syn-timeout"), help: ArgumentHelp("Seconds before the first SYN retransmission; doubles each time.", valueName: "s"))
+    @Option(name: .customLong("syn-timeout"), parsing: .unconditional, help: ArgumentHelp("Seconds before the first SYN retransmission; doubles each time.", valueName: "s"))
     var synTimeout = 1.0
 
-    @Option(help: "The SYN's MSS option (0: none).")
+    @Option(parsing: .unconditional, help: "The SYN's MSS option (0: none).")
     var mss: UInt16 = 1460
 
-    @Option(help: "The SYN's window scale option (-1: none).")
+    @Option(parsing: .unconditional, help: "The SYN's window scale option (-1: none).")
     var wscale = 7
 
     @Flag(name: .customLong("no-sack"), help: "Leave SACK-permitted out of the SYN.")
@@ -113,11 +116,33 @@ struct SendCommand: ParsableCommand {
         guard (-1...14).contains(wscale) else { throw ValidationError("--wscale must be from 0 to 14 (RFC 7323), or -1 for none") }
         guard TCPProbeConfig.Ending(rawValue: close) != nil else { throw ValidationError("--close must be fin or rst") }
         if let source, IPAddress(source) == nil { throw ValidationError("--source: '\(source)' is not an IP address") }
+        if let synTarget { try checkTarget(synTarget, needsPort: true) }
+        if let pingTarget { try checkTarget(pingTarget, needsPort: false) }
+    }
+
+    /// A target that can never work is a wrong command line (64), found before any device or
+    /// lab is touched: a name (tunscope looks none up), or an address of the other IP version.
+    private func checkTarget(_ text: String, needsPort: Bool) throws {
+        let target: Target
         do {
-            if let synTarget { _ = try Target.parse(synTarget, needsPort: true) }
-            if let pingTarget { _ = try Target.parse(pingTarget, needsPort: false) }
+            target = try Target.parse(text, needsPort: needsPort)
         } catch {
             throw ValidationError(error.description)
+        }
+        // The lab's server name, as LabNetwork has it; the lab resolves it.
+        let labServer = LabNetwork(id: 0, tunUser: nil).serverName
+        if lab && target.host == labServer { return }
+        guard let address = IPAddress(target.host) else {
+            let hint = lab ? " (in the lab, \(labServer) is the server)" : ""
+            throw ValidationError("'\(target.host)' is not an IP address: tunscope does not look names up\(hint)")
+        }
+        if let mine = source.flatMap(IPAddress.init) {
+            guard address.isIPv6 == mine.isIPv6 else {
+                throw ValidationError("\(address) and --source \(mine) are not both IPv4 or both IPv6")
+            }
+        } else if address.isIPv6 {
+            // Without --source tunscope is the device's IPv4 peer address.
+            throw ValidationError("\(address) is IPv6: give tunscope's IPv6 address on the link with --source")
         }
     }
 
@@ -144,6 +169,11 @@ struct SendCommand: ParsableCommand {
     /// Opens the device, gives up root, runs the probes; whether all of them succeeded.
     private func send(lab: LabNetwork?) throws -> Bool {
         let name = lab?.tun ?? device ?? "tun0"
+        // Opening a tun as root makes it; a new one has no address and is down, so nothing
+        // could be sent through it. send only uses a device that is there.
+        if lab == nil && if_nametoindex(name) == 0 {
+            throw RuntimeError("no such device \(name): make it with 'sudo tunscope setup --name \(name) --user $USER', or use --lab")
+        }
         let capture = try LiveCapture(device: name, namespace: lab?.router, timesProbes: true, store: PacketStore())
         defer { capture.stop() }
         try Privileges.dropToInvokingUser()
@@ -218,12 +248,22 @@ struct SendCommand: ParsableCommand {
         while let p = try reader.next() {
             seen += 1
             guard seen == number else { continue }
-            var bytes = p.bytes
-            if reader.linkType == .ethernet {
-                bytes = Array(bytes[Dissector.networkLayerStart(bytes, linkType: .ethernet)...])
-            }
             guard p.originalLength == p.bytes.count else {
                 throw RuntimeError("packet \(number) of \(file) was cut at \(p.bytes.count) of \(p.originalLength) bytes when captured: it cannot be resent whole")
+            }
+            var bytes = p.bytes
+            if reader.linkType == .ethernet {
+                let start = Dissector.networkLayerStart(bytes, linkType: .ethernet)
+                let type = start >= 14 ? bytes.be16(start - 2) : 0
+                guard type == EtherType.ipv4 || type == EtherType.ipv6 else {
+                    let what = type == EtherType.arp ? "an ARP frame" : "an Ethernet frame of type 0x\(String(type, radix: 16))"
+                    throw RuntimeError("packet \(number) of \(file) is \(what): a tun device carries only IP packets")
+                }
+                bytes = Array(bytes[start...])
+            }
+            // tun reads the IP version from the first byte and refuses any other (EINVAL).
+            guard let version = bytes.first.map({ $0 >> 4 }), version == 4 || version == 6 else {
+                throw RuntimeError("packet \(number) of \(file) is not an IP packet: a tun device carries only IP packets")
             }
             if edits.isEmpty && !badChecksum { return bytes }
             do {

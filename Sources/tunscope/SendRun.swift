@@ -41,11 +41,11 @@ struct SendRun {
             }
             let untilNextStart = starts.first.map { Int32(clamping: max(0, ($0.at - now) / 1_000)) } ?? 100
             host.step(maxWait: min(100, untilNextStart))
-            for e in host.takeSendErrors() { printError("could not write a packet: \(e)") }
             printNew()
             guard host.capture.isRunning else {
                 throw RuntimeError(host.capture.failure?.description ?? "capture stopped")
             }
+            try stopOnWriteFailure()
             let idle = starts.isEmpty && host.snapshot.isIdle
             if idle && idleSince == nil { idleSince = LiveHost.now() }
             if !idle { idleSince = nil }
@@ -54,8 +54,18 @@ struct SendRun {
             // the confirmations of the last packets take at most a moment.
             if lingered && (host.snapshot.allSendsConfirmed || LiveHost.now() - idleSince! > 1_000_000) { break }
         }
+        try stopOnWriteFailure()
         printNew(final: true)
         return summarize(aborted: aborted)
+    }
+
+    /// A packet the device refused (it is down, or the kernel found it invalid) ends the run as
+    /// "could not run" (2): it was not sent, so it is never shown as SENT, and the probes that
+    /// depend on it could only time out.
+    private func stopOnWriteFailure() throws {
+        let failures = host.takeSendErrors()
+        guard !failures.isEmpty else { return }
+        throw RuntimeError(failures.map { "could not write a packet: \($0)" }.joined(separator: "\n"))
     }
 
     /// Prints the log up to the first sent packet the store has not confirmed yet (its time

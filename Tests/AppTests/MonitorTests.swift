@@ -282,6 +282,17 @@ struct MonitorTests {
         #expect(Self.text(m, 120, 40)[4].contains("0.000052"), "delta: 52 us after the SYN")
     }
 
+    @Test func theEditPromptRefusesAPacketTooBigForIP() {
+        let (store, _) = Self.scene()
+        let m = Self.monitor(store)
+        m.handle(.character("g"))
+        m.handle(.character("e"))
+        m.prompt?.text = "data.text=" + String(repeating: "x", count: 65_500)
+        // What the prompt line shows beside the text (when the line has room) and Enter reports.
+        let check = m.prompt.flatMap { m.promptCheck($0) }
+        #expect(check?.contains("an IPv4 packet is at most 65535") == true, "\(check ?? "accepted")")
+    }
+
     @Test func aTargetPromptChecksAsYouType() {
         let (store, _) = Self.scene()
         let m = Self.monitor(store)

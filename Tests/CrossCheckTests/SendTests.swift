@@ -53,6 +53,15 @@ struct SendTests {
         }
     }
 
+    /// A capture file of scapy's `packets` (a Python list: `[IP(...)/TCP(...)]`).
+    static func capture(_ packets: String) throws -> String {
+        let file = Root.temporary("resend.pcap")
+        _ = try Root.run(["/usr/bin/python3", "-c", "from scapy.all import *; wrpcap('\(file)', \(packets))"])
+        return file
+    }
+
+    static let syn = "IP(src='192.0.2.2', dst='192.0.2.1')/TCP(sport=40000, dport=8080, flags='S')"
+
     /// The flags of tunscope's SENT lines as tcpdump prints them: "SYN" is "S", "FIN-ACK" is "F.".
     static func sentFlags(_ out: String) -> [String] {
         let letters = ["SYN": "S", "FIN": "F", "RST": "R", "PSH": "P", "ACK": "."]
@@ -171,6 +180,43 @@ struct SendTests {
         #expect(out.contains("reset, as a host does"), "a SYN-ACK for no connection of tunscope's is reset")
     }
 
+    @Test func anEditTooBigForAnIPPacketIsRefusedBeforeAnythingIsSent() throws {
+        let server = try Server()
+        defer { server.remove() }
+        let file = try Self.capture("[\(Self.syn)]")
+        // 20 + 20 header bytes + 65,500: 5 more than an IPv4 total length can say.
+        let data = String(repeating: "ab", count: 65_500)
+        let dump = try server.watched {
+            let (status, out, err) = try server.send(["--resend", "1", "-r", file, "--set", "data.data=" + data, "--wait", "0.2"])
+            #expect(status == 2, "\(out)\(err)")
+            #expect(err.contains("65540 bytes") && err.contains("at most 65535"), "\(err.prefix(300))")
+            #expect(!out.contains("SENT"), "\(out)")
+        }
+        #expect(!dump.contains { $0.contains(" IP 192.0.2.2.") }, "nothing crossed: \(dump)")
+    }
+
+    @Test func whatATunCannotCarryIsOneErrorNeverSENT() throws {
+        let server = try Server()
+        defer { server.remove() }
+        let file = try Self.capture("[Ether()/ARP(psrc='192.0.2.2', pdst='192.0.2.1'), Ether()/\(Self.syn)]")
+        let dump = try server.watched {
+            let (status, out, err) = try server.send(["--resend", "1", "-r", file, "--wait", "0.2"])
+            #expect(status == 2, "\(out)\(err)")
+            #expect(err.contains("packet 1 of \(file) is an ARP frame") && err.contains("only IP packets"), "\(err)")
+            #expect(err.split(separator: "\n").filter { !$0.contains("tunscope is ") }.count == 1, "one error: \(err)")
+            #expect(!out.contains("SENT"), "\(out)")
+        }
+        #expect(dump.allSatisfy { $0.contains("router solicitation") }, "only the kernel's own packets crossed: \(dump)")
+        // The IP packet in an Ethernet frame goes in without its Ethernet header.
+        let (status, out, err) = try server.send(["--resend", "2", "-r", file, "--wait", "0.5"])
+        #expect(status == 0 && out.contains("SENT resent") && out.contains("RCVD SYN-ACK"), "\(out)\(err)")
+        // A write the kernel refuses (the device is down) is an error, and not SENT.
+        try server.ns.run(["ip", "link", "set", "tun0", "down"])
+        let down = try server.send(["--resend", "2", "-r", file, "--wait", "0.2"])
+        #expect(down.0 == 2 && down.2.contains("could not write"), "\(down)")
+        #expect(!down.1.contains("SENT"), "\(down.1)")
+    }
+
     @Test func ipv6HandshakesAndPingsWorkAgainstTheKernel() throws {
         let server = try Server()
         defer { server.remove() }
@@ -206,6 +252,9 @@ struct SendTests {
             (["--ping", "192.0.2.1", "--syn", "192.0.2.1:80", "-i", "tun0"], 64, "exactly one of"),
             (["--resend", "1", "-i", "tun0"], 64, "needs the capture file"),
             (["--syn", "192.0.2.1:80", "--close", "maybe", "-i", "tun0"], 64, "fin or rst"),
+            (["--syn", "192.0.2.1:80", "--interval", "-1", "-i", "tun0"], 64, "--interval must be from 0.001"),
+            (["--ping", "192.0.2.1", "--count", "-3", "-i", "tun0"], 64, "--count must be from 1"),
+            (["--lab", "--syn", "example.com:80"], 64, "in the lab, example.test is the server"),
         ]
         for (args, code, message) in cases {
             let (status, _, err) = try Root.runStatus([Tools.tunscope, "send"] + args)
@@ -215,7 +264,19 @@ struct SendTests {
         let ns = try Namespace(withTun: "tun0")
         defer { ns.remove() }
         let (status, _, err) = try ns.runStatus([Tools.tunscope, "send", "-i", "tun0", "--syn", "example.test:80"])
-        #expect(status == 2 && err.contains("tunscope does not look names up"), "\(err)")
+        #expect(status == 64 && err.contains("tunscope does not look names up"), "\(err)")
+        // A name is refused before any device is touched (nosuch9 is not made), and nothing is looked up.
+        let name = try ns.runStatus([Tools.tunscope, "send", "-i", "nosuch9", "--syn", "example.com:80"])
+        #expect(name.0 == 64 && name.2.contains("'example.com' is not an IP address"), "\(name.2)")
+        let six = try ns.runStatus([Tools.tunscope, "send", "-i", "nosuch9", "--syn", "[2001:db8::1]:80"])
+        #expect(six.0 == 64 && six.2.contains("with --source"), "\(six.2)")
+        // send does not make a device: it says there is none and leaves none behind.
+        let missing = try ns.runStatus([Tools.tunscope, "send", "-i", "nosuch9", "--syn", "192.0.2.1:80"])
+        #expect(missing.0 == 2 && missing.2.contains("no such device nosuch9"), "\(missing.2)")
+        #expect(try ns.runStatus(["ip", "link", "show", "nosuch9"]).0 != 0, "nosuch9 was left behind")
+        // A negative number after an option is its value: -1 is --wscale's "none".
+        let noScale = try ns.runStatus([Tools.tunscope, "send", "-i", "tun0", "--syn", "192.0.2.1:80", "--wscale", "-1"])
+        #expect(noScale.0 == 1 && noScale.1.contains("REFUSED"), "\(noScale)")
         try ns.run(["ip", "tuntap", "add", "name", "bare0", "mode", "tun"])
         let bare = try ns.runStatus([Tools.tunscope, "send", "-i", "bare0", "--syn", "192.0.2.1:80"])
         #expect(bare.0 == 2 && bare.2.contains("give --source"), "\(bare.2)")

@@ -121,6 +121,26 @@ struct PacketEditorTests {
         #expect(Self.status(b, "ip.checksum.status") == .uint(0))
     }
 
+    @Test func anEditCannotMakeAPacketBiggerThanIPCanSay() throws {
+        // IPv4's total length counts the whole packet: with this SYN's 44 header bytes, 65,491 of data fit.
+        var p = try EditablePacket(parsing: Self.referenceSYN)
+        try p.set("data.text", to: String(repeating: "x", count: 65_491))
+        #expect(p.build().count == 65_535)
+        #expect(throws: EditError("data.data: the packet would be 65536 bytes; an IPv4 packet is at most 65535 (its total length)")) {
+            try p.set("data.data", to: String(repeating: "ab", count: 65_492))
+        }
+        #expect(p.payload.count == 65_491, "a refused edit changes nothing")
+        // IPv6's payload length counts what follows its 40-byte header: at most 65,535 without a jumbogram.
+        let echo = EchoProbe.echo(request: true, from: IPAddress("2001:db8::1")!, to: IPAddress("2001:db8::2")!, identifier: 1,
+                                  sequence: 2, data: [])
+        var six = try EditablePacket(parsing: echo)
+        try six.set("data.text", to: String(repeating: "x", count: 65_535 - 8))
+        #expect(six.build().count == 40 + 65_535)
+        #expect(throws: EditError("data.text: the packet would carry 65536 bytes after its IPv6 header; IPv6 allows at most 65535 (its payload length, without a jumbogram)")) {
+            try six.set("data.text", to: String(repeating: "x", count: 65_535 - 7))
+        }
+    }
+
     @Test func mistakesSayWhatIsWrong() throws {
         var p = try EditablePacket(parsing: Self.referenceSYN)
         #expect(throws: EditError.self) { try p.set("ip.ttl", to: "300") }
