@@ -181,6 +181,11 @@ public final class Monitor {
             lastSeen = (newest, log)
             changed = true
         }
+        // A packet the kernel refused (s, p, r and e only queue them): say so, or it seems sent.
+        if let host, let failure = host.takeSendErrors().last {
+            say("not sent: \(failure)", error: true)
+            changed = true
+        }
         if let capture {
             let dropped = capture.kernelDropped
             if dropped != kernelDropped {

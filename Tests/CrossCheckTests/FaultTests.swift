@@ -43,6 +43,22 @@ struct FaultTests {
         #expect(try String(contentsOfFile: victim, encoding: .utf8) == "keep me")
     }
 
+    /// A write the kernel refuses (the device is down) is said on the screen, not passed off as sent.
+    @Test func aPacketTheKernelRefusesIsSaidNotSent() throws {
+        let ns = try Namespace(withTun: "tun0")
+        defer { ns.remove() }
+        let w = try ScreenEndToEndTests.Window("ip netns exec \(ns.name) \(Tools.tunscope) -i tun0", width: 120, height: 30)
+        defer { w.close() }
+        try w.waitFor("LIVE")
+        try ns.run(["bash", "-c", "echo before > /dev/udp/192.0.2.2/40000"])
+        try w.waitFor("UDP, length 7")
+        try ns.run(["ip", "link", "set", "tun0", "down"])
+        try w.keys("r")
+        try w.waitFor("not sent: tun0: write failed")
+        try w.keys("q")
+        #expect(w.ended())
+    }
+
     @Test func theScreenSaysWhenTheDeviceGoesAwayAndKeepsWhatItCaptured() throws {
         let ns = try Namespace(withTun: "tun0")
         defer { ns.remove() }
