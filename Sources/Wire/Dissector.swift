@@ -111,6 +111,7 @@ public enum Summary {
         case .udp: writeUDP(b, at: start, end: end, ip: ip, into: &w)
         case .icmp: writeICMPv4(b, at: start, end: end, ip: ip, into: &w)
         case .icmpv6: writeICMPv6(b, at: start, end: end, ip: ip, into: &w)
+        case .ipv6NoNext: w.write("no next header")
         default:
             // The IP printer has already written "a > b: " for protocols other than TCP and UDP.
             w.write(" ip-proto-")

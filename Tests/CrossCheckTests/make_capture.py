@@ -169,6 +169,10 @@ def ipv6_packets():
     long_plen = bytearray(whole); long_plen[4:6] = (300).to_bytes(2, "big"); out.append(Raw(bytes(long_plen)))
     past_end = bytearray(bytes(IPv6(src=a, dst=b) / IPv6ExtHdrHopByHop() / UDP(sport=1, dport=2)))
     past_end[41] = 30; out.append(Raw(bytes(past_end)))                       # extension header past the end
+    # Payload Length 0 and no Jumbo Payload option: the payload is empty, whatever follows.
+    out += [IPv6(src=a, dst=b, plen=0) / TCP(sport=20, dport=80, flags="S"), IPv6(src=a, dst=b, plen=0) / UDP(sport=20, dport=80),
+            IPv6(src=a, dst=b, plen=0) / ICMPv6EchoRequest(id=1, seq=1), IPv6(src=a, dst=b, plen=0, nh=59),
+            IPv6(src=a, dst=b, plen=0) / IPv6ExtHdrHopByHop() / UDP(sport=1, dport=2) / b"hello"]
     return out
 
 
