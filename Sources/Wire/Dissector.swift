@@ -86,19 +86,41 @@ public enum Summary {
         return w.string
     }
 
-    /// tcpdump's raw-IP printer: by the version nibble.
-    static func writeIP(_ b: Bytes, at start: Int, end: Int, wireLength: Int? = nil, into w: inout TextWriter) {
+    /// tcpdump's raw-IP printer (`ipN_print`), by the version nibble; or, under an EtherType, the
+    /// printer it names, which then checks the version itself.
+    static func writeIP(_ b: Bytes, at start: Int, end: Int, wireLength: Int? = nil, etherType: UInt16? = nil,
+                        into w: inout TextWriter) {
         guard start < end else {
             w.write(" [|ip]")
             return
         }
-        switch b[start] >> 4 {
-        case 4: writeIPv4(b, at: start, end: end, wireLength: wireLength.map { $0 - start } ?? end - start, into: &w)
-        case 6: writeIPv6(b, at: start, end: end, wireLength: wireLength.map { $0 - start } ?? end - start, into: &w)
+        let version = b[start] >> 4
+        let length = wireLength.map { $0 - start } ?? end - start
+        switch etherType ?? (version == 4 ? EtherType.ipv4 : version == 6 ? EtherType.ipv6 : 0) {
+        case EtherType.ipv4:
+            guard version == 4 else {
+                // ip_print: the version, then " (invalid)".
+                if version == 6 {
+                    w.write("IP6, wrong link-layer encapsulation")
+                } else {
+                    w.write("IP")
+                    w.write(decimal: version)
+                }
+                w.write(" (invalid)")
+                return
+            }
+            writeIPv4(b, at: start, end: end, wireLength: length, into: &w)
+        case EtherType.ipv6:
+            guard version == 6 || end - start < IPv6Header.length else {
+                w.write("IP6 version error: ")
+                w.write(decimal: version)
+                w.write(" != 6")
+                return
+            }
+            writeIPv6(b, at: start, end: end, wireLength: length, into: &w)
         default:
-            w.write("IP")
-            w.write(decimal: b[start] >> 4)
-            w.write(" (invalid)")
+            w.write("unknown ip ")
+            w.write(decimal: version)
         }
     }
 

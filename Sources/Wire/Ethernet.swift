@@ -130,7 +130,7 @@ extension Summary {
         }
         switch type {
         case EtherType.ipv4, EtherType.ipv6:
-            writeIP(b, at: i, end: end, wireLength: wireLength, into: &w)
+            writeIP(b, at: i, end: end, wireLength: wireLength, etherType: type, into: &w)
         case EtherType.arp:
             writeARP(b, at: i, end: end, length: (wireLength ?? end) - i, into: &w)
         default:

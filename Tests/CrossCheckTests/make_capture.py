@@ -127,6 +127,7 @@ def malformed_packets():
     small_udp = bytearray(udp); small_udp[24:26] = (4).to_bytes(2, "big"); out.append(bytes(small_udp))
     out.append(bytes(IP(src="192.0.2.1", dst="192.0.2.2") / ICMP(type=3, code=3))[:24])  # truncated ICMP
     short_len = bytearray(udp); short_len[2:4] = (10).to_bytes(2, "big"); out.append(bytes(short_len))
+    version5 = bytearray(udp); version5[0] = 0x55; out.append(bytes(version5))  # neither IPv4 nor IPv6
     return [Raw(p) for p in out]
 
 
