@@ -152,6 +152,7 @@ def ipv6_packets():
     out.append(IPv6(src=b, dst=a) / ICMPv6TimeExceeded(code=0) / quoted_udp)
     out.append(IPv6(src=b, dst=a) / ICMPv6TimeExceeded(code=1) / quoted_udp)
     out.append(IPv6(src="fe80::1", dst="ff02::1:ff00:2", hlim=255) / ICMPv6ND_NS(tgt=b) / ICMPv6NDOptSrcLLAddr(lladdr="02:00:00:00:00:01"))
+    out.append(IPv6(src="::", dst="ff02::1:ff00:1", hlim=255) / ICMPv6ND_NS(tgt=a))  # duplicate address detection
     for r, sol, o in [(0, 1, 1), (1, 0, 0), (1, 1, 1)]:
         out.append(IPv6(src="fe80::2", dst="fe80::1", hlim=255) / ICMPv6ND_NA(tgt=b, R=r, S=sol, O=o)
                    / ICMPv6NDOptDstLLAddr(lladdr="02:00:00:00:00:02"))
