@@ -201,6 +201,9 @@ def dns_packets():
         an=DNSRR(rrname="example.test", type="MX", rdata=b"\x00\x0a\x04mail\xc0\x0c"),
         ns=DNSRR(rrname="example.test", type="NS", rdata="ns1.example.test"), ar=DNSRR(rrname="ns1.example.test", rdata="198.51.100.1")))
     out.append(IP(src=c, dst=s) / UDP(sport=40009, dport=53) / DNS(id=7, rd=1, qd=DNSQR(qname="example.test"), ar=DNSRROPT(rclass=4096)))
+    out.append(IP(src=s, dst=c) / UDP(sport=53, dport=40005) / DNS(
+        id=0x1005, qr=1, rd=1, ra=1, qd=DNSQR(qname="example.test", qtype="TXT"),
+        an=DNSRR(rrname="example.test", type="TXT", rdata=["hello", "world"])))
     out.append(IPv6(src="2001:db8::1", dst="2001:db8::53") / UDP(sport=40010, dport=53) / DNS(id=8, rd=1, qd=DNSQR(qname="example.test", qtype="AAAA")))
     good = bytes(out[10])
     out += [Raw(good[:n]) for n in (30, 40, 50, 60, 70, 80)]                  # cut mid-message
