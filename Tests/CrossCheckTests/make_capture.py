@@ -225,6 +225,10 @@ def ethernet_frames():
         out.append(Ether(src=peer, dst=me) / ARP(op=2, hwsrc=peer, psrc=target, hwdst=me, pdst="192.0.2.1"))
     out.append(Ether(src=me, dst="ff:ff:ff:ff:ff:ff") / ARP(op=1, hwsrc=me, psrc="192.0.2.1", pdst="192.0.2.1"))
     out.append(Ether(src=me, dst="ff:ff:ff:ff:ff:ff") / ARP(op=1, hwsrc=me, psrc="192.0.2.1", pdst="192.0.2.2") / (b"\0" * 18))
+    for op in (1, 2):  # hardware type 6, IEEE 802 (scapy would take the MACs as text for it, so patched in)
+        arp = bytearray(bytes(Ether(src=me, dst="ff:ff:ff:ff:ff:ff") / ARP(op=op, hwsrc=me, psrc="192.0.2.1", pdst="192.0.2.2")))
+        arp[15] = 6
+        out.append(Ether(bytes(arp)))
     for vlan, prio in [(1, 0), (100, 3), (4094, 7)]:
         out.append(Ether(src=me, dst=peer) / Dot1Q(vlan=vlan, prio=prio) / IP(src=host(), dst=host()) / UDP(sport=port(), dport=port()) / b"tagged")
     out.append(Ether(src=me, dst=peer) / Dot1Q(vlan=10) / Dot1Q(vlan=20) / IP(src=host(), dst=host()) / ICMP(type=8) / b"qinq")

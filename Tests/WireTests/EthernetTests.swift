@@ -34,6 +34,34 @@ import Testing
         #expect(Summary.string(b, linkType: .ethernet) == "ARP, Reply 192.0.2.2 is-at 02:00:00:00:00:02, length 46")
     }
 
+    /// Hardware type 6 (IEEE 802) carries MACs as Ethernet does; other address sizes are read
+    /// from the header. Lines as tcpdump -nn prints them.
+    @Test func arpOfOtherHardwarePrintsAsTcpdump() {
+        var ieee802 = Self.request()
+        ieee802[15] = 6
+        #expect(Summary.string(ieee802, linkType: .ethernet) == "ARP, Request who-has 192.0.2.2 tell 192.0.2.1, length 28")
+        let d = Dissector.dissect(ieee802, linkType: .ethernet)
+        #expect(d.malformed == nil && d.field("arp.src.hw_mac")?.value == .mac(Self.me))
+        ieee802[21] = 2
+        #expect(Summary.string(ieee802, linkType: .ethernet) == "ARP, Reply 192.0.2.1 is-at 02:00:00:00:00:01, length 28")
+        ieee802[21] = 3
+        #expect(Summary.string(ieee802, linkType: .ethernet)
+                == "ARP, Reverse Request who-is 00:00:00:00:00:00 tell 02:00:00:00:00:01, length 28")
+        // InfiniBand-sized (8-byte) hardware addresses: 32 bytes of ARP.
+        let link: Bytes = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1, 0x08, 0x06]
+        let long: Bytes = link + [0, 32, 8, 0, 8, 4, 0, 2] + Array(0...7) + [192, 0, 2, 1] + Array(repeating: 0, count: 8) + [192, 0, 2, 2]
+        #expect(Summary.string(long, linkType: .ethernet) == "ARP, Reply 192.0.2.1 is-at 00:01:02:03:04:05:06:07, length 32")
+        let dl = Dissector.dissect(long, linkType: .ethernet)
+        #expect(dl.malformed == nil && dl.field("arp.src.hw")?.range == 22..<30 && dl.field("arp.dst.proto_ipv4")?.value == .ipv4(IPv4Address(192, 0, 2, 2)))
+        // No hardware address at all: tcpdump names the sizes only.
+        let none: Bytes = link + [0, 1, 8, 0, 0, 4, 0, 1, 192, 0, 2, 1, 192, 0, 2, 2]
+        #expect(Summary.string(none, linkType: .ethernet) == "ARP, Ethernet (len 0), IPv4 (len 4), length 16")
+        // Sizes that need more bytes than there are.
+        let short: Bytes = link + [0, 1, 0x86, 0xdd, 6, 16, 0, 1]
+        #expect(Summary.string(short, linkType: .ethernet) == " [|arp]")
+        #expect(Dissector.dissect(short, linkType: .ethernet).malformed?.message == "ARP packet needs 52 bytes, 8 left")
+    }
+
     @Test func vlanTagsAreDecodedAndSilentInTheSummary() {
         let inner = UDPTests.hello
         var b = Bytes(repeating: 0, count: 14 + 8 + inner.count)
