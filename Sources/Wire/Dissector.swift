@@ -145,14 +145,25 @@ public enum Summary {
 }
 
 extension Dissector {
-    /// Where the link-layer header ends (Ethernet and VLAN tags), which is where `tcpdump -X`
-    /// starts its hex dump.
+    /// Where the link-layer header ends (Ethernet, VLAN tags, and after an 802.3 length the LLC
+    /// header and any SNAP header), which is where `tcpdump -X` starts its hex dump.
     public static func networkLayerStart(_ bytes: Bytes, linkType: LinkType) -> Int {
         guard linkType == .ethernet else { return 0 }
         var i = 12
         while i + 2 <= bytes.count {
             let type = bytes.be16(i)
-            if type == EtherType.vlan { i += 4 } else { return min(i + 2, bytes.count) }
+            if type == EtherType.vlan { i += 4; continue }
+            i += 2
+            if type <= LLC.maxLength && i + 3 <= bytes.count {
+                let dsap = bytes[i], ssap = bytes[i + 1], control = bytes[i + 2]
+                // Novell's raw 802.3 (0xffff) has no LLC header; SNAP adds 5 bytes.
+                if dsap == 0xff && ssap == 0xff { return i }
+                let snap = dsap & 0xfe == LLC.snapSAP && ssap & 0xfe == LLC.snapSAP && control == 3
+                i += LLC.headerLength(control: control) + (snap ? LLC.snapLength : 0)
+            } else if type <= LLC.maxLength {
+                return bytes.count
+            }
+            return min(i, bytes.count)
         }
         return min(i, bytes.count)
     }

@@ -8,7 +8,7 @@ Usage: make_capture.py OUT.pcap [--linktype raw|ethernet]
 import argparse
 import random
 
-from scapy.all import (ARP, DNS, DNSQR, DNSRR, DNSRROPT, ICMP, IP, IPOption_NOP, IPOption_RR, TCP, UDP, Dot1Q,
+from scapy.all import (ARP, Dot3, LLC, SNAP, STP, DNS, DNSQR, DNSRR, DNSRROPT, ICMP, IP, IPOption_NOP, IPOption_RR, TCP, UDP, Dot1Q,
                        Ether, Raw, PcapWriter, IPv6, IPv6ExtHdrHopByHop, IPv6ExtHdrRouting,
                        IPv6ExtHdrFragment, IPv6ExtHdrDestOpt, ICMPv6EchoRequest, ICMPv6EchoReply,
                        ICMPv6DestUnreach, ICMPv6PacketTooBig, ICMPv6TimeExceeded, ICMPv6ND_RS,
@@ -232,6 +232,15 @@ def ethernet_frames():
     for vlan, prio in [(1, 0), (100, 3), (4094, 7)]:
         out.append(Ether(src=me, dst=peer) / Dot1Q(vlan=vlan, prio=prio) / IP(src=host(), dst=host()) / UDP(sport=port(), dport=port()) / b"tagged")
     out.append(Ether(src=me, dst=peer) / Dot1Q(vlan=10) / Dot1Q(vlan=20) / IP(src=host(), dst=host()) / ICMP(type=8) / b"qinq")
+    # IEEE 802.3 length frames with LLC: spanning tree, SNAP carrying IPv4 and ARP, a supervisory
+    # frame (frames tcpdump prints on one line, without hex of a payload it cannot name).
+    out.append(Dot3(src=me, dst="01:80:c2:00:00:00") / LLC() / STP(rootid=32768, rootmac=peer, bridgeid=32769, bridgemac=me, portid=0x8001))
+    out.append(Dot3(src=me, dst="01:80:c2:00:00:00") / LLC() / STP(version=2, bpdutype=2, bpduflags=0x3d, bridgeid=4096, bridgemac=me) / b"\0")
+    out.append(Dot3(src=me, dst=peer) / LLC(dsap=0xaa, ssap=0xaa, ctrl=3) / SNAP(OUI=0, code=0x0800)
+               / IP(src=host(), dst=host()) / UDP(sport=port(), dport=port()) / b"snap")
+    out.append(Dot3(src=me, dst=peer) / LLC(dsap=0xaa, ssap=0xaa, ctrl=3) / SNAP(OUI=0, code=0x0806)
+               / ARP(op=1, hwsrc=me, psrc="192.0.2.1", pdst="192.0.2.2"))
+    out.append(Dot3(src=me, dst=peer) / Raw(b"\x04\x05\x05\x03"))
     return out
 
 
@@ -242,7 +251,7 @@ GROUPS = [tcp_packets, udp_packets, icmp_packets, ipv4_packets, ipv6_packets, dn
 def frame(packet, linktype):
     if linktype == "raw":
         return bytes(packet)
-    if isinstance(packet, Ether):
+    if isinstance(packet, (Ether, Dot3)):
         return bytes(packet)
     data = bytes(packet)
     ethertype = 0x86DD if data and data[0] >> 4 == 6 else 0x0800

@@ -62,6 +62,46 @@ import Testing
         #expect(Dissector.dissect(short, linkType: .ethernet).malformed?.message == "ARP packet needs 52 bytes, 8 left")
     }
 
+    /// A type field of 1500 or less is an IEEE 802.3 length, and an LLC header follows: lines as
+    /// tcpdump -nn prints them (without the hex lines it adds for a payload it cannot name).
+    @Test func an8023LengthFrameIsLLCNotAnEtherType() {
+        func hex(_ s: String) -> Bytes { IPv6Tests.bytes(s) }
+        let stp = hex("0180c200000002000000000100264242030000000000800000112233445500000000800100112233446680010100140002000f00")
+        #expect(Summary.string(stp, linkType: .ethernet) == "STP 802.1d, Config, Flags [none], bridge-id 8001.00:11:22:33:44:66.8001, length 35")
+        let snapIPv4 = hex("0200000000020200000000010029aaaa03000000080045000021000100004011f6c7c0000201c000020200010002000d37fb68656c6c6f")
+        #expect(Summary.string(snapIPv4, linkType: .ethernet) == "IP 192.0.2.1.1 > 192.0.2.2.2: UDP, length 5")
+        let d = Dissector.dissect(snapIPv4, linkType: .ethernet)
+        #expect(d.layers.map(\.name) == ["eth", "llc", "ip", "udp", "data"])
+        #expect(d.malformed == nil && d.field("eth.len")?.value == .uint(41) && d.field("eth.type") == nil)
+        #expect(d.field("llc.dsap")?.value == .uint(0xaa) && d.field("llc.type")?.value == .uint(0x0800))
+        #expect(d.field("udp.checksum.status")?.value == .uint(1))
+        let test = hex("02000000000202000000000100034243f3")
+        #expect(Summary.string(test, linkType: .ethernet) == "02:00:00:00:00:01 > 02:00:00:00:00:02 STP Unnumbered, test, Flags [Final], length 3")
+        let supervisory = hex("020000000002020000000001000404050503")
+        #expect(Summary.string(supervisory, linkType: .ethernet)
+                == "02:00:00:00:00:01 > 02:00:00:00:00:02 SNA Supervisory, Receiver not Ready, rcv seq 1, Flags [Final], length 4")
+        var otherSAPs = supervisory
+        otherSAPs[14] = 0x10
+        otherSAPs[15] = 0x21
+        #expect(Summary.string(otherSAPs, linkType: .ethernet)
+                == "02:00:00:00:00:01 Unknown SSAP 0x20 > 02:00:00:00:00:02 Unknown DSAP 0x10 Supervisory, Receiver not Ready, rcv seq 1, Flags [Final], length 4")
+        var snapUnknown = Array(snapIPv4[0..<22])
+        snapUnknown[13] = 8
+        snapUnknown[20] = 0x88
+        snapUnknown[21] = 0xb5
+        #expect(Summary.string(snapUnknown, linkType: .ethernet)
+                == "02:00:00:00:00:01 > 02:00:00:00:00:02 SNAP, ethertype Unknown (0x88b5), length 0: ")
+        // Cut by the capture: as far as the bytes go.
+        func cut(_ b: Bytes, _ n: Int) -> String {
+            var w = TextWriter()
+            Summary.write(Array(b[0..<n]), linkType: .ethernet, wireLength: b.count, into: &w)
+            return w.string
+        }
+        #expect(cut(stp, 21) == "STP 802.1d, Config [|stp]")
+        #expect(cut(stp, 16) == " [|llc]")
+        for n in 0..<snapIPv4.count { _ = Dissector.dissect(Array(snapIPv4[0..<n]), linkType: .ethernet) }
+    }
+
     @Test func vlanTagsAreDecodedAndSilentInTheSummary() {
         let inner = UDPTests.hello
         var b = Bytes(repeating: 0, count: 14 + 8 + inner.count)
