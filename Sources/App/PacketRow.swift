@@ -30,10 +30,12 @@ struct PacketRow {
     }
 
     /// tcpdump's line without what the columns already say ("IP 192.0.2.2.80 > 192.0.2.1.40000: ").
+    /// The ": " looked for is the one after " > ": a source of "::" ends in a colon too.
     static func info(fromSummary line: String) -> String {
         var text = Substring(line)
         if text.hasSuffix("\n") { text = text.dropLast() }
-        if text.hasPrefix("IP ") || text.hasPrefix("IP6 "), let colon = text.firstRange(of: ": ") {
+        if text.hasPrefix("IP ") || text.hasPrefix("IP6 "), let arrow = text.firstRange(of: " > "),
+           let colon = text[arrow.upperBound...].firstRange(of: ": ") {
             return String(text[colon.upperBound...])
         }
         return String(text)

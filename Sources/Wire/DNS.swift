@@ -213,6 +213,17 @@ extension Dissector {
                     fields.add(Field(name, type == 5 ? "CNAME" : type == 2 ? "Name Server" : "Domain Name",
                                      .text(fields.text(String(target.dropLast()))), range: data..<(data + length),
                                      explain: type == 5 ? "The canonical name: look this name up instead." : "The name this record points to."))
+                case 16:
+                    // TXT (RFC 1035 3.3.14): one or more character-strings, each a length byte and text.
+                    var c = data
+                    while c < data + length, c + 1 + Int(b[c]) <= data + length {
+                        let n = Int(b[c])
+                        fields.add(Field("dns.txt.length", "TXT Length", .uint(UInt64(n)), range: c..<(c + 1),
+                                         explain: "Bytes in the string that follows."))
+                        fields.add(Field("dns.txt", "TXT", .text(fields.text(String(decoding: b[(c + 1)..<(c + 1 + n)], as: UTF8.self))),
+                                         range: (c + 1)..<(c + 1 + n), explain: "Free-form text: SPF policies, domain ownership proofs."))
+                        c += 1 + n
+                    }
                 default:
                     break
                 }
@@ -392,6 +403,19 @@ extension Summary {
             w.write(name)
             w.write(byte: 32)
             w.write(decimal: b.be16(data))
+        case 16:
+            // Each character-string quoted, as ns_cprint: a string may run past the record (into
+            // what the capture holds), and one cut short by the capture ends the line.
+            var c = data
+            while c < data + length {
+                w.write(" \"")
+                let n = Int(b[c])
+                let stop = min(c + 1 + n, end)
+                for ch in b[(c + 1)..<max(c + 1, stop)] { w.write(printable: ch) }
+                if c + 1 + n > end { return nil }
+                w.write(byte: 34)
+                c += 1 + n
+            }
         default:
             break
         }

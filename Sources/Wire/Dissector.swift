@@ -86,19 +86,41 @@ public enum Summary {
         return w.string
     }
 
-    /// tcpdump's raw-IP printer: by the version nibble.
-    static func writeIP(_ b: Bytes, at start: Int, end: Int, wireLength: Int? = nil, into w: inout TextWriter) {
+    /// tcpdump's raw-IP printer (`ipN_print`), by the version nibble; or, under an EtherType, the
+    /// printer it names, which then checks the version itself.
+    static func writeIP(_ b: Bytes, at start: Int, end: Int, wireLength: Int? = nil, etherType: UInt16? = nil,
+                        into w: inout TextWriter) {
         guard start < end else {
             w.write(" [|ip]")
             return
         }
-        switch b[start] >> 4 {
-        case 4: writeIPv4(b, at: start, end: end, wireLength: wireLength.map { $0 - start } ?? end - start, into: &w)
-        case 6: writeIPv6(b, at: start, end: end, wireLength: wireLength.map { $0 - start } ?? end - start, into: &w)
+        let version = b[start] >> 4
+        let length = wireLength.map { $0 - start } ?? end - start
+        switch etherType ?? (version == 4 ? EtherType.ipv4 : version == 6 ? EtherType.ipv6 : 0) {
+        case EtherType.ipv4:
+            guard version == 4 else {
+                // ip_print: the version, then " (invalid)".
+                if version == 6 {
+                    w.write("IP6, wrong link-layer encapsulation")
+                } else {
+                    w.write("IP")
+                    w.write(decimal: version)
+                }
+                w.write(" (invalid)")
+                return
+            }
+            writeIPv4(b, at: start, end: end, wireLength: length, into: &w)
+        case EtherType.ipv6:
+            guard version == 6 || end - start < IPv6Header.length else {
+                w.write("IP6 version error: ")
+                w.write(decimal: version)
+                w.write(" != 6")
+                return
+            }
+            writeIPv6(b, at: start, end: end, wireLength: length, into: &w)
         default:
-            w.write("IP")
-            w.write(decimal: b[start] >> 4)
-            w.write(" (invalid)")
+            w.write("unknown ip ")
+            w.write(decimal: version)
         }
     }
 
@@ -111,6 +133,7 @@ public enum Summary {
         case .udp: writeUDP(b, at: start, end: end, ip: ip, into: &w)
         case .icmp: writeICMPv4(b, at: start, end: end, ip: ip, into: &w)
         case .icmpv6: writeICMPv6(b, at: start, end: end, ip: ip, into: &w)
+        case .ipv6NoNext: w.write("no next header")
         default:
             // The IP printer has already written "a > b: " for protocols other than TCP and UDP.
             w.write(" ip-proto-")
@@ -122,14 +145,25 @@ public enum Summary {
 }
 
 extension Dissector {
-    /// Where the link-layer header ends (Ethernet and VLAN tags), which is where `tcpdump -X`
-    /// starts its hex dump.
+    /// Where the link-layer header ends (Ethernet, VLAN tags, and after an 802.3 length the LLC
+    /// header and any SNAP header), which is where `tcpdump -X` starts its hex dump.
     public static func networkLayerStart(_ bytes: Bytes, linkType: LinkType) -> Int {
         guard linkType == .ethernet else { return 0 }
         var i = 12
         while i + 2 <= bytes.count {
             let type = bytes.be16(i)
-            if type == EtherType.vlan { i += 4 } else { return min(i + 2, bytes.count) }
+            if type == EtherType.vlan { i += 4; continue }
+            i += 2
+            if type <= LLC.maxLength && i + 3 <= bytes.count {
+                let dsap = bytes[i], ssap = bytes[i + 1], control = bytes[i + 2]
+                // Novell's raw 802.3 (0xffff) has no LLC header; SNAP adds 5 bytes.
+                if dsap == 0xff && ssap == 0xff { return i }
+                let snap = dsap & 0xfe == LLC.snapSAP && ssap & 0xfe == LLC.snapSAP && control == 3
+                i += LLC.headerLength(control: control) + (snap ? LLC.snapLength : 0)
+            } else if type <= LLC.maxLength {
+                return bytes.count
+            }
+            return min(i, bytes.count)
         }
         return min(i, bytes.count)
     }

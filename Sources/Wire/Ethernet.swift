@@ -53,6 +53,20 @@ extension Dissector {
             return
         }
         let r = { (offset: Int, length: Int) in (start + offset)..<(start + offset + length) }
+        if h.etherType <= LLC.maxLength {
+            // IEEE 802.3: a length, and an LLC header after it. Bytes past the length are padding.
+            let llcEnd = min(end, start + 14 + Int(h.etherType))
+            d.add("eth", title: "IEEE 802.3 Ethernet", range: start..<(start + 14), payload: (start + 14)..<llcEnd, fields: [
+                Field("eth.dst", "Destination", .mac(h.destination), range: r(0, 6),
+                      explain: "The station this frame is for; ff:ff:ff:ff:ff:ff reaches every station on the link."),
+                Field("eth.src", "Source", .mac(h.source), range: r(6, 6),
+                      explain: "The station that sent the frame."),
+                Field("eth.len", "Length", .uint(UInt64(h.etherType)), range: r(12, 2),
+                      explain: "1500 or less: the length of what follows (an LLC header and its payload), not an EtherType."),
+            ])
+            dissectLLC(b, at: start + 14, end: llcEnd, into: &d)
+            return
+        }
         d.add("eth", title: "Ethernet II, Src: \(h.source), Dst: \(h.destination)",
                               range: start..<(start + 14), payload: (start + 14)..<end, fields: [
             Field("eth.dst", "Destination", .mac(h.destination), range: r(0, 6),
@@ -128,9 +142,16 @@ extension Summary {
             type = b.be16(i + 2)
             i += VLANTag.length
         }
+        if type <= LLC.maxLength {
+            // IEEE 802.3: a length (which the frame may exceed with padding), then LLC.
+            var length = (wireLength ?? end) - i
+            if Int(type) < length { length = Int(type) }
+            writeLLC(b, at: i, end: min(end, i + length), length: length, source: h.source, destination: h.destination, into: &w)
+            return
+        }
         switch type {
         case EtherType.ipv4, EtherType.ipv6:
-            writeIP(b, at: i, end: end, wireLength: wireLength, into: &w)
+            writeIP(b, at: i, end: end, wireLength: wireLength, etherType: type, into: &w)
         case EtherType.arp:
             writeARP(b, at: i, end: end, length: (wireLength ?? end) - i, into: &w)
         default:

@@ -86,6 +86,28 @@ enum IPv6Extension {
         }
     }
 
+    /// The Jumbo Payload option's length (RFC 2675: option 0xc2, 4 bytes, at least 65,536) in a
+    /// hop-by-hop header at `i`, when `first` says one is there and all of it was captured.
+    static func jumboPayloadLength(_ b: Bytes, at i: Int, end: Int, after first: IPProtocol) -> Int? {
+        guard first == .hopByHop, i + 2 <= end else { return nil }
+        let headerEnd = i + length(.hopByHop, b, at: i)
+        guard headerEnd <= end else { return nil }
+        var o = i + 2
+        while o < headerEnd {
+            let type = b[o]
+            if type == 0 { o += 1; continue }  // Pad1
+            guard o + 2 <= headerEnd else { return nil }
+            let optionLength = Int(b[o + 1])
+            if type == 0xc2 {
+                guard optionLength == 4, o + 6 <= headerEnd else { return nil }
+                let jumbo = Int(b.be32(o + 2))
+                return jumbo >= 65536 ? jumbo : nil
+            }
+            o += 2 + optionLength
+        }
+        return nil
+    }
+
     static func name(_ p: IPProtocol) -> StaticString {
         switch p {
         case .hopByHop: return "Hop-by-Hop Options"
@@ -200,8 +222,11 @@ extension Summary {
             w.write(decimal: declared - length)
             w.write(" bytes missing!")
         }
-        let packetEnd = start + (h.payloadLength != 0 ? declared : length)
-        let dataEnd = min(end, packetEnd)
+        // Payload Length 0 means a jumbogram (RFC 2675) only with a Jumbo Payload option; tcpdump
+        // walks the extension headers over what was captured, then gives the payload 0 bytes.
+        let jumbo = h.payloadLength == 0 ? IPv6Extension.jumboPayloadLength(b, at: start + IPv6Header.length, end: end, after: h.nextHeader) : nil
+        var packetEnd = start + (h.payloadLength != 0 ? declared : length)
+        var dataEnd = min(end, packetEnd)
         var next = h.nextHeader
         var i = start + IPv6Header.length
         var sawExtension = false
@@ -221,7 +246,7 @@ extension Summary {
                 case .ipv6DestinationOptions: w.write(" [|dstopt]")
                 case .ipv6Fragment:
                     if i + 4 <= dataEnd {
-                        writeFragmentHeader(b, at: i, packetEnd: packetEnd, into: &w)
+                        writeFragmentHeader(b, at: i, packetEnd: start + declared, into: &w)
                     } else {
                         w.write(" [|frag6]")
                     }
@@ -237,11 +262,16 @@ extension Summary {
             }
             let length = IPv6Extension.length(next, b, at: i)
             switch next {
-            case .hopByHop: w.write("HBH ")
+            case .hopByHop:
+                w.write("HBH ")
+                if h.payloadLength == 0 && jumbo == nil {
+                    w.write("[No valid Jumbo Payload Hop-by-Hop option found] (invalid)")
+                    return
+                }
             case .ipv6DestinationOptions: w.write("DSTOPT ")
             case .ipv6Fragment:
                 // A later fragment, or nothing captured after the header: tcpdump stops here.
-                if writeFragmentHeader(b, at: i, packetEnd: packetEnd, into: &w) != 0 || i + length >= dataEnd { return }
+                if writeFragmentHeader(b, at: i, packetEnd: start + declared, into: &w) != 0 || i + length >= dataEnd { return }
                 fragmented = true
             default:
                 writeRoutingHeader(b, at: i, end: i + length, into: &w)
@@ -250,6 +280,24 @@ extension Summary {
             sawExtension = true
             next = IPProtocol(b[i])
             i += length
+        }
+        if h.payloadLength == 0 {
+            if let jumbo {
+                // As tcpdump: the jumbo length is checked against the wire only now.
+                packetEnd = start + IPv6Header.length + jumbo
+                if length < packetEnd - start {
+                    w.write("truncated-ip6 - ")
+                    w.write(decimal: packetEnd - start - length)
+                    w.write(" bytes missing!")
+                }
+            } else if sawExtension {
+                // Extension headers in a packet whose payload is empty.
+                w.write(" [|ip6]")
+                return
+            } else {
+                packetEnd = i
+            }
+            dataEnd = min(end, packetEnd)
         }
         var ip = IPContext(pseudo: .v6(source: h.source, destination: h.destination), length: packetEnd - i, fragment: fragmented)
         ip.portsOnly = sawExtension
@@ -264,7 +312,8 @@ extension Summary {
         w.write("frag (")
         w.write(decimal: offset)
         w.write(byte: 124)
-        w.write(decimal: packetEnd - i - IPv6Extension.fragmentLength)
+        // tcpdump's size_t arithmetic: with Payload Length 0 the difference wraps around.
+        w.write(unsigned: UInt64(bitPattern: Int64(packetEnd - i - IPv6Extension.fragmentLength)))
         w.write(")")
         if offset == 0 { w.write(byte: 32) }
         return offset

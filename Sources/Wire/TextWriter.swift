@@ -189,6 +189,21 @@ public struct TextWriter: ~Copyable {
         }
     }
 
+    /// A byte of text from a packet as tcpdump's fn_print_char shows it: "M-" before a byte above
+    /// 0x7f (then its low seven bits), "^" before a control character (then it xor 0x40).
+    public mutating func write(printable c: UInt8) {
+        var c = c
+        if c > 0x7f {
+            write("M-")
+            c &= 0x7f
+        }
+        if c < 0x20 || c == 0x7f {
+            write(byte: 94)
+            c ^= 0x40
+        }
+        write(byte: c)
+    }
+
     public mutating func write(mac v: UInt64) {
         for i in stride(from: 5, through: 0, by: -1) {
             write(hex: (v >> (UInt64(i) * 8)) & 0xff, digits: 2)

@@ -387,4 +387,13 @@ struct RecordingTests {
         }
         #expect(expected == UInt32(total) + 1, "the file stops being whole at packet \(expected)")
     }
+
+    /// The Info column is tcpdump's line after "src > dst: "; a source of "::" (an unspecified
+    /// address, as in duplicate address detection) ends in a colon and must not end the prefix.
+    @Test func infoDropsTheAddressesWhenTheSourceIsUnspecified() {
+        #expect(PacketRow.info(fromSummary: "IP6 :: > ff02::1:ff00:1: ICMP6, neighbor solicitation, who has 2001:db8::1, length 24")
+                == "ICMP6, neighbor solicitation, who has 2001:db8::1, length 24")
+        #expect(PacketRow.info(fromSummary: "IP6 fe80::1 > ::: ICMP6, echo reply, id 1, seq 1, length 8") == "ICMP6, echo reply, id 1, seq 1, length 8")
+        #expect(PacketRow.info(fromSummary: "IP 192.0.2.2.80 > 192.0.2.1.40000: Flags [S], length 0") == "Flags [S], length 0")
+    }
 }

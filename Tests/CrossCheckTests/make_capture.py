@@ -8,7 +8,7 @@ Usage: make_capture.py OUT.pcap [--linktype raw|ethernet]
 import argparse
 import random
 
-from scapy.all import (ARP, DNS, DNSQR, DNSRR, DNSRROPT, ICMP, IP, IPOption_NOP, IPOption_RR, TCP, UDP, Dot1Q,
+from scapy.all import (ARP, Dot3, LLC, SNAP, STP, DNS, DNSQR, DNSRR, DNSRROPT, ICMP, IP, IPOption_NOP, IPOption_RR, TCP, UDP, Dot1Q,
                        Ether, Raw, PcapWriter, IPv6, IPv6ExtHdrHopByHop, IPv6ExtHdrRouting,
                        IPv6ExtHdrFragment, IPv6ExtHdrDestOpt, ICMPv6EchoRequest, ICMPv6EchoReply,
                        ICMPv6DestUnreach, ICMPv6PacketTooBig, ICMPv6TimeExceeded, ICMPv6ND_RS,
@@ -127,6 +127,7 @@ def malformed_packets():
     small_udp = bytearray(udp); small_udp[24:26] = (4).to_bytes(2, "big"); out.append(bytes(small_udp))
     out.append(bytes(IP(src="192.0.2.1", dst="192.0.2.2") / ICMP(type=3, code=3))[:24])  # truncated ICMP
     short_len = bytearray(udp); short_len[2:4] = (10).to_bytes(2, "big"); out.append(bytes(short_len))
+    version5 = bytearray(udp); version5[0] = 0x55; out.append(bytes(version5))  # neither IPv4 nor IPv6
     return [Raw(p) for p in out]
 
 
@@ -151,6 +152,7 @@ def ipv6_packets():
     out.append(IPv6(src=b, dst=a) / ICMPv6TimeExceeded(code=0) / quoted_udp)
     out.append(IPv6(src=b, dst=a) / ICMPv6TimeExceeded(code=1) / quoted_udp)
     out.append(IPv6(src="fe80::1", dst="ff02::1:ff00:2", hlim=255) / ICMPv6ND_NS(tgt=b) / ICMPv6NDOptSrcLLAddr(lladdr="02:00:00:00:00:01"))
+    out.append(IPv6(src="::", dst="ff02::1:ff00:1", hlim=255) / ICMPv6ND_NS(tgt=a))  # duplicate address detection
     for r, sol, o in [(0, 1, 1), (1, 0, 0), (1, 1, 1)]:
         out.append(IPv6(src="fe80::2", dst="fe80::1", hlim=255) / ICMPv6ND_NA(tgt=b, R=r, S=sol, O=o)
                    / ICMPv6NDOptDstLLAddr(lladdr="02:00:00:00:00:02"))
@@ -169,6 +171,10 @@ def ipv6_packets():
     long_plen = bytearray(whole); long_plen[4:6] = (300).to_bytes(2, "big"); out.append(Raw(bytes(long_plen)))
     past_end = bytearray(bytes(IPv6(src=a, dst=b) / IPv6ExtHdrHopByHop() / UDP(sport=1, dport=2)))
     past_end[41] = 30; out.append(Raw(bytes(past_end)))                       # extension header past the end
+    # Payload Length 0 and no Jumbo Payload option: the payload is empty, whatever follows.
+    out += [IPv6(src=a, dst=b, plen=0) / TCP(sport=20, dport=80, flags="S"), IPv6(src=a, dst=b, plen=0) / UDP(sport=20, dport=80),
+            IPv6(src=a, dst=b, plen=0) / ICMPv6EchoRequest(id=1, seq=1), IPv6(src=a, dst=b, plen=0, nh=59),
+            IPv6(src=a, dst=b, plen=0) / IPv6ExtHdrHopByHop() / UDP(sport=1, dport=2) / b"hello"]
     return out
 
 
@@ -195,6 +201,9 @@ def dns_packets():
         an=DNSRR(rrname="example.test", type="MX", rdata=b"\x00\x0a\x04mail\xc0\x0c"),
         ns=DNSRR(rrname="example.test", type="NS", rdata="ns1.example.test"), ar=DNSRR(rrname="ns1.example.test", rdata="198.51.100.1")))
     out.append(IP(src=c, dst=s) / UDP(sport=40009, dport=53) / DNS(id=7, rd=1, qd=DNSQR(qname="example.test"), ar=DNSRROPT(rclass=4096)))
+    out.append(IP(src=s, dst=c) / UDP(sport=53, dport=40005) / DNS(
+        id=0x1005, qr=1, rd=1, ra=1, qd=DNSQR(qname="example.test", qtype="TXT"),
+        an=DNSRR(rrname="example.test", type="TXT", rdata=["hello", "world"])))
     out.append(IPv6(src="2001:db8::1", dst="2001:db8::53") / UDP(sport=40010, dport=53) / DNS(id=8, rd=1, qd=DNSQR(qname="example.test", qtype="AAAA")))
     good = bytes(out[10])
     out += [Raw(good[:n]) for n in (30, 40, 50, 60, 70, 80)]                  # cut mid-message
@@ -216,9 +225,22 @@ def ethernet_frames():
         out.append(Ether(src=peer, dst=me) / ARP(op=2, hwsrc=peer, psrc=target, hwdst=me, pdst="192.0.2.1"))
     out.append(Ether(src=me, dst="ff:ff:ff:ff:ff:ff") / ARP(op=1, hwsrc=me, psrc="192.0.2.1", pdst="192.0.2.1"))
     out.append(Ether(src=me, dst="ff:ff:ff:ff:ff:ff") / ARP(op=1, hwsrc=me, psrc="192.0.2.1", pdst="192.0.2.2") / (b"\0" * 18))
+    for op in (1, 2):  # hardware type 6, IEEE 802 (scapy would take the MACs as text for it, so patched in)
+        arp = bytearray(bytes(Ether(src=me, dst="ff:ff:ff:ff:ff:ff") / ARP(op=op, hwsrc=me, psrc="192.0.2.1", pdst="192.0.2.2")))
+        arp[15] = 6
+        out.append(Ether(bytes(arp)))
     for vlan, prio in [(1, 0), (100, 3), (4094, 7)]:
         out.append(Ether(src=me, dst=peer) / Dot1Q(vlan=vlan, prio=prio) / IP(src=host(), dst=host()) / UDP(sport=port(), dport=port()) / b"tagged")
     out.append(Ether(src=me, dst=peer) / Dot1Q(vlan=10) / Dot1Q(vlan=20) / IP(src=host(), dst=host()) / ICMP(type=8) / b"qinq")
+    # IEEE 802.3 length frames with LLC: spanning tree, SNAP carrying IPv4 and ARP, a supervisory
+    # frame (frames tcpdump prints on one line, without hex of a payload it cannot name).
+    out.append(Dot3(src=me, dst="01:80:c2:00:00:00") / LLC() / STP(rootid=32768, rootmac=peer, bridgeid=32769, bridgemac=me, portid=0x8001))
+    out.append(Dot3(src=me, dst="01:80:c2:00:00:00") / LLC() / STP(version=2, bpdutype=2, bpduflags=0x3d, bridgeid=4096, bridgemac=me) / b"\0")
+    out.append(Dot3(src=me, dst=peer) / LLC(dsap=0xaa, ssap=0xaa, ctrl=3) / SNAP(OUI=0, code=0x0800)
+               / IP(src=host(), dst=host()) / UDP(sport=port(), dport=port()) / b"snap")
+    out.append(Dot3(src=me, dst=peer) / LLC(dsap=0xaa, ssap=0xaa, ctrl=3) / SNAP(OUI=0, code=0x0806)
+               / ARP(op=1, hwsrc=me, psrc="192.0.2.1", pdst="192.0.2.2"))
+    out.append(Dot3(src=me, dst=peer) / Raw(b"\x04\x05\x05\x03"))
     return out
 
 
@@ -229,7 +251,7 @@ GROUPS = [tcp_packets, udp_packets, icmp_packets, ipv4_packets, ipv6_packets, dn
 def frame(packet, linktype):
     if linktype == "raw":
         return bytes(packet)
-    if isinstance(packet, Ether):
+    if isinstance(packet, (Ether, Dot3)):
         return bytes(packet)
     data = bytes(packet)
     ethertype = 0x86DD if data and data[0] >> 4 == 6 else 0x0800

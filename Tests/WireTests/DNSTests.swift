@@ -27,6 +27,30 @@ import Testing
         #expect(d.field("dns.flags.rcode")?.value == .uint(0))
     }
 
+    /// example.test TXT "hello" "world", then a string with a control character, a byte above 0x7f
+    /// and an empty string. tcpdump -nn prints each string quoted (fn_print_char for the odd bytes).
+    @Test func txtAnswerPrintsEveryString() {
+        let question: Bytes = [0, 0, 16, 0, 1]
+        let header: Bytes = [0x00, 0x05, 0x81, 0x80, 0, 1, 0, 2, 0, 0, 0, 0, 7] + Array("example".utf8) + [4] + Array("test".utf8) + question
+        let first: Bytes = [0xc0, 0x0c, 0, 16, 0, 1, 0, 0, 0, 60, 0, 12, 5] + Array("hello".utf8) + [5] + Array("world".utf8)
+        let second: Bytes = [0xc0, 0x0c, 0, 16, 0, 1, 0, 0, 0, 60, 0, 6, 4, 0x61, 0x01, 0xc3, 0x7f, 0]
+        let dns = header + first + second
+        let p = Self.packet(dns)
+        #expect(Summary.string(p, linkType: .raw)
+                == "IP 198.51.100.53.53 > 192.0.2.2.40002: 5 2/0/0 TXT \"hello\" \"world\", TXT \"a^AM-C^?\" \"\" (\(dns.count))")
+        let d = Dissector.dissect(p, linkType: .raw)
+        #expect(d.malformed == nil)
+        let dnsLayer = d.layer("dns")
+        let texts = dnsLayer?.fields.filter { $0.isNamed("dns.txt") }.map { dnsLayer!.strings(of: $0).text }
+        #expect(texts == ["hello", "world", "a\u{01}\u{FFFD}\u{7f}", ""])
+        #expect(d.field("dns.txt.length")?.value == .uint(5))
+        // A string longer than its record runs on into what follows; past the message's end it
+        // is cut short: what was there, then the truncation mark.
+        var oneAnswer = header + [0xc0, 0x0c, 0, 16, 0, 1, 0, 0, 0, 60, 0, 3, 5, 0x61, 0x62]
+        oneAnswer[7] = 1
+        #expect(Summary.string(Self.packet(oneAnswer), linkType: .raw).hasSuffix(" 5 1/0/0 TXT \"ab [|domain]"))
+    }
+
     @Test func queryPrintsAsTcpdump() {
         let query: Bytes = [0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,
                             7] + Array("example".utf8) + [4] + Array("test".utf8) + [0, 0, 28, 0, 1]

@@ -101,4 +101,20 @@ import Testing
         #expect(IPv4Address("1.2.3") == nil)
         #expect(IPv4Address("1.2.3.256") == nil)
     }
+
+    /// A raw-IP capture (tcpdump's ipN_print) names a version other than 4 and 6 "unknown ip N";
+    /// under an EtherType the printer that type names checks the version itself.
+    @Test func aVersionThatIsNeither4Nor6PrintsAsTcpdump() {
+        let syn = TestVectors.referenceSYN
+        var v5 = syn
+        v5[0] = 0x55
+        #expect(Summary.string(v5, linkType: .raw) == "unknown ip 5")
+        #expect(Summary.string([0x05], linkType: .raw) == "unknown ip 0")
+        #expect(Dissector.dissect(v5, linkType: .raw).malformed?.message == "IP version 5 is neither 4 nor 6")
+        let ethernet: Bytes = [0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 1]
+        #expect(Summary.string(ethernet + [0x08, 0x00] + v5, linkType: .ethernet) == "IP5 (invalid)")
+        let v6 = IPv6Tests.echo
+        #expect(Summary.string(ethernet + [0x08, 0x00] + v6, linkType: .ethernet) == "IP6, wrong link-layer encapsulation (invalid)")
+        #expect(Summary.string(ethernet + [0x86, 0xdd] + syn, linkType: .ethernet) == "IP6 version error: 4 != 6")
+    }
 }

@@ -66,4 +66,33 @@ import Testing
             }
         }
     }
+
+    /// Payload Length 0 without a Jumbo Payload option (RFC 2675): the payload is empty, whatever
+    /// follows in the capture. tcpdump -nn prints the layer above as cut short; the tree and JSON
+    /// say the same (the layer above is malformed).
+    @Test func payloadLengthZeroLeavesThePayloadEmpty() {
+        let fixed = "20010db800000000000000000000000120010db8000000000000000000000002"
+        let cases: [(String, String, String)] = [
+            ("06", "00140050000000000000000050022000340a0000", "IP6 2001:db8::1 > 2001:db8::2: [|tcp]"),
+            ("11", "001400500008a405", "IP6 2001:db8::1 > 2001:db8::2:  [|udp]"),
+            ("3a", "8000244800000000", "IP6 2001:db8::1 > 2001:db8::2: ICMP6, length 0 (invalid)"),
+            ("3b", "", "IP6 2001:db8::1 > 2001:db8::2: no next header"),
+            ("00", "110001040000000000010002000d608a68656c6c6f",
+             "IP6 2001:db8::1 > 2001:db8::2: HBH [No valid Jumbo Payload Hop-by-Hop option found] (invalid)"),
+            ("3c", "110001040000000000010002000d608a68656c6c6f", "IP6 2001:db8::1 > 2001:db8::2: DSTOPT  [|ip6]"),
+            ("2c", "110000010000000500010002000d608a68656c6c6f",
+             "IP6 2001:db8::1 > 2001:db8::2: frag (0|18446744073709551608)  [|ip6]"),
+        ]
+        for (header, rest, line) in cases {
+            let b = Self.bytes("600000000000" + header + "40" + fixed + rest)
+            #expect(Summary.string(b, linkType: .raw) == line)
+            let d = Dissector.dissect(b, linkType: .raw)
+            #expect(d.layers.first?.payload.isEmpty == true, "\(line)")
+            if !rest.isEmpty { #expect(d.malformed != nil, "\(line)") }
+        }
+        // With a Jumbo Payload option the payload's length is the option's.
+        let jumbo = Self.bytes("6000000000000040" + fixed + "1100c2040001117000010002000d608a68656c6c6f")
+        #expect(Summary.string(jumbo, linkType: .raw)
+                == "IP6 2001:db8::1 > 2001:db8::2: HBH truncated-ip6 - 69979 bytes missing!1 > 2: UDP, length 5")
+    }
 }
