@@ -96,20 +96,39 @@ public struct TextWriter: ~Copyable {
             write(byte: UInt8(truncatingIfNeeded: value) &+ 48)
             return
         }
-        appendInPlace { out in
-            // Digits right to left at the end of the scratch, then moved to its start.
-            var v = value
-            var first = out.count
-            while v > 0 {
-                first -= 1
-                out[first] = UInt8(truncatingIfNeeded: v % 10) &+ 48
-                v /= 10
-            }
-            let n = out.count - first
-            for i in 0..<n { out[i] = out[first + i] }
-            return n
+        // The digits counted first, then written right to left where they belong, two at a
+        // time: numbers are most of what the formatters write.
+        var n = 2
+        while n < 20 && value >= Self.powersOfTen[n] { n += 1 }
+        let out = room(n)
+        let pairs = Self.digitPairs.utf8Start
+        var v = value
+        var i = n
+        while v >= 100 {
+            let r = Int(truncatingIfNeeded: v % 100) &* 2
+            v /= 100
+            i -= 2
+            out[i] = pairs[r]
+            out[i + 1] = pairs[r + 1]
         }
+        if v >= 10 {
+            let r = Int(truncatingIfNeeded: v) &* 2
+            out[0] = pairs[r]
+            out[1] = pairs[r + 1]
+        } else {
+            out[0] = UInt8(truncatingIfNeeded: v) &+ 48
+        }
+        count += n
     }
+
+    private static let digitPairs: StaticString = """
+        00010203040506070809101112131415161718192021222324252627282930313233343536373839\
+        40414243444546474849505152535455565758596061626364656667686970717273747576777879\
+        8081828384858687888990919293949596979899
+        """
+
+    /// 10^0 to 10^19: a number of n digits is below 10^n.
+    private static let powersOfTen: [UInt64] = (0..<20).map { (0..<$0).reduce(1) { r, _ in r * 10 } }
 
     /// Formats up to 96 bytes in place at the end: `fill` gets the room and returns how many
     /// bytes it wrote from its start. Numbers, JSON keys, hex and bit pictures are written so,
