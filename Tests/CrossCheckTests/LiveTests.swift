@@ -82,7 +82,28 @@ struct LiveTests {
         #expect(busyMessage == "tunscope: tun0 is busy: another program (or another tunscope) is attached to it\n")
         let (tap, _, tapMessage) = try ns.runStatus([Tools.tunscope, "print", "-q", "--tap", "-i", "tun0"])
         #expect(tap == 1)
-        #expect(tapMessage.contains("tun0 exists but is not a tap device (try without --tap)"))
+        #expect(tapMessage.contains("tun0 is a tun device, not a tap: try without --tap"), "\(tapMessage)")
+    }
+
+    @Test func aDeviceThatIsNotATunSaysWhatItIsWithAHintThatFitsTheCommand() throws {
+        let ns = try Namespace()
+        defer { ns.remove() }
+        try ns.run(["ip", "tuntap", "add", "name", "tap0", "mode", "tap"])
+        try ns.run(["ip", "link", "add", "veth0", "type", "veth", "peer", "name", "veth1"])
+        let neither = [(["-i", "lo"], "lo is the loopback device, not a tun or tap device"),
+                       (["-i", "lo", "--tap"], "lo is the loopback device, not a tun or tap device"),
+                       (["-i", "veth0"], "veth0 is an Ethernet device, not a tun or tap device")]
+        for (args, message) in neither {
+            let (status, _, err) = try ns.runStatus([Tools.tunscope, "print", "-q"] + args)
+            #expect(status == 1 && err.contains(message), "\(args): \(err)")
+            #expect(!err.contains("--tap"), "neither kind fits, so no hint about --tap: \(err)")
+        }
+        let print = try ns.runStatus([Tools.tunscope, "print", "-q", "-i", "tap0"])
+        #expect(print.0 == 1 && print.2.contains("tap0 is a tap device, not a tun") && print.2.contains("with --tap"), "\(print.2)")
+        // send has no --tap: it must not be told to try one.
+        let send = try ns.runStatus([Tools.tunscope, "send", "-i", "tap0", "--syn", "192.0.2.1:80"])
+        #expect(send.0 == 2 && send.2.contains("tap0 is a tap device, not a tun"), "\(send.2)")
+        #expect(!send.2.contains("try with --tap"), "\(send.2)")
     }
 
     @Test func missingDeviceNamesTheFix() throws {
