@@ -38,7 +38,11 @@ struct SetupCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "setup",
         abstract: "Create a tun device for a user, address it, and optionally NAT it out (needs root).",
-        discussion: "Prints each command as it runs it. Running it twice changes nothing; 'tunscope teardown' with the same options removes what it added."
+        discussion: """
+        Prints each command as it runs it. Running it twice changes nothing; 'tunscope teardown' with the same \
+        options removes what it added. A --name taken by a device that is not a tun (lo, a veth, a tap) is \
+        refused with exit status 1, and nothing is changed.
+        """
     )
 
     @OptionGroup var device: DeviceOptions
@@ -72,7 +76,11 @@ struct TeardownCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "teardown",
         abstract: "Remove the tun device and the NAT rules that 'tunscope setup' added (needs root).",
-        discussion: "IP forwarding, if setup turned it on, is left on: other things on the host may rely on it."
+        discussion: """
+        IP forwarding, if setup turned it on, is left on: other things on the host may rely on it. A device \
+        that is not a tun (lo, a veth, a tap) is left alone, with exit status 1. When there is nothing to \
+        remove it says so and exits 0, so running it twice, like setup, is fine.
+        """
     )
 
     @OptionGroup var device: DeviceOptions

@@ -143,6 +143,32 @@ struct LiveTests {
         try ns.run([Tools.tunscope, "teardown", "--nat"])
         #expect(try ns.run(["ip", "link"]).contains("tun0") == false)
         #expect(try rules() == rulesBefore)
+        // Again: nothing is left, and it says so instead of printing nothing.
+        let (again, out, err) = try ns.runStatus([Tools.tunscope, "teardown", "--nat"])
+        #expect(again == 0, "\(err)")
+        #expect(out == "# nothing to remove: tun0 does not exist and none of its NAT rules is in place\n")
+    }
+
+    @Test func setupAndTeardownLeaveADeviceThatIsNotATunAlone() throws {
+        let ns = try Namespace()
+        defer { ns.remove() }
+        try ns.run(["ip", "tuntap", "add", "name", "tap0", "mode", "tap"])
+        try ns.run(["ip", "link", "add", "veth0", "type", "veth", "peer", "name", "veth1"])
+        // Addresses and firewall rules (iptables-save's comments carry the time).
+        func state() throws -> [Substring] {
+            try (ns.run(["ip", "addr"]) + ns.run(["iptables-save"])).split(separator: "\n").filter { !$0.hasPrefix("#") }
+        }
+        let before = try state()
+        let refused = [("setup", "lo", "the loopback device"), ("setup", "veth0", "an Ethernet device"),
+                       ("setup", "tap0", "a tap device"), ("teardown", "veth0", "an Ethernet device"),
+                       ("teardown", "tap0", "a tap device")]
+        for (command, name, what) in refused {
+            let (status, out, err) = try ns.runStatus([Tools.tunscope, command, "--name", name, "--nat"])
+            #expect(status == 1, "\(command) \(name): \(err)")
+            #expect(err.contains("\(name) is \(what), not a tun device") && err.contains("leaves it alone"), "\(command) \(name): \(err)")
+            #expect(out.isEmpty, "\(command) \(name) ran something:\n\(out)")
+        }
+        #expect(try state() == before, "a refused setup or teardown changed something")
     }
 
     @Test(arguments: ["normal", "SIGINT", "SIGTERM", "SIGHUP", "SIGKILL"])
