@@ -171,6 +171,16 @@ struct LiveTests {
         #expect(try state() == before, "a refused setup or teardown changed something")
     }
 
+    @Test func setupRefusesTheSameAddressAtBothEnds() throws {
+        let ns = try Namespace()
+        defer { ns.remove() }
+        for peer in ["192.0.2.1", "192.0.2.01"] {
+            let (status, _, err) = try ns.runStatus([Tools.tunscope, "setup", "--address", "192.0.2.1", "--peer", peer])
+            #expect(status == 64 && err.contains("--address and --peer are both 192.0.2.1"), "\(peer): \(err)")
+        }
+        #expect(try ns.run(["ip", "link"]).contains("tun0") == false)
+    }
+
     @Test(arguments: ["normal", "SIGINT", "SIGTERM", "SIGHUP", "SIGKILL"])
     func labLeavesNothingBehind(exit: String) throws {
         let lab = try Background([Tools.tunscope, "lab", "-c", "1", "-f", "udp"], in: nil)
