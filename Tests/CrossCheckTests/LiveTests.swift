@@ -181,6 +181,16 @@ struct LiveTests {
         #expect(try ns.run(["ip", "link"]).contains("tun0") == false)
     }
 
+    @Test func setupPrintsEachCommandBeforeTheErrorItCausedInOnePipe() throws {
+        let ns = try Namespace()
+        defer { ns.remove() }
+        // Standard output and standard error into one pipe; the first command fails.
+        let (status, out, _) = try ns.runStatus(["sh", "-c", "\"$0\" setup --user no-such-user-tunscope 2>&1", Tools.tunscope])
+        let lines = out.split(separator: "\n")
+        #expect(status == 1)
+        #expect(lines.count == 2 && lines[0].hasPrefix("+ ip tuntap add name tun0") && lines[1].hasPrefix("tunscope: 'ip tuntap add"), "\(out)")
+    }
+
     @Test(arguments: ["normal", "SIGINT", "SIGTERM", "SIGHUP", "SIGKILL"])
     func labLeavesNothingBehind(exit: String) throws {
         let lab = try Background([Tools.tunscope, "lab", "-c", "1", "-f", "udp"], in: nil)
