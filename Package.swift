@@ -22,7 +22,7 @@ let package = Package(
         // Capture files and (later) live devices and the packet store.
         .target(name: "Capture", dependencies: ["Wire", "CPcap", "CTun"]),
         // Network namespaces, addresses, routes and NAT: `tunscope setup` and the lab.
-        .target(name: "Lab", dependencies: ["Wire", "CTun"]),
+        .target(name: "Lab", dependencies: ["Wire", "CTun", "Capture"]),
         // The host at tunscope's end of the tun: TCP handshakes, pings, resends and edits, as pure state machines.
         .target(name: "Probe", dependencies: ["Wire"]),
         // ncurses (Debian: libncursesw5-dev): the wide-character API and its macros as functions.

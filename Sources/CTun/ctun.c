@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/if.h>
+#include <linux/if_arp.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <linux/if_tun.h>
@@ -59,6 +60,14 @@ int tunscope_own_descriptor_table(const int *keep, int count) {
 long tunscope_read(int fd, void *buffer, unsigned long count) { return syscall(SYS_read, fd, buffer, count); }
 
 int tunscope_ifnamsiz(void) { return IFNAMSIZ; }
+
+unsigned tunscope_iff_tun(void) { return IFF_TUN; }
+
+unsigned tunscope_iff_tap(void) { return IFF_TAP; }
+
+int tunscope_arphrd_ether(void) { return ARPHRD_ETHER; }
+
+int tunscope_arphrd_loopback(void) { return ARPHRD_LOOPBACK; }
 
 int tunscope_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 

@@ -28,7 +28,7 @@ public final class TunDevice: @unchecked Sendable {
         guard !name.isEmpty, name.utf8.count < Int(tunscope_ifnamsiz()), !name.contains("/") else {
             throw CaptureError("'\(name)' is not a valid interface name (at most 15 characters, no '/')")
         }
-        let existed = Self.exists(name)
+        let kind = DeviceKind(device: name)
         let fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC)
         guard fd >= 0 else {
             let e = errno
@@ -44,7 +44,7 @@ public final class TunDevice: @unchecked Sendable {
         if tunscope_tun_attach(fd, name, tap ? 1 : 0, &actual) != 0 {
             let e = errno
             Glibc.close(fd)
-            throw Self.attachError(name: name, tap: tap, existed: existed, errno: e)
+            throw Self.attachError(name: name, tap: tap, kind: kind, errno: e)
         }
         // Non-blocking, so a busy capture costs one read(2) per packet; poll(2) only when idle.
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
@@ -61,24 +61,36 @@ public final class TunDevice: @unchecked Sendable {
         fd = -1
     }
 
-    static func exists(_ name: String) -> Bool {
-        access("/sys/class/net/\(name)", F_OK) == 0
-    }
-
-    private static func attachError(name: String, tap: Bool, existed: Bool, errno e: Int32) -> CaptureError {
-        let kind = tap ? "tap" : "tun"
+    private static func attachError(name: String, tap: Bool, kind: DeviceKind, errno e: Int32) -> CaptureError {
         switch e {
         case EPERM, EACCES:
-            if existed {
+            if kind != .missing {
                 return CaptureError("\(name): permission denied: the device belongs to another user; run 'sudo tunscope setup --name \(name) --user $USER' or use sudo")
             }
             return CaptureError("\(name) does not exist and creating it needs root: run 'sudo tunscope setup --name \(name) --user $USER' first")
         case EBUSY:
             return CaptureError("\(name) is busy: another program (or another tunscope) is attached to it")
         case EINVAL:
-            return CaptureError("\(name) exists but is not a \(kind) device (try \(tap ? "without" : "with") --tap)")
+            if let wrong = wrongKind(name: name, tap: tap, kind: kind) { return wrong }
+            fallthrough
         default:
             return CaptureError("\(name): TUNSETIFF failed: \(String(cString: strerror(e)))")
+        }
+    }
+
+    /// Why the device is not what was asked for, when that is why TUNSETIFF refused it. Only
+    /// `print` and the monitor have --tap, so a tap where a tun was asked for names them: `send`
+    /// cannot use a tap at all.
+    private static func wrongKind(name: String, tap: Bool, kind: DeviceKind) -> CaptureError? {
+        switch (kind, tap) {
+        case (.tun, true):
+            return CaptureError("\(name) is a tun device, not a tap: try without --tap")
+        case (.tap, false):
+            return CaptureError("\(name) is a tap device, not a tun: only 'tunscope print' and the monitor read a tap, with --tap")
+        case (.other, _):
+            return CaptureError("\(name) is \(kind), not a tun or tap device: tunscope works only on tun and tap devices")
+        default:
+            return nil
         }
     }
 

@@ -1,3 +1,4 @@
+import Capture
 import Foundation
 
 /// What `tunscope setup` does, as the classic exercise's script does it: a tun device owned by
@@ -72,6 +73,7 @@ public struct DeviceSetup: Sendable {
 
     /// Runs each step not already done, printing each command before it runs.
     public func apply(log: (String) -> Void) throws {
+        try refuseUnlessTun("setup leaves it alone and changed nothing; choose another --name")
         for step in steps {
             if let check = step.check, SystemCommand.succeeds(check) {
                 log("# already done: \(step.purpose)")
@@ -82,13 +84,28 @@ public struct DeviceSetup: Sendable {
         }
     }
 
-    /// Undoes the steps in reverse order, skipping what is not there.
+    /// Undoes the steps in reverse order, skipping what is not there, and says so when nothing is.
     public func remove(log: (String) -> Void) throws {
+        try refuseUnlessTun("setup did not make it, so teardown leaves it alone")
+        var removed = false
         for step in steps.reversed() {
             guard let undo = step.undo else { continue }
             if let check = step.check, !SystemCommand.succeeds(check) { continue }
             log("+ \(SystemCommand.shellLine(undo))")
             try SystemCommand.run(undo)
+            removed = true
+        }
+        if !removed {
+            log("# nothing to remove: \(name) does not exist\(nat ? " and none of its NAT rules is in place" : "")")
+        }
+    }
+
+    /// Throws before anything changes when `name` is a device but not a tun: setup would address
+    /// it (lo, a veth) and teardown delete it.
+    private func refuseUnlessTun(_ consequence: String) throws {
+        let kind = DeviceKind(device: name)
+        guard kind == .missing || kind == .tun else {
+            throw LabError("\(name) is \(kind), not a tun device: \(consequence)")
         }
     }
 }

@@ -22,14 +22,20 @@ struct DeviceOptions: ParsableArguments {
         guard !name.isEmpty, name.utf8.count <= 15, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
             throw ValidationError("'\(name)' is not a valid interface name: at most 15 letters, digits, '-', '_' or '.'.")
         }
-        for (flag, value) in [("--address", address), ("--peer", peer)] where !isIPv4(value) {
+        for (flag, value) in [("--address", address), ("--peer", peer)] where ipv4Octets(value) == nil {
             throw ValidationError("\(flag) '\(value)' is not an IPv4 address such as 192.0.2.1.")
+        }
+        if ipv4Octets(address) == ipv4Octets(peer) {
+            throw ValidationError("--address and --peer are both \(address): they are the two ends of the link and must differ.")
         }
     }
 
-    private func isIPv4(_ s: String) -> Bool {
+    /// The four numbers of a dotted IPv4 address, so 192.0.2.1 and 192.0.2.01 compare equal; nil when it is not one.
+    private func ipv4Octets(_ s: String) -> [UInt8]? {
         let parts = s.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts.allSatisfy { !$0.isEmpty && $0.count <= 3 && UInt8($0) != nil }
+        guard parts.count == 4, parts.allSatisfy({ !$0.isEmpty && $0.count <= 3 }) else { return nil }
+        let octets = parts.compactMap { UInt8($0) }
+        return octets.count == 4 ? octets : nil
     }
 }
 
@@ -38,7 +44,11 @@ struct SetupCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "setup",
         abstract: "Create a tun device for a user, address it, and optionally NAT it out (needs root).",
-        discussion: "Prints each command as it runs it. Running it twice changes nothing; 'tunscope teardown' with the same options removes what it added."
+        discussion: """
+        Prints each command as it runs it. Running it twice changes nothing; 'tunscope teardown' with the same \
+        options removes what it added. A --name taken by a device that is not a tun (lo, a veth, a tap) is \
+        refused with exit status 1, and nothing is changed.
+        """
     )
 
     @OptionGroup var device: DeviceOptions
@@ -72,7 +82,11 @@ struct TeardownCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "teardown",
         abstract: "Remove the tun device and the NAT rules that 'tunscope setup' added (needs root).",
-        discussion: "IP forwarding, if setup turned it on, is left on: other things on the host may rely on it."
+        discussion: """
+        IP forwarding, if setup turned it on, is left on: other things on the host may rely on it. A device \
+        that is not a tun (lo, a veth, a tap) is left alone, with exit status 1. When there is nothing to \
+        remove it says so and exits 0, so running it twice, like setup, is fine.
+        """
     )
 
     @OptionGroup var device: DeviceOptions

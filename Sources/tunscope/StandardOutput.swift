@@ -50,8 +50,10 @@ struct StandardOutput {
     }
 }
 
-/// One line on standard error, prefixed with the program's name.
+/// One line on standard error, prefixed with the program's name. What print() has buffered for
+/// standard output goes out first, so a pipe that takes both gets them in the order they happened.
 func printError(_ message: String) {
+    fflush(nil)  // every stdio stream; naming stdout is not concurrency-safe in Swift 6
     var line = Array("tunscope: \(message)\n".utf8)
     _ = line.withUnsafeMutableBytes { Glibc.write(2, $0.baseAddress!, $0.count) }
 }

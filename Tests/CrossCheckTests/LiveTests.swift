@@ -82,7 +82,28 @@ struct LiveTests {
         #expect(busyMessage == "tunscope: tun0 is busy: another program (or another tunscope) is attached to it\n")
         let (tap, _, tapMessage) = try ns.runStatus([Tools.tunscope, "print", "-q", "--tap", "-i", "tun0"])
         #expect(tap == 1)
-        #expect(tapMessage.contains("tun0 exists but is not a tap device (try without --tap)"))
+        #expect(tapMessage.contains("tun0 is a tun device, not a tap: try without --tap"), "\(tapMessage)")
+    }
+
+    @Test func aDeviceThatIsNotATunSaysWhatItIsWithAHintThatFitsTheCommand() throws {
+        let ns = try Namespace()
+        defer { ns.remove() }
+        try ns.run(["ip", "tuntap", "add", "name", "tap0", "mode", "tap"])
+        try ns.run(["ip", "link", "add", "veth0", "type", "veth", "peer", "name", "veth1"])
+        let neither = [(["-i", "lo"], "lo is the loopback device, not a tun or tap device"),
+                       (["-i", "lo", "--tap"], "lo is the loopback device, not a tun or tap device"),
+                       (["-i", "veth0"], "veth0 is an Ethernet device, not a tun or tap device")]
+        for (args, message) in neither {
+            let (status, _, err) = try ns.runStatus([Tools.tunscope, "print", "-q"] + args)
+            #expect(status == 1 && err.contains(message), "\(args): \(err)")
+            #expect(!err.contains("--tap"), "neither kind fits, so no hint about --tap: \(err)")
+        }
+        let print = try ns.runStatus([Tools.tunscope, "print", "-q", "-i", "tap0"])
+        #expect(print.0 == 1 && print.2.contains("tap0 is a tap device, not a tun") && print.2.contains("with --tap"), "\(print.2)")
+        // send has no --tap: it must not be told to try one.
+        let send = try ns.runStatus([Tools.tunscope, "send", "-i", "tap0", "--syn", "192.0.2.1:80"])
+        #expect(send.0 == 2 && send.2.contains("tap0 is a tap device, not a tun"), "\(send.2)")
+        #expect(!send.2.contains("try with --tap"), "\(send.2)")
     }
 
     @Test func missingDeviceNamesTheFix() throws {
@@ -122,6 +143,52 @@ struct LiveTests {
         try ns.run([Tools.tunscope, "teardown", "--nat"])
         #expect(try ns.run(["ip", "link"]).contains("tun0") == false)
         #expect(try rules() == rulesBefore)
+        // Again: nothing is left, and it says so instead of printing nothing.
+        let (again, out, err) = try ns.runStatus([Tools.tunscope, "teardown", "--nat"])
+        #expect(again == 0, "\(err)")
+        #expect(out == "# nothing to remove: tun0 does not exist and none of its NAT rules is in place\n")
+    }
+
+    @Test func setupAndTeardownLeaveADeviceThatIsNotATunAlone() throws {
+        let ns = try Namespace()
+        defer { ns.remove() }
+        try ns.run(["ip", "tuntap", "add", "name", "tap0", "mode", "tap"])
+        try ns.run(["ip", "link", "add", "veth0", "type", "veth", "peer", "name", "veth1"])
+        // Addresses and firewall rules (iptables-save's comments carry the time).
+        func state() throws -> [Substring] {
+            try (ns.run(["ip", "addr"]) + ns.run(["iptables-save"])).split(separator: "\n").filter { !$0.hasPrefix("#") }
+        }
+        let before = try state()
+        let refused = [("setup", "lo", "the loopback device"), ("setup", "veth0", "an Ethernet device"),
+                       ("setup", "tap0", "a tap device"), ("teardown", "veth0", "an Ethernet device"),
+                       ("teardown", "tap0", "a tap device")]
+        for (command, name, what) in refused {
+            let (status, out, err) = try ns.runStatus([Tools.tunscope, command, "--name", name, "--nat"])
+            #expect(status == 1, "\(command) \(name): \(err)")
+            #expect(err.contains("\(name) is \(what), not a tun device") && err.contains("leaves it alone"), "\(command) \(name): \(err)")
+            #expect(out.isEmpty, "\(command) \(name) ran something:\n\(out)")
+        }
+        #expect(try state() == before, "a refused setup or teardown changed something")
+    }
+
+    @Test func setupRefusesTheSameAddressAtBothEnds() throws {
+        let ns = try Namespace()
+        defer { ns.remove() }
+        for peer in ["192.0.2.1", "192.0.2.01"] {
+            let (status, _, err) = try ns.runStatus([Tools.tunscope, "setup", "--address", "192.0.2.1", "--peer", peer])
+            #expect(status == 64 && err.contains("--address and --peer are both 192.0.2.1"), "\(peer): \(err)")
+        }
+        #expect(try ns.run(["ip", "link"]).contains("tun0") == false)
+    }
+
+    @Test func setupPrintsEachCommandBeforeTheErrorItCausedInOnePipe() throws {
+        let ns = try Namespace()
+        defer { ns.remove() }
+        // Standard output and standard error into one pipe; the first command fails.
+        let (status, out, _) = try ns.runStatus(["sh", "-c", "\"$0\" setup --user no-such-user-tunscope 2>&1", Tools.tunscope])
+        let lines = out.split(separator: "\n")
+        #expect(status == 1)
+        #expect(lines.count == 2 && lines[0].hasPrefix("+ ip tuntap add name tun0") && lines[1].hasPrefix("tunscope: 'ip tuntap add"), "\(out)")
     }
 
     @Test(arguments: ["normal", "SIGINT", "SIGTERM", "SIGHUP", "SIGKILL"])

@@ -42,6 +42,14 @@ long tunscope_read(int fd, void *buffer, unsigned long count);
 
 /** IFNAMSIZ: the size of an interface name buffer, terminating zero included. */
 int tunscope_ifnamsiz(void);
+
+/** IFF_TUN and IFF_TAP: the mode bits in a device's tun_flags (/sys/class/net/NAME/tun_flags). */
+unsigned tunscope_iff_tun(void);
+unsigned tunscope_iff_tap(void);
+
+/** ARPHRD_ETHER and ARPHRD_LOOPBACK: link types as /sys/class/net/NAME/type gives them. */
+int tunscope_arphrd_ether(void);
+int tunscope_arphrd_loopback(void);
 /** Opens a packet socket (AF_PACKET, needs CAP_NET_RAW) that sees what crosses device `name`
  *  both ways, keeps only what the classic BPF program `instructions` (count of them, in
  *  struct sock_filter layout, as pcap_compile makes them) accepts, and stamps each packet with
