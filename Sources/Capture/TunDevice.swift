@@ -65,7 +65,8 @@ public final class TunDevice: @unchecked Sendable {
         switch e {
         case EPERM, EACCES:
             if kind != .missing {
-                return CaptureError("\(name): permission denied: the device belongs to another user; run 'sudo tunscope setup --name \(name) --user $USER' or use sudo")
+                // Its owner cannot be changed in place: a device of one's own is the way without sudo.
+                return CaptureError("\(name): permission denied: the device belongs to another user; use sudo, or make one of your own: 'sudo tunscope setup --name tun1 --user $USER'")
             }
             return CaptureError("\(name) does not exist and creating it needs root: run 'sudo tunscope setup --name \(name) --user $USER' first")
         case EBUSY:

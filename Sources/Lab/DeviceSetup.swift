@@ -28,14 +28,21 @@ public struct DeviceSetup: Sendable {
         public var check: [String]?
         /// Undoes it (nil: removed together with the device).
         public var undo: [String]?
+        /// Runs right after `command` when it ran (not when the step was already done).
+        public var then: [String]? = nil
     }
+
+    /// The alias setup gives a device it makes: teardown deletes only a device that has it, so a
+    /// tun0 that was there before setup stays.
+    public static let mark = "made by tunscope setup"
 
     public var steps: [Step] {
         var s: [Step] = []
         var add = ["ip", "tuntap", "add", "name", name, "mode", "tun"]
         if let user { add += ["user", user] }
-        s.append(Step(purpose: "create the tun device\(user.map { " for user \($0)" } ?? "")", command: add,
-                      check: ["ip", "link", "show", "dev", name], undo: ["ip", "link", "delete", "dev", name]))
+        s.append(Step(purpose: "create the tun device\(user.map { " for user \($0)" } ?? ""), marked as setup's", command: add,
+                      check: ["ip", "link", "show", "dev", name], undo: ["ip", "link", "delete", "dev", name],
+                      then: ["ip", "link", "set", "dev", name, "alias", Self.mark]))
         s.append(Step(purpose: "bring it up", command: ["ip", "link", "set", "dev", name, "up"], check: nil, undo: nil))
         s.append(Step(purpose: "address it: this side \(address), the far side (tunscope) \(peer)",
                       command: ["ip", "addr", "replace", address, "peer", peer, "dev", name], check: nil, undo: nil))
@@ -62,8 +69,10 @@ public struct DeviceSetup: Sendable {
         var lines = ["#!/bin/sh", "# tunscope setup for \(name)", "set -e"]
         for step in steps {
             lines.append("# \(step.purpose)")
+            let run = step.then.map { "{ \(SystemCommand.shellLine(step.command)) && \(SystemCommand.shellLine($0)); }" }
+                ?? SystemCommand.shellLine(step.command)
             if let check = step.check {
-                lines.append("\(SystemCommand.shellLine(check)) >/dev/null 2>&1 || \(SystemCommand.shellLine(step.command))")
+                lines.append("\(SystemCommand.shellLine(check)) >/dev/null 2>&1 || \(run)")
             } else {
                 lines.append(SystemCommand.shellLine(step.command))
             }
@@ -74,13 +83,16 @@ public struct DeviceSetup: Sendable {
     /// Runs each step not already done, printing each command before it runs.
     public func apply(log: (String) -> Void) throws {
         try refuseUnlessTun("setup leaves it alone and changed nothing; choose another --name")
+        try refuseAnotherOwner()
         for step in steps {
             if let check = step.check, SystemCommand.succeeds(check) {
                 log("# already done: \(step.purpose)")
                 continue
             }
-            log("+ \(SystemCommand.shellLine(step.command))")
-            try SystemCommand.run(step.command)
+            for command in [step.command] + (step.then.map { [$0] } ?? []) {
+                log("+ \(SystemCommand.shellLine(command))")
+                try SystemCommand.run(command)
+            }
         }
     }
 
@@ -91,6 +103,11 @@ public struct DeviceSetup: Sendable {
         for step in steps.reversed() {
             guard let undo = step.undo else { continue }
             if let check = step.check, !SystemCommand.succeeds(check) { continue }
+            if step.then != nil && Self.alias(of: name) != Self.mark {
+                log("# left alone: \(name) was there before setup (it has no '\(Self.mark)' alias), and so are its addresses")
+                removed = true
+                continue
+            }
             log("+ \(SystemCommand.shellLine(undo))")
             try SystemCommand.run(undo)
             removed = true
@@ -98,6 +115,39 @@ public struct DeviceSetup: Sendable {
         if !removed {
             log("# nothing to remove: \(name) does not exist\(nat ? " and none of its NAT rules is in place" : "")")
         }
+    }
+
+    /// Throws before anything changes when the tun exists and belongs to someone other than
+    /// `--user`: a tun's owner is set when it is made, so "already done" would be untrue and the
+    /// user would be sent back here by the permission error.
+    private func refuseAnotherOwner() throws {
+        guard let user, DeviceKind(device: name) == .tun else { return }
+        guard let wanted = Self.uid(of: user) else { return }  // ip says what is wrong with the name
+        let owner = Self.firstLine(of: "/sys/class/net/\(name)/owner").flatMap { Int64($0) } ?? -1
+        guard owner != Int64(wanted) else { return }
+        let who = owner < 0 ? "no user (only root can open it)" : Self.userName(of: uid_t(owner)).map { "user \($0)" } ?? "uid \(owner)"
+        throw LabError("""
+            \(name) exists and belongs to \(who), not \(user): a tun's owner is set when it is made; \
+            remove it first (sudo tunscope teardown --name \(name)) and run setup again, or choose another --name
+            """)
+    }
+
+    private static func uid(of user: String) -> uid_t? {
+        if let entry = getpwnam(user) { return entry.pointee.pw_uid }
+        return UInt32(user)
+    }
+
+    private static func userName(of uid: uid_t) -> String? {
+        getpwuid(uid).map { String(cString: $0.pointee.pw_name) }
+    }
+
+    /// The device's alias (ifalias), nil when it has none.
+    static func alias(of name: String) -> String? {
+        firstLine(of: "/sys/class/net/\(name)/ifalias").flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    private static func firstLine(of path: String) -> String? {
+        (try? String(contentsOfFile: path, encoding: .utf8))?.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init)
     }
 
     /// Throws before anything changes when `name` is a device but not a tun: setup would address

@@ -149,6 +149,32 @@ struct LiveTests {
         #expect(out == "# nothing to remove: tun0 does not exist and none of its NAT rules is in place\n")
     }
 
+    /// A tun that was there before setup is not setup's to delete; one that belongs to someone
+    /// else cannot be given to --user in place, and setup says so instead of "already done".
+    @Test func setupLeavesATunItDidNotMakeAndSaysWhoOwnsIt() throws {
+        let ns = try Namespace()
+        defer { ns.remove() }
+        try ns.run(["ip", "tuntap", "add", "name", "tun0", "mode", "tun"])
+        let (refused, out, err) = try ns.runStatus([Tools.tunscope, "setup", "--user", "nobody"])
+        #expect(refused == 1 && out.isEmpty, "\(out)")
+        #expect(err.contains("tun0 exists and belongs to no user (only root can open it), not nobody"), "\(err)")
+        #expect(err.contains("sudo tunscope teardown --name tun0"))
+
+        try ns.run([Tools.tunscope, "setup"])
+        #expect(try ns.run(["ip", "addr", "show", "dev", "tun0"]).contains("inet 192.0.2.1 peer 192.0.2.2/32"))
+        let (status, said, _) = try ns.runStatus([Tools.tunscope, "teardown"])
+        #expect(status == 0 && said.contains("# left alone: tun0 was there before setup"), "\(said)")
+        #expect(try ns.run(["ip", "link"]).contains("tun0"), "a tun setup did not make is not deleted")
+
+        // One setup made is marked, and teardown deletes it.
+        try ns.run(["ip", "link", "delete", "tun0"])
+        try ns.run([Tools.tunscope, "setup", "--user", "nobody"])
+        #expect(try ns.run(["ip", "link", "show", "tun0"]).contains("alias made by tunscope setup"))
+        try ns.run([Tools.tunscope, "setup", "--user", "nobody"])  // again: its owner is nobody, so already done
+        try ns.run([Tools.tunscope, "teardown"])
+        #expect(try ns.run(["ip", "link"]).contains("tun0") == false)
+    }
+
     @Test func setupAndTeardownLeaveADeviceThatIsNotATunAlone() throws {
         let ns = try Namespace()
         defer { ns.remove() }
