@@ -201,6 +201,54 @@ struct ScreenEndToEndTests {
         }
     }
 
+    /// A window as `Window(command, ...)` makes, whose shell outlives a Ctrl-C as a user's
+    /// interactive shell does: Ctrl-C interrupts the whole foreground process group, and `sh`
+    /// running a script would die of it before recording the status and the settings after.
+    /// (The trap is the shell's own: the command starts with SIGINT's default action.)
+    static func windowSurvivingCtrlC(_ command: String, width: Int, height: Int) throws -> Window {
+        try Window(script: "trap : INT; stty -g > DIR/before; \(command) 2> DIR/stderr; echo $? > DIR/status; stty -g > DIR/after",
+                   width: width, height: height)
+    }
+
+    /// Ends the program in the window as the user's Ctrl-C (the terminal's interrupt key) or
+    /// as `kill -TERM` from elsewhere would.
+    static func stop(_ w: Window, with how: String) throws {
+        if how == "C-c" {
+            try w.keys("C-c")
+        } else {
+            let program = try #require(w.program)
+            kill(program, SIGTERM)
+        }
+    }
+
+    @Test(arguments: ["C-c", "SIGTERM"])
+    func ctrlCAndSIGTERMEndBrowsingAFileAndRestoreTheTerminal(how: String) throws {
+        let file = try Tools.capture(linkType: "raw")
+        let w = try Self.windowSurvivingCtrlC("setpriv --reuid=65534 --regid=65534 --clear-groups " + Tools.tunscope + " -r " + file,
+                                              width: 120, height: 40)
+        defer { w.close() }
+        try w.waitFor("FILE")
+        try Self.stop(w, with: how)
+        #expect(w.ended(), "tunscope goes on after \(how): \(w.screen)")
+        #expect(w.file("status")?.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "\(how): \(w.file("stderr") ?? "")")
+        #expect(w.file("before") != nil && w.file("before") == w.file("after"), "the terminal's settings changed after \(how)")
+    }
+
+    @Test(arguments: ["C-c", "SIGTERM"])
+    func ctrlCAndSIGTERMEndTheLabScreenRestoreTheTerminalAndRemoveTheLab(how: String) throws {
+        let w = try Self.windowSurvivingCtrlC(Tools.tunscope + " lab", width: 120, height: 40)
+        defer { w.close() }
+        try w.waitFor("LIVE", timeout: 20)
+        let program = try #require(w.program)
+        let lab = w.labNamespaces(of: program)
+        #expect(lab.count == 2)
+        try Self.stop(w, with: how)
+        #expect(w.ended(), "tunscope goes on after \(how): \(w.screen)")
+        #expect(w.file("status")?.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "\(how): \(w.file("stderr") ?? "")")
+        #expect(w.file("before") != nil && w.file("before") == w.file("after"), "the terminal's settings changed after \(how)")
+        #expect(Root.eventually(timeout: 10) { Set(lab).isDisjoint(with: Self.labNamespaces()) }, "the lab is left behind after \(how)")
+    }
+
     @Test func aCaptureFileIsBrowsedWithoutRootAndQuitRestoresTheTerminal() throws {
         let file = try Tools.capture(linkType: "raw")
         let w = try Window("setpriv --reuid=65534 --regid=65534 --clear-groups " + Tools.tunscope + " -r " + file, width: 120, height: 40)
