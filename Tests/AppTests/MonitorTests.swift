@@ -192,6 +192,84 @@ struct MonitorTests {
         #expect(row.source == "192.0.2.1")
     }
 
+    /// The colouring rules in Wireshark's order: a bad checksum (or a malformed packet) first,
+    /// then what tunscope sent, then ICMP, RST, SYN or FIN, DNS, UDP; anything else is normal.
+    /// The scene's six packets and one of each other kind, with the role each must get.
+    static let rowRoles: [Role] = [.normal, .ruleBadChecksum, .ruleRST, .ruleSYNFIN, .ruleICMP, .ruleDNS, .ruleUDP, .ruleSent]
+
+    static func everyKindOfRow() -> (PacketStore, [Int: Role]) {
+        let (store, _) = scene()
+        let kernel4 = IPv4Address("192.0.2.1")!, me4 = IPv4Address("192.0.2.2")!
+        func add(_ bytes: Bytes, _ direction: Direction) -> Int {
+            store.append(CapturedPacket(bytes: bytes, seconds: 1_700_000_003, microseconds: 0), direction: direction)
+        }
+        func tcp(_ flags: TCPFlags) -> Bytes {
+            PacketBuilder.build(ip: .v4(IPv4Repr(source: kernel4, destination: me4, proto: .tcp)),
+                                transport: TCPRepr(sourcePort: 80, destinationPort: 40000, sequenceNumber: 7001,
+                                                   acknowledgmentNumber: 1, flags: flags, window: 65160))
+        }
+        func udp(_ from: UInt16, _ to: UInt16, _ payload: Bytes) -> Bytes {
+            PacketBuilder.build(ip: .v4(IPv4Repr(source: kernel4, destination: me4, proto: .udp)),
+                                transport: UDPRepr(sourcePort: from, destinationPort: to), payload: payload)
+        }
+        let reply = PacketBuilder.build(
+            ip: .v4(IPv4Repr(source: me4, destination: kernel4, proto: .icmp)),
+            transport: ICMPv4Repr(.echoReply(identifier: 1, sequence: 1, data: Array(repeating: 0x61, count: 8))))
+        var badReply = reply
+        badReply[22] ^= 0xff  // the ICMP checksum
+        let query: Bytes = [0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,
+                            7] + Array("example".utf8) + [4] + Array("test".utf8) + [0, 0, 1, 0, 1]
+        var roles: [Int: Role] = [1: .ruleSent, 2: .ruleSYNFIN, 3: .ruleSent, 4: .ruleSent, 5: .ruleICMP, 6: .ruleBadChecksum]
+        roles[add(tcp([.rst, .ack]), .received)] = .ruleRST
+        roles[add(tcp([.fin, .ack]), .received)] = .ruleSYNFIN
+        roles[add(udp(40002, 53, query), .received)] = .ruleDNS
+        roles[add(udp(40000, 40001, Array("hello".utf8)), .received)] = .ruleUDP
+        roles[add(tcp(.ack), .received)] = .normal
+        roles[add(reply, .sent)] = .ruleSent
+        roles[add(badReply, .sent)] = .ruleBadChecksum  // a bad checksum counts before who sent it
+        roles[add(Array(tcp(.syn).prefix(30)), .received)] = .ruleBadChecksum  // malformed: cut inside TCP
+        return (store, roles)
+    }
+
+    @Test func eachKindOfPacketGetsItsColouringRule() {
+        let (store, roles) = Self.everyKindOfRow()
+        #expect(Set(roles.values) == Set(Self.rowRoles), "every rule is exercised")
+        for (number, role) in roles.sorted(by: { $0.key < $1.key }) {
+            let row = PacketRow(store.packet(number: number)!, linkType: .raw)
+            #expect(row.role == role, "packet \(number) (\(row.proto) \(row.info))")
+        }
+    }
+
+    /// The list draws each row, every cell of it, in its rule's style from the monitor's theme;
+    /// the selected row in the selection's.
+    @Test func listRowsAreDrawnInTheirRulesStyleFromTheTheme() throws {
+        let (store, roles) = Self.everyKindOfRow()
+        // A theme of its own, each row style unlike the built-in one and unlike the others.
+        var theme = Theme.builtIn
+        for (k, role) in Self.rowRoles.enumerated() {
+            theme.styles[role] = Style(.indexed(UInt8(16 + k)), .indexed(UInt8(100 + k)), k % 2 == 0 ? .bold : [])
+        }
+        #expect(Set(Self.rowRoles.map { theme[$0] }).count == Self.rowRoles.count)
+        let m = Monitor(store: store, host: nil, linkType: .raw, sourceName: "tun0", theme: theme, lines: .unicode,
+                        ownAddress: Self.me, kernelAddress: Self.kernel, target: (Self.kernel, 80))
+        _ = m.refresh(now: 1)
+        m.handle(.character("z"))  // the list alone, so every packet has a row
+        m.handle(.character("g"))
+        let frame = m.render(width: 140, height: 30)
+        let inner = try #require(m.lastPaneAreas[.list]).inset(1)
+        var seen: [Int] = []
+        for y in (inner.y + 1)..<inner.maxY {
+            let text = (inner.x..<inner.maxX).map { frame[$0, y].symbol }.joined()
+            guard let number = Int(text.prefix { $0 != " " }) else { continue }
+            seen.append(number)
+            let expected = number == m.selected ? theme[.selectedFocused] : theme[try #require(roles[number])]
+            let wrong = (inner.x..<inner.maxX).filter { frame[$0, y].style != expected }
+            #expect(wrong.isEmpty, "row of packet \(number): \(wrong.count) cells not in its style, first at x=\(wrong.first ?? -1)")
+        }
+        #expect(seen == Array(1...roles.count), "every packet has its row: \(seen)")
+        #expect(m.selected == 1)
+    }
+
     @Test func keysMoveFocusZoomPauseAndQuit() {
         let (store, _) = Self.scene()
         let m = Self.monitor(store)

@@ -201,6 +201,97 @@ struct ScreenEndToEndTests {
         }
     }
 
+    /// `-w FILE` on the live screen: after q the file holds exactly the packets the status bar
+    /// counted, the ones the list showed, in the same order (read back with tshark).
+    @Test func theScreensRecordingHoldsExactlyThePacketsItCounted() throws {
+        let ns = try Namespace(withTun: "tun0")
+        defer { ns.remove() }
+        // Only the test's packets: no router solicitations or MLD reports from the kernel.
+        try ns.run(["sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1",
+                    "net.ipv6.conf.tun0.disable_ipv6=1"])
+        let file = Root.temporary("recorded.pcap")
+        let w = try Window("ip netns exec \(ns.name) \(Tools.tunscope) -i tun0 -w \(file)", width: 140, height: 40)
+        defer { w.close() }
+        try w.waitFor("LIVE")
+        // Pings tunscope answers (a request and a reply each), then datagrams to three ports in turn.
+        try ns.run(["ping", "-c", "3", "-i", "0.2", "-W", "2", "192.0.2.2"])
+        for port in 40001...40003 {
+            try ns.run(["bash", "-c", "echo p\(port) > /dev/udp/192.0.2.2/\(port)"])
+        }
+        #expect(Root.eventually(timeout: 10) { w.screen.components(separatedBy: "UDP, length 7").count == 4 }, "\(w.screen)")
+        try w.keys("z")  // the list alone: every packet has a row
+        #expect(Root.eventually(timeout: 5) { !w.screen.contains("┌ Header tree") }, "\(w.screen)")
+        let screen = w.screen.split(separator: "\n").map(String.init)
+        let counted = try #require(screen.first?.components(separatedBy: "  ").first { $0.hasSuffix(" pkts") }.flatMap { Int($0.dropLast(5)) })
+        // The rows: number, time, direction, source, destination, protocol, length.
+        let rows = screen.compactMap { line -> [String]? in
+            let columns = line.dropFirst().split(separator: " ").map(String.init)
+            guard columns.count > 7, Int(columns[0]) != nil else { return nil }
+            return [columns[0], columns[3], columns[4], columns[6]]
+        }
+        #expect(rows.map { Int($0[0]) } == Array(1...counted), "the list shows every packet counted: \(screen)")
+        try w.keys("q")
+        #expect(w.ended(), "tunscope did not quit: \(w.screen)")
+        #expect(w.file("status")?.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "\(w.file("stderr") ?? "")")
+        let read = try Tools.run(["tshark", "-r", file, "-T", "fields", "-E", "separator=,", "-e", "frame.number", "-e", "ip.src",
+                                  "-e", "ip.dst", "-e", "frame.len", "-e", "icmp.type", "-e", "icmp.seq", "-e", "udp.dstport"])
+            .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        #expect(read.count == counted, "the file holds \(read.count) packets, the status bar counted \(counted)")
+        #expect(read.map { [$0[0], $0[1], $0[2], $0[3]] } == rows, "the file's packets are the list's, in order")
+        // What was sent, in the order it was sent: request and reply for each ping, then the three datagrams.
+        let kinds = read.map { $0[6].isEmpty ? "icmp \($0[4]) \($0[5])" : "udp \($0[6])" }
+        #expect(kinds == ["icmp 8 1", "icmp 0 1", "icmp 8 2", "icmp 0 2", "icmp 8 3", "icmp 0 3", "udp 40001", "udp 40002", "udp 40003"],
+                "\(kinds)")
+    }
+
+    /// A window as `Window(command, ...)` makes, whose shell outlives a Ctrl-C as a user's
+    /// interactive shell does: Ctrl-C interrupts the whole foreground process group, and `sh`
+    /// running a script would die of it before recording the status and the settings after.
+    /// (The trap is the shell's own: the command starts with SIGINT's default action.)
+    static func windowSurvivingCtrlC(_ command: String, width: Int, height: Int) throws -> Window {
+        try Window(script: "trap : INT; stty -g > DIR/before; \(command) 2> DIR/stderr; echo $? > DIR/status; stty -g > DIR/after",
+                   width: width, height: height)
+    }
+
+    /// Ends the program in the window as the user's Ctrl-C (the terminal's interrupt key) or
+    /// as `kill -TERM` from elsewhere would.
+    static func stop(_ w: Window, with how: String) throws {
+        if how == "C-c" {
+            try w.keys("C-c")
+        } else {
+            let program = try #require(w.program)
+            kill(program, SIGTERM)
+        }
+    }
+
+    @Test(arguments: ["C-c", "SIGTERM"])
+    func ctrlCAndSIGTERMEndBrowsingAFileAndRestoreTheTerminal(how: String) throws {
+        let file = try Tools.capture(linkType: "raw")
+        let w = try Self.windowSurvivingCtrlC("setpriv --reuid=65534 --regid=65534 --clear-groups " + Tools.tunscope + " -r " + file,
+                                              width: 120, height: 40)
+        defer { w.close() }
+        try w.waitFor("FILE")
+        try Self.stop(w, with: how)
+        #expect(w.ended(), "tunscope goes on after \(how): \(w.screen)")
+        #expect(w.file("status")?.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "\(how): \(w.file("stderr") ?? "")")
+        #expect(w.file("before") != nil && w.file("before") == w.file("after"), "the terminal's settings changed after \(how)")
+    }
+
+    @Test(arguments: ["C-c", "SIGTERM"])
+    func ctrlCAndSIGTERMEndTheLabScreenRestoreTheTerminalAndRemoveTheLab(how: String) throws {
+        let w = try Self.windowSurvivingCtrlC(Tools.tunscope + " lab", width: 120, height: 40)
+        defer { w.close() }
+        try w.waitFor("LIVE", timeout: 20)
+        let program = try #require(w.program)
+        let lab = w.labNamespaces(of: program)
+        #expect(lab.count == 2)
+        try Self.stop(w, with: how)
+        #expect(w.ended(), "tunscope goes on after \(how): \(w.screen)")
+        #expect(w.file("status")?.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "\(how): \(w.file("stderr") ?? "")")
+        #expect(w.file("before") != nil && w.file("before") == w.file("after"), "the terminal's settings changed after \(how)")
+        #expect(Root.eventually(timeout: 10) { Set(lab).isDisjoint(with: Self.labNamespaces()) }, "the lab is left behind after \(how)")
+    }
+
     @Test func aCaptureFileIsBrowsedWithoutRootAndQuitRestoresTheTerminal() throws {
         let file = try Tools.capture(linkType: "raw")
         let w = try Window("setpriv --reuid=65534 --regid=65534 --clear-groups " + Tools.tunscope + " -r " + file, width: 120, height: 40)

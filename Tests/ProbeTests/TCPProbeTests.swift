@@ -299,6 +299,51 @@ struct TCPProbeTests {
         #expect(r.connections[0].timeline.last?.note?.contains("after the connection ended") == true)
     }
 
+    /// A RST in each closing state (RFC 9293 3.10.7.4, RFC 5961 3.2): exactly the next sequence
+    /// number closes the connection and nothing is sent; inside the window but not exact, a
+    /// challenge ACK and the state stays; outside the window, ignored.
+    @Test(arguments: [TCPProbeState.finWait2, .closing, .lastAck, .timeWait])
+    func resetsInTheClosingStates(state: TCPProbeState) {
+        var (p, _) = Self.established { if state == .lastAck { $0.request = [1] } }
+        let iss = p.connections[0].config.initialSequence
+        var next = Self.serverISN &+ 1
+        switch state {
+        case .finWait2:
+            // The server acknowledges our FIN and keeps its side open.
+            _ = p.received(Self.segment(p, .ack, seq: next, ack: iss &+ 2), time: Self.t0 + 100, number: 5)
+        case .closing:
+            // Both FINs cross: the server's does not acknowledge ours.
+            _ = p.received(Self.segment(p, [.fin, .ack], seq: next, ack: iss &+ 1), time: Self.t0 + 100, number: 5)
+            next &+= 1
+        case .lastAck:
+            // The server acknowledges the request and closes; our FIN answers its FIN.
+            let out = p.received(Self.segment(p, [.fin, .ack], seq: next, ack: iss &+ 2), time: Self.t0 + 100, number: 5)
+            #expect(out.count == 1 && Self.tcp(out[0]).flags == [.fin, .ack])
+            next &+= 1
+        default:
+            // The server acknowledges our FIN, then closes its side.
+            _ = p.received(Self.segment(p, .ack, seq: next, ack: iss &+ 2), time: Self.t0 + 100, number: 5)
+            let out = p.received(Self.segment(p, [.fin, .ack], seq: next, ack: iss &+ 2), time: Self.t0 + 150, number: 6)
+            #expect(out.count == 1 && Self.tcp(out[0]).acknowledgmentNumber == next &+ 1, "the FIN is acknowledged")
+            next &+= 1
+        }
+        #expect(p.connections[0].state == state)
+        #expect(p.received(Self.segment(p, .rst, seq: next &+ 1_000_000_000), time: Self.t0 + 200, number: 7).isEmpty)
+        #expect(p.connections[0].timeline.last?.note?.contains("outside the window: ignored") == true)
+        #expect(p.connections[0].state == state)
+        let challenge = p.received(Self.segment(p, .rst, seq: next &+ 10), time: Self.t0 + 300, number: 8)
+        #expect(challenge.count == 1 && Self.tcp(challenge[0]).flags == .ack && Self.tcp(challenge[0]).acknowledgmentNumber == next,
+                "challenge ACK (RFC 5961)")
+        #expect(p.connections[0].state == state)
+        #expect(p.received(Self.segment(p, [.rst, .ack], seq: next, ack: iss &+ 2), time: Self.t0 + 400, number: 9).isEmpty,
+                "nothing answers a reset")
+        #expect(p.connections[0].state == .closed, "\(state)")
+        #expect(p.connections[0].timeline.last?.note?.contains("reset by the peer") == true)
+        #expect(p.connections[0].outcome == .established, "the handshake's outcome stays")
+        #expect(p.nextDeadline == nil && p.isIdle, "no timer left: nothing is sent later")
+        #expect(p.tick(now: Self.t0 + 600_000_000).isEmpty)
+    }
+
     @Test func aPeerThatNeverClosesIsResetAfterTheWait() {
         var (p, _) = Self.established { $0.responseWait = 2_000_000 }
         let iss = p.connections[0].config.initialSequence
