@@ -110,7 +110,9 @@ extension Dissector {
         if datagramEnd > end && !ip.quoted {
             d.fail("UDP length says \(h.length) bytes, \(end - start) left", at: r(O.length, 2))
         }
-        if start + 8 < payloadEnd && (h.sourcePort == DNS.port || h.destinationPort == DNS.port) {
+        // An ICMP error quotes as much of the datagram as fitted: its payload is shown as data,
+        // as tcpdump does, so a DNS message cut short does not make the error look malformed.
+        if start + 8 < payloadEnd && !ip.quoted && (h.sourcePort == DNS.port || h.destinationPort == DNS.port) {
             dissectDNS(b, at: start + 8, end: payloadEnd, into: &d)
         } else if start + 8 < payloadEnd {
             d.addData((start + 8)..<payloadEnd, explain: "The datagram's payload, for an application tunscope does not decode.")

@@ -351,6 +351,17 @@ enum ICMPVectors {
         #expect(echo.layers.map(\.name) == ["ip", "icmp", "ip", "icmp"])
         #expect(echo.layers[3].fields.first { $0.isNamed("icmp.ident") }?.value == .uint(7))
         #expect(echo.malformed == nil)
+
+        // A DNS query quoted cut short is data of the quote, not a malformed packet.
+        let query = PacketBuilder.build(
+            ip: .v4(IPv4Repr(source: IPv4Address(192, 0, 2, 2), destination: gateway, proto: .udp)),
+            transport: UDPRepr(sourcePort: 40000, destinationPort: 53), payload: [0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0])
+        let unreachable = PacketBuilder.build(
+            ip: .v4(IPv4Repr(source: gateway, destination: IPv4Address(192, 0, 2, 2), proto: .icmp)),
+            transport: ICMPv4Repr(.destinationUnreachable(code: 3, nextHopMTU: 0, datagram: Array(query.prefix(32)))))
+        let dns = Dissector.dissect(unreachable, linkType: .raw)
+        #expect(dns.malformed == nil, "\(dns.malformed?.message ?? "")")
+        #expect(dns.layers.map(\.name) == ["ip", "icmp", "ip", "udp", "data"])
     }
 
     @Test func timestampsAndRFC4884Length() throws {
