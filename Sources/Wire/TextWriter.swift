@@ -99,7 +99,11 @@ public struct TextWriter: ~Copyable {
         // The digits counted first, then written right to left where they belong, two at a
         // time: numbers are most of what the formatters write.
         var n = 2
-        while n < 20 && value >= Self.powersOfTen[n] { n += 1 }
+        var rest = value / 100
+        while rest > 0 {
+            n += 1
+            rest /= 10
+        }
         let out = room(n)
         let pairs = Self.digitPairs.utf8Start
         var v = value
@@ -121,14 +125,12 @@ public struct TextWriter: ~Copyable {
         count += n
     }
 
-    private static let digitPairs: StaticString = """
+    /// "00" to "99" (computed: a literal needs no lazily made global).
+    private static var digitPairs: StaticString { """
         00010203040506070809101112131415161718192021222324252627282930313233343536373839\
         40414243444546474849505152535455565758596061626364656667686970717273747576777879\
         8081828384858687888990919293949596979899
-        """
-
-    /// 10^0 to 10^19: a number of n digits is below 10^n.
-    private static let powersOfTen: [UInt64] = (0..<20).map { (0..<$0).reduce(1) { r, _ in r * 10 } }
+        """ }
 
     /// Formats up to 96 bytes in place at the end: `fill` gets the room and returns how many
     /// bytes it wrote from its start. Numbers, JSON keys, hex and bit pictures are written so,
