@@ -47,11 +47,8 @@ struct FaultTests {
     @Test func aPacketTheKernelRefusesIsSaidNotSent() throws {
         let ns = try Namespace(withTun: "tun0")
         defer { ns.remove() }
-        let w = try ScreenEndToEndTests.Window("ip netns exec \(ns.name) \(Tools.tunscope) -i tun0", width: 120, height: 30)
+        let w = try Self.screenWithOnePacket(on: ns)
         defer { w.close() }
-        try w.waitFor("LIVE")
-        try ns.run(["bash", "-c", "echo before > /dev/udp/192.0.2.2/40000"])
-        try w.waitFor("UDP, length 7")
         try ns.run(["ip", "link", "set", "tun0", "down"])
         try w.keys("r")
         try w.waitFor("not sent: tun0: write failed")
@@ -59,14 +56,25 @@ struct FaultTests {
         #expect(w.ended())
     }
 
+    /// The monitor live on the namespace's tun0, once it shows a UDP packet sent to tunscope.
+    static func screenWithOnePacket(on ns: Namespace) throws -> ScreenEndToEndTests.Window {
+        let w = try ScreenEndToEndTests.Window("ip netns exec \(ns.name) \(Tools.tunscope) -i tun0", width: 120, height: 30)
+        do {
+            try w.waitFor("LIVE")
+            try ns.run(["bash", "-c", "echo before > /dev/udp/192.0.2.2/40000"])
+            try w.waitFor("UDP, length 7")
+        } catch {
+            w.close()
+            throw error
+        }
+        return w
+    }
+
     @Test func theScreenSaysWhenTheDeviceGoesAwayAndKeepsWhatItCaptured() throws {
         let ns = try Namespace(withTun: "tun0")
         defer { ns.remove() }
-        let w = try ScreenEndToEndTests.Window("ip netns exec \(ns.name) \(Tools.tunscope) -i tun0", width: 120, height: 30)
+        let w = try Self.screenWithOnePacket(on: ns)
         defer { w.close() }
-        try w.waitFor("LIVE")
-        try ns.run(["bash", "-c", "echo before > /dev/udp/192.0.2.2/40000"])
-        try w.waitFor("UDP, length 7")
         try ns.run(["ip", "link", "delete", "tun0"])
         try w.waitFor("STOPPED")
         #expect(w.screen.contains("tun0 went away") && w.screen.contains("UDP, length 7"))
