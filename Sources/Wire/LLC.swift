@@ -252,6 +252,14 @@ extension Summary {
         w.write(": ")
     }
 
+    /// "Unknown BPDU Type (0x05)": a value tcpdump has no name for.
+    private static func writeUnknown(_ what: StaticString, _ value: UInt8, into w: inout TextWriter) {
+        w.write(what)
+        w.write(" (0x")
+        w.write(hex: UInt64(value), digits: 2)
+        w.write(")")
+    }
+
     /// tcpdump's `stp_print` at default verbosity: version, BPDU type, and for a configuration
     /// BPDU its flags, bridge and port. MSTP's and SPB's own parts are not printed.
     private static func writeSTP(_ b: Bytes, at i: Int, end: Int, length: Int, into w: inout TextWriter) {
@@ -281,9 +289,7 @@ extension Summary {
         case 3: w.write("802.1s")
         case 4: w.write("802.1aq")
         default:
-            w.write("Unknown STP protocol (0x")
-            w.write(hex: UInt64(version), digits: 2)
-            w.write(")")
+            writeUnknown("Unknown STP protocol", version, into: &w)
             return
         }
         guard i + 4 <= end else {
@@ -296,10 +302,7 @@ extension Summary {
         case 0x00: w.write("Config")
         case 0x02: w.write("Rapid STP")
         case 0x80: w.write("Topology Change")
-        default:
-            w.write("Unknown BPDU Type (0x")
-            w.write(hex: UInt64(type), digits: 2)
-            w.write(")")
+        default: writeUnknown("Unknown BPDU Type", type, into: &w)
         }
         // A configuration BPDU is 35 bytes, a rapid one 36 (with the version 1 length).
         guard type == 0x00 || (type == 0x02 && version == 2) else { return }

@@ -171,7 +171,7 @@ struct SendCommand: ParsableCommand {
         let name = lab?.tun ?? device ?? "tun0"
         // Opening a tun as root makes it; a new one has no address and is down, so nothing
         // could be sent through it. send only uses a device that is there.
-        if lab == nil && if_nametoindex(name) == 0 {
+        if lab == nil && DeviceKind(device: name) == .missing {
             throw RuntimeError("no such device \(name): make it with 'sudo tunscope setup --name \(name) --user $USER', or use --lab")
         }
         let capture = try LiveCapture(device: name, namespace: lab?.router, timesProbes: true, store: PacketStore())
