@@ -66,7 +66,10 @@ public struct DeviceSetup: Sendable {
 
     /// The steps as a shell script (`--dry-run`).
     public var script: String {
-        var lines = ["#!/bin/sh", "# tunscope setup for \(name)", "set -e"]
+        let device = "/sys/class/net/\(name)"
+        var lines = ["#!/bin/sh", "# tunscope setup for \(name)", "set -e",
+                     "# a device of another kind (lo, a veth) is left alone: only tun and tap devices have tun_flags",
+                     "if [ -e \(device) ] && [ ! -e \(device)/tun_flags ]; then echo '\(name) is not a tun device: left alone' >&2; exit 1; fi"]
         for step in steps {
             lines.append("# \(step.purpose)")
             let run = step.then.map { "{ \(SystemCommand.shellLine(step.command)) && \(SystemCommand.shellLine($0)); }" }

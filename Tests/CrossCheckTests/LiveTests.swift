@@ -195,6 +195,11 @@ struct LiveTests {
             #expect(out.isEmpty, "\(command) \(name) ran something:\n\(out)")
         }
         #expect(try state() == before, "a refused setup or teardown changed something")
+        // The script --dry-run prints refuses too, when someone runs it.
+        let script = try ns.run([Tools.tunscope, "setup", "--name", "lo", "--nat", "--dry-run"])
+        let (status, _, err) = try ns.runStatus(["sh", "-c", script])
+        #expect(status == 1 && err.contains("lo is not a tun device: left alone"), "\(err)")
+        #expect(try state() == before, "the dry-run script changed something")
     }
 
     @Test func setupRefusesTheSameAddressAtBothEnds() throws {

@@ -21,6 +21,7 @@ import Testing
         let setup = DeviceSetup(name: "tun0", user: "alice", nat: true)
         let script = setup.script
         #expect(script.hasPrefix("#!/bin/sh\n"))
+        #expect(script.contains("if [ -e /sys/class/net/tun0 ] && [ ! -e /sys/class/net/tun0/tun_flags ]; then"))
         #expect(script.contains("ip link show dev tun0 >/dev/null 2>&1 || { ip tuntap add name tun0 mode tun user alice && ip link set dev tun0 alias 'made by tunscope setup'; }\n"))
         #expect(script.contains("ip addr replace 192.0.2.1 peer 192.0.2.2 dev tun0\n"))
         #expect(script.contains("iptables -t nat -C POSTROUTING -s 192.0.2.2/32 '!' -o tun0 -j MASQUERADE >/dev/null 2>&1 || iptables -t nat -A POSTROUTING -s 192.0.2.2/32 '!' -o tun0 -j MASQUERADE\n"))
