@@ -32,6 +32,28 @@ public struct IPv4Header {
     public var ttl: UInt8 { bytes[start + Offset.ttl] }
     public var proto: IPProtocol { IPProtocol(bytes[start + Offset.proto]) }
     public var checksum: UInt16 { bytes.be16(start + Offset.checksum) }
+
+    /// Where the packet is finally going: the last address of a loose or strict source route
+    /// option (RFC 791 3.1), else the destination. TCP's and UDP's checksums cover that address
+    /// (RFC 1122 4.2.2.7), as tcpdump and Wireshark compute them.
+    public var finalDestination: IPv4Address {
+        let end = min(bytes.count, start + headerLength)
+        var i = start + Self.minimumLength
+        while i < end {
+            let kind = bytes[i]
+            if kind == 0 { break }
+            if kind == 1 {
+                i += 1
+                continue
+            }
+            guard i + 1 < end else { break }
+            let length = Int(bytes[i + 1])
+            guard length >= 2, i + length <= end else { break }
+            if (kind == 131 || kind == 137) && length >= 7 { return IPv4Address(bytes.be32(i + length - 4)) }
+            i += length
+        }
+        return destination
+    }
     public var source: IPv4Address { IPv4Address(bytes.be32(start + Offset.source)) }
     public var destination: IPv4Address { IPv4Address(bytes.be32(start + Offset.destination)) }
 }
@@ -217,7 +239,8 @@ extension Dissector {
             }
             return
         }
-        let ip = IPContext(pseudo: .v4(source: h.source, destination: h.destination), length: h.totalLength - hl,
+        let final = hl > IPv4Header.minimumLength ? h.finalDestination : h.destination
+        let ip = IPContext(pseudo: .v4(source: h.source, destination: final), length: h.totalLength - hl,
                            quoted: quoted, fragment: h.moreFragments)
         dissectIPPayload(h.proto, b, at: start + hl, end: payloadEnd, ip: ip, into: &d)
     }

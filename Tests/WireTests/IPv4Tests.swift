@@ -95,6 +95,24 @@ import Testing
         #expect(try #require(IPv6Address(input)).description == expected)
     }
 
+    /// With a loose source route, UDP's checksum covers the route's last address, the final
+    /// destination (RFC 1122 4.2.2.7), as tcpdump and tshark verify it; the text keeps the
+    /// header's destination, as tcpdump prints it.
+    @Test func aSourceRoutesFinalDestinationIsWhatTheChecksumCovers() {
+        // scapy: IP(src="192.0.2.2", dst="198.51.100.1", options=[IPOption_LSRR(routers=["198.51.100.1",
+        // "203.0.113.9"])]) / UDP(sport=40000, dport=9) / b"hello"
+        let b: Bytes = [0x48, 0x00, 0x00, 0x2d, 0x00, 0x01, 0x00, 0x00, 0x40, 0x11, 0xc5, 0x16, 0xc0, 0x00, 0x02, 0x02,
+                        0xc6, 0x33, 0x64, 0x01, 0x83, 0x0b, 0x04, 0xc6, 0x33, 0x64, 0x01, 0xcb, 0x00, 0x71, 0x09, 0x00,
+                        0x9c, 0x40, 0x00, 0x09, 0x00, 0x0d, 0x21, 0xac, 0x68, 0x65, 0x6c, 0x6c, 0x6f]
+        #expect(IPv4Header(b, at: 0)?.finalDestination == IPv4Address(203, 0, 113, 9))
+        let d = Dissector.dissect(b, linkType: .raw)
+        #expect(d.field("udp.checksum.status")?.value == .uint(1))
+        #expect(d.field("ip.dst")?.value == .ipv4(IPv4Address(198, 51, 100, 1)))
+        var w = TextWriter()
+        Summary.write(b, linkType: .raw, into: &w)
+        #expect(w.string == "IP 192.0.2.2.40000 > 198.51.100.1.9: UDP, length 5")
+    }
+
     @Test func rejectsMalformedAddresses() {
         #expect(IPv6Address("1:2:3") == nil)
         #expect(IPv6Address("1::2::3") == nil)
