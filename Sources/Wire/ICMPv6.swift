@@ -4,6 +4,7 @@ public enum ICMPv6Type {
     public static let echoRequest: UInt8 = 128, echoReply: UInt8 = 129
     static let routerSolicitation: UInt8 = 133, routerAdvertisement: UInt8 = 134
     static let neighborSolicitation: UInt8 = 135, neighborAdvertisement: UInt8 = 136, redirect: UInt8 = 137
+    static let listenerQuery: UInt8 = 130, listenerReport: UInt8 = 131, listenerDone: UInt8 = 132, listenerReportV2: UInt8 = 143
 
     /// tcpdump's name for the type.
     static func name(_ t: UInt8) -> String? {
@@ -14,15 +15,15 @@ public enum ICMPv6Type {
         case parameterProblem: return "parameter problem"
         case echoRequest: return "echo request"
         case echoReply: return "echo reply"
-        case 130: return "multicast listener query"
-        case 131: return "multicast listener report"
-        case 132: return "multicast listener done"
+        case listenerQuery: return "multicast listener query"
+        case listenerReport: return "multicast listener report"
+        case listenerDone: return "multicast listener done"
         case routerSolicitation: return "router solicitation"
         case routerAdvertisement: return "router advertisement"
         case neighborSolicitation: return "neighbor solicitation"
         case neighborAdvertisement: return "neighbor advertisement"
         case redirect: return "redirect"
-        case 143: return "multicast listener report v2"
+        case listenerReportV2: return "multicast listener report v2"
         default: return nil
         }
     }
@@ -247,6 +248,62 @@ extension Summary {
             }
             w.write(type == ICMPv6Type.neighborSolicitation ? ", who has " : ", tgt is ")
             w.write(ipv6: IPv6Address(b, at: start + 8))
+        case ICMPv6Type.redirect:
+            // The destination that is better reached through the target (RFC 4861 4.5).
+            guard start + 40 <= end else {
+                w.write(" [|icmp6]")
+                return
+            }
+            w.write(", ")
+            w.write(ipv6: IPv6Address(b, at: start + 24))
+            w.write(" to ")
+            w.write(ipv6: IPv6Address(b, at: start + 8))
+        case ICMPv6Type.listenerQuery where ip.length >= 28:
+            // MLDv2 (RFC 3810 5.1): the group asked about, and how many sources.
+            w.write(" v2")
+            guard start + 28 <= end else {
+                w.write(" [|icmp6]")
+                return
+            }
+            w.write(" [gaddr ")
+            w.write(ipv6: IPv6Address(b, at: start + 8))
+            let sources = Int(b.be16(start + 26))
+            if sources > 0 {
+                if ip.length < 28 + sources * 16 {
+                    w.write(" [invalid number of sources]")
+                } else {
+                    w.write(", ")
+                    w.write(decimal: sources)
+                    w.write(" source(s)")
+                }
+            }
+            w.write("]")
+        case ICMPv6Type.listenerQuery where ip.length != 24:
+            w.write(" unknown-version (len ")
+            w.write(decimal: ip.length)
+            w.write(") ")
+        case ICMPv6Type.listenerQuery, ICMPv6Type.listenerReport, ICMPv6Type.listenerDone:
+            // MLDv1 (RFC 2710 3): tcpdump prints these run on after the name, and nothing when cut short.
+            if start + 24 <= end {
+                w.write("max resp delay: ")
+                w.write(decimal: b.be16(start + 4))
+                w.write(" addr: ")
+                w.write(ipv6: IPv6Address(b, at: start + 8))
+            }
+        case ICMPv6Type.listenerReportV2:
+            guard ip.length >= 8 else {
+                w.write(" [invalid len ")
+                w.write(decimal: ip.length)
+                w.write("]")
+                break
+            }
+            guard start + 8 <= end else {
+                w.write(" [|icmp6]")
+                return
+            }
+            w.write(", ")
+            w.write(decimal: b.be16(start + 6))
+            w.write(" group record(s)")
         default:
             // Other types: tcpdump adds a hex dump of the message on lines of their own.
             w.write(", length ")

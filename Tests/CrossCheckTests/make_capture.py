@@ -13,7 +13,8 @@ from scapy.all import (ARP, Dot3, LLC, SNAP, STP, DNS, DNSQR, DNSRR, DNSRROPT, I
                        IPv6ExtHdrFragment, IPv6ExtHdrDestOpt, ICMPv6EchoRequest, ICMPv6EchoReply,
                        ICMPv6DestUnreach, ICMPv6PacketTooBig, ICMPv6TimeExceeded, ICMPv6ND_RS,
                        ICMPv6ND_RA, ICMPv6ND_NS, ICMPv6ND_NA, ICMPv6NDOptSrcLLAddr, ICMPv6NDOptDstLLAddr,
-                       ICMPv6NDOptPrefixInfo, ICMPv6NDOptMTU)
+                       ICMPv6NDOptPrefixInfo, ICMPv6NDOptMTU, ICMPv6ND_Redirect, ICMPv6MLQuery, ICMPv6MLQuery2,
+                       ICMPv6MLReport, ICMPv6MLReport2, ICMPv6MLDone, ICMPv6MLDMultAddrRec, RouterAlert)
 
 REFERENCE_SYN = bytes.fromhex(
     "4500002c00010000400600c4c0000202"
@@ -159,6 +160,12 @@ def ipv6_packets():
     out.append(IPv6(src="fe80::1", dst="ff02::2", hlim=255) / ICMPv6ND_RS() / ICMPv6NDOptSrcLLAddr(lladdr="02:00:00:00:00:01"))
     out.append(IPv6(src="fe80::2", dst="ff02::1", hlim=255) / ICMPv6ND_RA()
                / ICMPv6NDOptPrefixInfo(prefix="2001:db8::", prefixlen=64) / ICMPv6NDOptMTU(mtu=1400))
+    out.append(IPv6(src="fe80::1", dst="fe80::2", hlim=255) / ICMPv6ND_Redirect(tgt="fe80::2", dst="2001:db8::5"))
+    # Multicast listener discovery, v1 and v2, as hosts send it (hop limit 1, router alert).
+    mld = IPv6(src="fe80::1", dst="ff02::16", hlim=1) / IPv6ExtHdrHopByHop(options=[RouterAlert()])
+    out += [mld / ICMPv6MLQuery(), mld / ICMPv6MLReport(mladdr="ff02::1:3"), mld / ICMPv6MLDone(mladdr="ff02::1:3"),
+            mld / ICMPv6MLQuery2(mladdr="ff02::1:3", sources=["2001:db8::1", "2001:db8::2"]), mld / ICMPv6MLReport2(),
+            mld / ICMPv6MLReport2(records=[ICMPv6MLDMultAddrRec(dst="ff02::1:ff00:1")])]
     out.append(IPv6(src=a, dst=b) / IPv6ExtHdrHopByHop() / UDP(sport=40000, dport=40001) / b"hello")
     out.append(IPv6(src=a, dst=b) / IPv6ExtHdrDestOpt() / TCP(sport=40000, dport=443, flags="S"))
     out.append(IPv6(src=a, dst=b) / IPv6ExtHdrHopByHop() / IPv6ExtHdrDestOpt() / ICMPv6EchoRequest(id=9, seq=9))
