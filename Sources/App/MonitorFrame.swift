@@ -77,11 +77,14 @@ extension Monitor {
             b.fill(area, style: style)
             let head = "\(prompt.label): "
             var x = b.write(head, x: area.x, y: area.y, style: style, limit: area.width)
-            x = b.write(prompt.text, x: x, y: area.y, style: style, limit: area.maxX - x)
+            // A text longer than the line shows its end, as a shell's line does, keeping room for
+            // the cursor and (up to half the line) for what is wrong with it.
+            let checkRoom = check.map { min(TextWidth.of($0) + 2, (area.maxX - x) / 2) } ?? 0
+            let text = TextWidth.tail(of: prompt.text, fitting: max(0, area.maxX - x - 1 - checkRoom))
+            x = b.write(String(text), x: x, y: area.y, style: style, limit: area.maxX - x)
             b.set(x, area.y, "_", style)
-            if let check {
-                let room = area.maxX - x - 3
-                if room > 10 { b.write(check, x: x + 2, y: area.y, style: style, limit: room) }
+            if let check, checkRoom > 2 {
+                b.write(check, x: x + 2, y: area.y, style: style, limit: area.maxX - x - 2)
             }
             return
         }

@@ -154,6 +154,19 @@ public enum TextWidth {
 
     public static func of(_ s: String) -> Int { s.reduce(0) { $0 + of($1) } }
 
+    /// The end of `s` that fits in `width` cells: what a one-line input shows of a long text.
+    public static func tail(of s: String, fitting width: Int) -> Substring {
+        var used = 0
+        var start = s.endIndex
+        while start > s.startIndex {
+            let before = s.index(before: start)
+            used += of(s[before])
+            if used > width { break }
+            start = before
+        }
+        return s[start...]
+    }
+
     static func isControl(_ c: Character) -> Bool {
         guard let v = c.unicodeScalars.first?.value else { return false }
         return v < 0x20 || (0x7F..<0xA0).contains(v)

@@ -270,6 +270,17 @@ struct MonitorTests {
         #expect(m.selected == 1)
     }
 
+    /// A prompt's text longer than the line shows its end, and what is wrong with it still shows.
+    @Test func aLongPromptShowsItsEndAndItsCheck() {
+        let (store, _) = Self.scene()
+        let m = Self.monitor(store)
+        m.handle(.character("/"))
+        for c in "tcp port 80 and " + String(repeating: "host 192.0.2.1 and ", count: 10) + "bogus" { m.handle(.character(c)) }
+        let line = Self.text(m, 100, 30)[28]
+        #expect(line.hasPrefix("filter (BPF): ") && line.contains("and bogus_"), "the text's end and the cursor: \(line)")
+        #expect(line.contains("'bogus' is a host name"), "the check, with no DNS query: \(line)")
+    }
+
     @Test func keysMoveFocusZoomPauseAndQuit() {
         let (store, _) = Self.scene()
         let m = Self.monitor(store)
