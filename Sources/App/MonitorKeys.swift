@@ -264,7 +264,8 @@ extension Monitor {
         case .filter:
             guard !p.text.isEmpty else { return nil }
             do {
-                _ = try PacketFilter(p.text, linkType: linkType)
+                // Checked at every key: a host name waits for Enter (no DNS query per key).
+                _ = try PacketFilter(p.text, linkType: linkType, lookingUpNames: false)
                 return nil
             } catch {
                 let text = "\(error)", prefix = "filter '\(p.text)': "
