@@ -56,4 +56,18 @@ static inline int tunscope_colors(void) { return COLORS; }
 static inline int tunscope_color_pairs(void) { return COLOR_PAIRS; }
 static inline int tunscope_lines(void) { return getmaxy(stdscr); }
 static inline int tunscope_columns(void) { return getmaxx(stdscr); }
+
+/* Last: term.h defines macros named after capabilities (lines, columns) that nothing above may see. */
+#include <term.h>
+
+/* Whether $TERM can show the screen, asked before ncurses starts (initscr exits on an unknown
+   type): 0 it can, 1 the type is unknown, 2 it cannot move the cursor (dumb, a printer). */
+static inline int tunscope_terminal_problem(void) {
+    int error = 0;
+    if (setupterm(NULL, 1, &error) != OK) return 1;
+    const char *move = tigetstr("cup");
+    int problem = (move == NULL || move == (char *)-1) ? 2 : 0;
+    del_curterm(cur_term);
+    return problem;
+}
 #endif

@@ -21,6 +21,18 @@ public final class Terminal {
         var background: Color
     }
 
+    /// Why $TERM cannot show the screen, or nil when it can: ncurses would exit with a message
+    /// of its own on an unknown type, and draw garbage on a terminal that cannot move the cursor.
+    public static var unusable: String? {
+        let name = getenv("TERM").map { String(cString: $0) } ?? ""
+        switch tunscope_terminal_problem() {
+        case 1: return name.isEmpty ? "TERM is not set: the monitor needs to know the terminal (e.g. TERM=xterm-256color)"
+            : "TERM=\(name) is a terminal type this system does not know (no terminfo entry); try TERM=xterm-256color"
+        case 2: return "TERM=\(name) cannot move the cursor, which the monitor needs; use a terminal like xterm, or tunscope print"
+        default: return nil
+        }
+    }
+
     /// Starts full-screen mode. `noColor`: draw with attributes only (the NO_COLOR convention).
     public init(noColor: Bool) {
         tunscope_set_locale()

@@ -4,6 +4,7 @@ import Glibc
 import App
 import ArgumentParser
 import Capture
+import Curses
 import Screen
 import Synchronization
 import Wire
@@ -153,6 +154,10 @@ struct ScreenOptions: ParsableArguments {
 func requireTerminal() throws {
     guard isatty(0) == 1 && isatty(1) == 1 else {
         printError("the monitor needs a terminal (standard input and output); for a pipe or a script use 'tunscope print' or 'tunscope send'")
+        throw ExitCode(1)
+    }
+    if let problem = Terminal.unusable {
+        printError(problem)
         throw ExitCode(1)
     }
 }

@@ -129,6 +129,20 @@ struct HostileInputTests {
         }
     }
 
+    /// A terminal type ncurses cannot draw on is one line and status 1, before ncurses starts
+    /// (it would exit with its own message, or draw garbage).
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux"), "needs tmux"),
+          arguments: [("dumb", "TERM=dumb cannot move the cursor"), ("nosuchterm", "TERM=nosuchterm is a terminal type this system does not know")])
+    func aTerminalTypeThatCannotShowTheScreenIsOneLine(term: String, message: String) throws {
+        let capture = try Self.file("term-capture", Self.pcap(records: [Self.good]))
+        let w = try ScreenEndToEndTests.Window("TERM=\(term) \(Tools.tunscope) -r \(capture)", width: 120, height: 30)
+        defer { w.close() }
+        #expect(w.ended())
+        #expect(w.file("status")?.hasPrefix("1") == true)
+        let err = w.file("stderr") ?? ""
+        #expect(err.split(separator: "\n").count == 1 && err.hasPrefix("tunscope: ") && err.contains(message), "\(err)")
+    }
+
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux"), "needs tmux"))
     func aBrokenThemeFileIsNamedWithItsLineAndTheDefaultIsUsed() throws {
         let capture = try Self.file("theme-capture", Self.pcap(records: [Self.good]))
