@@ -274,9 +274,10 @@ extension Monitor {
         case .target:
             return (try? parseTarget(p.text)) == nil ? targetError(p.text) : nil
         case .write, .writeAll:
-            if let refusal = writeRefusal(p.text) { return refusal }
+            let path = Self.expandingHome(p.text)
+            if let refusal = writeRefusal(path) { return refusal }
             // Not a refusal: a warning before Enter, as a save dialog asks.
-            return access(p.text, F_OK) == 0 ? "\(p.text) exists: Enter overwrites it" : nil
+            return access(path, F_OK) == 0 ? "\(path) exists: Enter overwrites it" : nil
         case .edit:
             do {
                 _ = try editedSelection(p.text)
@@ -307,10 +308,11 @@ extension Monitor {
                 say(targetError(p.text) ?? "invalid target", error: true)
             }
         case .write, .writeAll:
-            if let refusal = writeRefusal(p.text) {
+            let path = Self.expandingHome(p.text)
+            if let refusal = writeRefusal(path) {
                 say(refusal, error: true)
             } else {
-                write(to: p.text, all: p.kind == .writeAll)
+                write(to: path, all: p.kind == .writeAll)
             }
         case .edit:
             guard let (host, _) = sender() else { return }
@@ -366,11 +368,22 @@ extension Monitor {
     func writeRefusal(_ path: String) -> String? {
         if path.isEmpty { return "give a file name" }
         var target = stat(), shown = stat()
+        if stat(path, &target) == 0, target.st_mode & S_IFMT == S_IFDIR {
+            return "\(path) is a directory: give a file name in it"
+        }
         if capture == nil, stat(path, &target) == 0, stat(sourceName, &shown) == 0,
            target.st_dev == shown.st_dev, target.st_ino == shown.st_ino {
             return "\(path) is the capture being shown: write to another file"
         }
         return nil
+    }
+
+    /// "~/x.pcap" as a shell reads it: in the home of the user tunscope runs as (after sudo, the
+    /// one who ran it, whose privileges it took back).
+    static func expandingHome(_ text: String) -> String {
+        guard text == "~" || text.hasPrefix("~/"), let home = getpwuid(getuid()).map({ String(cString: $0.pointee.pw_dir) })
+        else { return text }
+        return home + text.dropFirst()
     }
 
     /// Writes the packets shown (or, with `all`, every stored packet) to `path` as a pcap.

@@ -426,6 +426,13 @@ struct MonitorTests {
         m.handle(.control("u"))
         m.handle(.enter)
         #expect(m.message?.text == "give a file name")
+        m.handle(.character("w"))
+        m.handle(.control("u"))
+        for c in "/tmp" { m.handle(.character(c)) }
+        m.handle(.enter)
+        #expect(m.message?.text == "/tmp is a directory: give a file name in it")
+        let home = String(cString: getpwuid(getuid())!.pointee.pw_dir)
+        #expect(Monitor.expandingHome("~/x.pcap") == home + "/x.pcap" && Monitor.expandingHome("~other/x") == "~other/x")
 
         // The capture being shown is never written over, whatever name leads to it.
         let shown = Monitor(store: store, host: nil, linkType: .raw, sourceName: path, theme: .builtIn, lines: .unicode)
