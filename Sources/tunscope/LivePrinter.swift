@@ -25,14 +25,15 @@ struct LivePrinter {
         let kind = capture.device.isTap ? "tap, Ethernet" : "tun, raw IP"
         let addresses = capture.addresses.map { "; the kernel is \($0.local), tunscope is \($0.peer)" }
             ?? "; it has no point-to-point IPv4 address"
+        // The file first: a -w that cannot be written fails before anything says it listens.
+        let writer = try output.writeFile.map { try CaptureFileWriter(path: $0, linkType: capture.device.linkType) }
         printError("listening on \(capture.device.name) (\(kind))\(addresses)")
-        try run(capture)
+        try run(capture, writer: writer)
     }
 
-    func run(_ capture: LiveCapture) throws {
+    func run(_ capture: LiveCapture, writer: CaptureFileWriter?) throws {
         LiveCapture.yieldToCapture()
         let store = capture.store
-        let writer = try output.writeFile.map { try CaptureFileWriter(path: $0, linkType: capture.device.linkType) }
         var out = StandardOutput()
         var printer = PacketPrinter(format: output.format, hex: output.hex, linkType: capture.device.linkType)
         var text = TextWriter(capacity: 1 << 16)  // the records of one batch taken from the store
