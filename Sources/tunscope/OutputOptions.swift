@@ -6,7 +6,8 @@ struct OutputOptions: ParsableArguments {
     @Option(name: .customShort("f"), help: ArgumentHelp("Keep only packets that match this BPF expression (tcpdump's filter language).", valueName: "expression"))
     var filter: String?
 
-    @Option(name: .customShort("c"), help: ArgumentHelp("Stop after this many packets.", valueName: "count"))
+    // .unconditional: "-c -1" reaches validate and its message, not "missing value".
+    @Option(name: .customShort("c"), parsing: .unconditional, help: ArgumentHelp("Stop after this many packets.", valueName: "count"))
     var count: Int?
 
     @Option(name: .customShort("w"), help: ArgumentHelp("Live: also write the packets to this pcap file.", valueName: "file"))
@@ -36,7 +37,8 @@ struct OutputOptions: ParsableArguments {
 /// How much the packet store keeps in memory: shared by `print`, `lab` and the monitor. When a
 /// limit is reached the oldest packets are evicted and counted.
 struct StoreOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Keep at most this many packets in memory (default 1000000; 10000000 when the monitor browses a file).", valueName: "n"))
+    @Option(parsing: .unconditional,
+            help: ArgumentHelp("Keep at most this many packets in memory (default 1000000; 10000000 when the monitor browses a file).", valueName: "n"))
     var maxPackets: Int?
 
     @Option(help: ArgumentHelp("Keep at most this much packet data in memory: bytes, or with K, M or G (default 256M; 2G when the monitor browses a file).",

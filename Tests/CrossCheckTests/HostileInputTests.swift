@@ -117,6 +117,8 @@ struct HostileInputTests {
             (["--source", "nowhere"], 64, "is not an IP address"),
             (["-r", file], 1, "the monitor needs a terminal"),
             (["print", "-r", file, "-c", "0"], 64, "(see 'tunscope print --help')"),
+            (["print", "-r", file, "-c", "-1"], 64, "-c needs a positive number of packets, not -1"),
+            (["--max-packets", "-5"], 64, "--max-packets needs a positive number, not -5"),
             (["print", "-r", file, "--format", "xml"], 64, "'xml'"),
             (["--bogus"], 64, "Unknown option '--bogus' (see 'tunscope --help')"),
             (["frobnicate"], 64, "Unexpected argument 'frobnicate'"),
