@@ -32,8 +32,11 @@ extension Monitor {
         let c = prober.connections[index]
         let config = c.config
         let right = endpoint(config.destination, config.destinationPort)
-        b.write("tunscope \(endpoint(config.source, config.sourcePort))", x: area.x, y: area.y, style: theme[.treeLayer], limit: area.width)
-        b.write(right, x: max(area.x, area.maxX - TextWidth.of(right)), y: area.y, style: theme[.treeLayer], limit: area.width)
+        // The peer keeps its place on the right; the left side gives way when both do not fit.
+        let rightWidth = min(TextWidth.of(right), area.width)
+        b.write("tunscope \(endpoint(config.source, config.sourcePort))", x: area.x, y: area.y, style: theme[.treeLayer],
+                limit: max(0, area.width - rightWidth - 1))
+        b.write(right, x: area.maxX - rightWidth, y: area.y, style: theme[.treeLayer], limit: rightWidth)
         var status = c.outcome.map { $0.description } ?? c.state.rawValue
         if c.state.rawValue != status { status += " (now \(c.state.rawValue))" }
         if let rtt = c.rtt { status += "  rtt \(formatDuration(rtt))" }

@@ -14,8 +14,9 @@ extension Monitor {
             handlePromptKey(key)
             return
         }
+        // Any key closes the help; a resize is not a key the user pressed.
         if showHelp {
-            showHelp = false
+            if key != .resize { showHelp = false }
             return
         }
         switch key {

@@ -124,6 +124,22 @@ struct MonitorTests {
         #expect(m.focus == .list && m.selected == 2, "the SYN-ACK is packet 2")
         lines = Self.text(m, 120, 40)
         #expect(lines.contains { $0.contains("Flags [S.]") })
+
+        // Narrow: the peer keeps its place, and the two ends do not run together.
+        lines = Self.text(m, 62, 18)
+        let narrow = m.lastPaneAreas[.ladder]!
+        let top = String(lines[narrow.y + 1].dropFirst(narrow.x + 1).prefix(narrow.width - 2))
+        #expect(top.hasSuffix(" 192.0.2.1:80") && top.hasPrefix("tunscope"), "\(top)")
+    }
+
+    @Test func aResizeLeavesTheHelpOpen() {
+        let (store, _) = Self.scene()
+        let m = Self.monitor(store)
+        m.handle(.character("?"))
+        m.handle(.resize)
+        #expect(m.showHelp, "a resize is not a key pressed")
+        m.handle(.character("x"))
+        #expect(!m.showHelp)
     }
 
     @Test func framesFitEverySizeAndATinyTerminalSaysHowBigItMustBe() {
