@@ -62,8 +62,19 @@ public struct EditablePacket: Sendable {
             guard let h = ICMPv4Header(bytes, at: start, end: end), let r = ICMPv4Repr(parsing: h) else {
                 throw EditError("its ICMP header is damaged")
             }
-            transport = .icmp(r)
-            payloadStart = end
+            // An echo's data is the payload, so data.text replaces it (as for ICMPv6); any other
+            // message keeps its body (the quoted datagram) in the header.
+            switch r.message {
+            case let .echoRequest(id, seq, _):
+                transport = .icmp(ICMPv4Repr(.echoRequest(identifier: id, sequence: seq, data: [])))
+                payloadStart = start + ICMPv4Header.headerLength
+            case let .echoReply(id, seq, _):
+                transport = .icmp(ICMPv4Repr(.echoReply(identifier: id, sequence: seq, data: [])))
+                payloadStart = start + ICMPv4Header.headerLength
+            default:
+                transport = .icmp(r)
+                payloadStart = end
+            }
         case .icmpv6 where end - start >= 8:
             transport = .icmpv6(ICMPv6Repr(type: bytes[start], code: bytes[start + 1], rest: bytes.be32(start + 4)))
             payloadStart = start + 8

@@ -28,6 +28,8 @@ public struct Prober: Sendable {
     public private(set) var hostTimeline: [TimelineEvent] = []
     /// Every event of every probe, in order.
     public private(set) var log: [LogEntry] = []
+    /// Where the packets sent by hand are in the host's timeline: what arrives is checked against them.
+    private var handSent: [Int] = []
     /// Sent packets the store has not confirmed yet (their time and number are provisional).
     private var unconfirmed: [LogEntry] = []
     private var random: ProbeRandom
@@ -99,6 +101,7 @@ public struct Prober: Sendable {
 
     /// A packet written by hand (a resend, an edited packet), kept in the host's timeline.
     public mutating func sendByHand(_ packet: Bytes, what: String, note: String?, now: Microseconds) -> [Bytes] {
+        handSent.append(hostTimeline.count)
         track(.host) { $0.hostTimeline.append(TimelineEvent(way: .sent, time: now, what: what, note: note, packet: packet)) }
         return [packet]
     }
@@ -153,13 +156,91 @@ public struct Prober: Sendable {
     /// A packet read from the device at `time`: what to write in answer.
     public mutating func received(_ packet: Bytes, time: Microseconds, number: Int?) -> [Bytes] {
         guard let ip = IPPacket(packet) else { return [] }
+        let logged = log.count
+        let out: [Bytes]
         switch ip.proto {
         case .tcp:
-            return receivedTCP(ip, time: time, number: number)
+            out = receivedTCP(ip, time: time, number: number)
         case .icmp, .icmpv6:
-            return receivedICMP(ip, time: time, number: number)
+            out = receivedICMP(ip, time: time, number: number)
         default:
-            return []
+            out = []
+        }
+        // An answer to a packet sent by hand is shown even when nothing above had a reason to
+        // (a RST, a UDP datagram, an echo reply or ICMP error for no probe): seeing the answers
+        // is the point of a resend.
+        if log.count == logged, let k = handSent.last(where: { Self.answers(ip, to: hostTimeline[$0].packet) }) {
+            let sent = hostTimeline[k]
+            track(.host) {
+                var e = TimelineEvent(way: .received, time: time, what: Self.answerName(ip),
+                                      note: "answers the \(sent.what) packet" + (sent.packetNumber.map { " #\($0)" } ?? ""),
+                                      packet: packet)
+                if let segment = TCPSegment(ip) {
+                    e.seq = segment.seq
+                    if segment.flags.contains(.ack) { e.ack = segment.ack }
+                    e.payloadLength = segment.payload.count
+                }
+                e.packetNumber = number
+                $0.hostTimeline.append(e)
+            }
+        }
+        return out
+    }
+
+    /// Whether `ip` answers `sentBytes`: the same flow reversed (TCP and UDP ports swapped), an
+    /// echo reply with the request's identifier and sequence number, or an ICMP or ICMPv6 error
+    /// quoting it (RFC 792, RFC 4443: its addresses, protocol and first transport bytes).
+    static func answers(_ ip: IPPacket, to sentBytes: Bytes) -> Bool {
+        guard let sent = IPPacket(sentBytes) else { return false }
+        let b = ip.bytes, at = ip.payload.lowerBound, s = sent.bytes, sat = sent.payload.lowerBound
+        let v6 = ip.proto == .icmpv6
+        if ip.proto == sent.proto && ip.source == sent.destination && ip.destination == sent.source {
+            switch ip.proto {
+            case .tcp, .udp:
+                if ip.payload.count >= 4 && sent.payload.count >= 4 && b.be16(at) == s.be16(sat + 2) && b.be16(at + 2) == s.be16(sat) {
+                    return true
+                }
+            case .icmp, .icmpv6:
+                let request = v6 ? ICMPv6Type.echoRequest : ICMPv4Type.echoRequest.rawValue
+                let reply = v6 ? ICMPv6Type.echoReply : ICMPv4Type.echoReply.rawValue
+                if ip.payload.count >= 8 && sent.payload.count >= 8 && s[sat] == request && b[at] == reply
+                    && b.be32(at + 4) == s.be32(sat + 4) {
+                    return true
+                }
+            default:
+                break
+            }
+        }
+        guard (ip.proto == .icmp || v6) && ip.payload.count >= 8 else { return false }
+        let type = b[at]
+        let isError = v6 ? type < 128 : [3, 4, 5, 11, 12].contains(type)
+        guard isError, let quoted = IPPacket(Array(b[(at + 8)..<ip.payload.upperBound]), quoted: true),
+              quoted.source == sent.source, quoted.destination == sent.destination, quoted.proto == sent.proto
+        else { return false }
+        let n = min(8, quoted.payload.count, sent.payload.count)
+        return quoted.bytes[quoted.payload.lowerBound..<(quoted.payload.lowerBound + n)] == s[sat..<(sat + n)]
+    }
+
+    /// What an answer is, in the words of the other events: "RST-ACK", "echo reply", "ICMP port unreachable".
+    static func answerName(_ ip: IPPacket) -> String {
+        switch ip.proto {
+        case .tcp:
+            return TCPSegment(ip)?.flags.segmentName ?? "TCP"
+        case .udp:
+            return "UDP"
+        case .icmp, .icmpv6:
+            let v6 = ip.proto == .icmpv6, name = v6 ? "ICMPv6" : "ICMP"
+            guard ip.payload.count >= 2 else { return name }
+            let type = ip.bytes[ip.payload.lowerBound], code = ip.bytes[ip.payload.lowerBound + 1]
+            switch (v6, type) {
+            case (false, ICMPv4Type.echoReply.rawValue), (true, ICMPv6Type.echoReply): return "echo reply"
+            case (false, ICMPv4Type.destinationUnreachable.rawValue), (true, ICMPv6Type.destinationUnreachable):
+                return unreachableDescription(v6: v6, code: code)
+            case (false, ICMPv4Type.timeExceeded.rawValue), (true, ICMPv6Type.timeExceeded): return "\(name) time exceeded"
+            default: return "\(name) type \(type)"
+            }
+        default:
+            return "protocol \(ip.proto.rawValue)"
         }
     }
 

@@ -180,6 +180,51 @@ struct SendTests {
         #expect(out.contains("reset, as a host does"), "a SYN-ACK for no connection of tunscope's is reset")
     }
 
+    /// Each packet of a capture resent to the kernel with `ip.dst=192.0.2.1`: every answer
+    /// tcpdump sees on the tun is a RCVD line, and the echo's data is replaced, not appended to.
+    @Test func aResendShowsEveryAnswerTheKernelSends() throws {
+        let server = try Server()
+        defer { server.remove() }
+        let file = try Self.capture("""
+            [IP(src='192.0.2.2', dst='198.51.100.80')/TCP(sport=40000, dport=81, flags='S', seq=1000), \
+            IP(src='192.0.2.2', dst='198.51.100.80')/ICMP(id=77, seq=5)/Raw(b'hello'), \
+            IP(src='192.0.2.2', dst='198.51.100.80')/UDP(sport=40001, dport=9999)/Raw(b'x')]
+            """)
+        // The packet, its edits, tunscope's word for the answer, and tcpdump's.
+        let cases: [(String, [String], String, String)] = [
+            ("1", [], "RCVD RST-ACK", "Flags [R.], seq 0, ack 1001,"),
+            ("2", ["--set", "data.text=HI"], "RCVD echo reply", "ICMP echo reply, id 77, seq 5, length 10"),
+            ("3", [], "RCVD ICMP port unreachable", "udp port 9999 unreachable"),
+        ]
+        for (n, edits, answer, tcpdumpSays) in cases {
+            var result: (Int32, String, String) = (0, "", "")
+            let dump = try server.watched {
+                result = try server.send(["--resend", n, "-r", file, "--set", "ip.dst=192.0.2.1"] + edits + ["--wait", "0.5"])
+            }
+            let (status, out, err) = result
+            #expect(status == 0, "\(out)\(err)")
+            let rcvd = out.split(separator: "\n").filter { $0.contains(" RCVD ") }
+            let fromKernel = dump.filter { $0.contains(" IP 192.0.2.1") }
+            #expect(rcvd.count == 1 && fromKernel.count == 1, "tunscope:\n\(out)tcpdump:\n\(dump.joined(separator: "\n"))")
+            #expect(rcvd.first?.contains(answer) == true && rcvd.first?.contains("answers the ") == true, "\(out)")
+            #expect(fromKernel.first?.contains(tcpdumpSays) == true, "\(dump)")
+            if n == "2" {
+                // The edited echo went out with HI alone as its data (8 + 2 bytes).
+                #expect(dump.contains { $0.contains("ICMP echo request, id 77, seq 5, length 10") }, "\(dump)")
+            }
+        }
+    }
+
+    /// The lab's router between tunscope and the server: a closed port's reset, and the
+    /// router's time exceeded for a packet sent with a TTL of 1.
+    @Test func aResendInTheLabShowsTheResetAndTheRoutersTimeExceeded() throws {
+        let file = try Self.capture("[IP(src='192.0.2.2', dst='198.51.100.80')/TCP(sport=40000, dport=80, flags='S', seq=1000)]")
+        let closed = try Root.runStatus([Tools.tunscope, "send", "--lab", "--resend", "1", "-r", file, "--set", "tcp.dstport=81", "--wait", "1"])
+        #expect(closed.0 == 0 && closed.1.contains("RCVD RST-ACK       198.51.100.80:81 > 192.0.2.2:40000"), "\(closed)")
+        let ttl = try Root.runStatus([Tools.tunscope, "send", "--lab", "--resend", "1", "-r", file, "--set", "ip.ttl=1", "--wait", "1"])
+        #expect(ttl.0 == 0 && ttl.1.contains("RCVD ICMP time exceeded  192.0.2.1 > 192.0.2.2"), "\(ttl)")
+    }
+
     @Test func anEditTooBigForAnIPPacketIsRefusedBeforeAnythingIsSent() throws {
         let server = try Server()
         defer { server.remove() }

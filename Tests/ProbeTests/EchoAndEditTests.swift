@@ -109,6 +109,27 @@ struct PacketEditorTests {
         #expect(Array(b.suffix(5)) == Array("hello".utf8))
     }
 
+    @Test func echoDataIsReplacedNotAppended() throws {
+        let me = IPAddress("192.0.2.2")!, server = IPAddress("192.0.2.1")!
+        let echo = EchoProbe.echo(request: true, from: me, to: server, identifier: 7, sequence: 3, data: Array("hello".utf8))
+        #expect(try EditablePacket(parsing: echo).build() == echo)
+        var p = try EditablePacket(parsing: echo)
+        try p.set("data.text", to: "HI")
+        #expect(p.build() == EchoProbe.echo(request: true, from: me, to: server, identifier: 7, sequence: 3, data: Array("HI".utf8)))
+        #expect(Self.status(p.build(), "icmp.checksum.status") == .uint(1))
+        // A reply too; ICMPv6 already kept its data as the payload.
+        let reply = EchoProbe.echo(request: false, from: server, to: me, identifier: 7, sequence: 3, data: Array("hello".utf8))
+        var r = try EditablePacket(parsing: reply)
+        try r.set("data.data", to: "0102")
+        #expect(r.build() == EchoProbe.echo(request: false, from: server, to: me, identifier: 7, sequence: 3, data: [1, 2]))
+        let six = EchoProbe.echo(request: true, from: IPAddress("2001:db8::2")!, to: IPAddress("2001:db8::1")!, identifier: 7,
+                                 sequence: 3, data: Array("hello".utf8))
+        var s = try EditablePacket(parsing: six)
+        try s.set("data.text", to: "HI")
+        #expect(s.build() == EchoProbe.echo(request: true, from: IPAddress("2001:db8::2")!, to: IPAddress("2001:db8::1")!,
+                                            identifier: 7, sequence: 3, data: Array("HI".utf8)))
+    }
+
     @Test func aChecksumCanBeKeptWrongOnPurpose() throws {
         var p = try EditablePacket(parsing: Self.referenceSYN)
         try p.breakChecksum()

@@ -401,6 +401,42 @@ struct TCPProbeTests {
         #expect(p.received(other, time: Self.t0, number: 2).isEmpty)
     }
 
+    /// What answers a packet sent by hand is shown, once, whatever it is; what does not is not.
+    @Test func theAnswersToAResendAreShown() {
+        var p = Prober(ownAddresses: [Self.me], seed: 3)
+        func ip(_ proto: IPProtocol, from: IPAddress = Self.me, to: IPAddress = Self.server) -> IPRepr {
+            IPRepr(source: from, destination: to, proto: proto)!
+        }
+        let syn = PacketBuilder.build(ip: ip(.tcp), transport: TCPRepr(sourcePort: 40000, destinationPort: 81, sequenceNumber: 7, flags: .syn))
+        let udp = PacketBuilder.build(ip: ip(.udp), transport: UDPRepr(sourcePort: 40001, destinationPort: 9999), payload: [1])
+        let echo = EchoProbe.echo(request: true, from: Self.me, to: Self.server, identifier: 77, sequence: 5, data: [1, 2])
+        for packet in [syn, udp, echo] { _ = p.sendByHand(packet, what: "resent", note: nil, now: Self.t0) }
+        func error(_ type: ICMPv4Repr.Message) -> Bytes { PacketBuilder.build(ip: ip(.icmp, from: Self.server, to: Self.me), transport: ICMPv4Repr(type)) }
+        let answers: [(Bytes, String)] = [
+            (PacketBuilder.build(ip: ip(.tcp, from: Self.server, to: Self.me),
+                                 transport: TCPRepr(sourcePort: 81, destinationPort: 40000, sequenceNumber: 0, acknowledgmentNumber: 8,
+                                                    flags: [.rst, .ack], window: 0)), "RST-ACK"),
+            (PacketBuilder.build(ip: ip(.udp, from: Self.server, to: Self.me), transport: UDPRepr(sourcePort: 9999, destinationPort: 40001)), "UDP"),
+            (EchoProbe.echo(request: false, from: Self.server, to: Self.me, identifier: 77, sequence: 5, data: [1, 2]), "echo reply"),
+            (error(.destinationUnreachable(code: 3, nextHopMTU: 0, datagram: udp)), "ICMP port unreachable"),
+            (error(.timeExceeded(code: 0, datagram: Array(syn.prefix(28)))), "ICMP time exceeded"),
+        ]
+        for (n, (answer, what)) in answers.enumerated() {
+            #expect(p.received(answer, time: Self.t0 + 10, number: n + 4).isEmpty, "an answer to a resend is not answered")
+            #expect(p.hostTimeline.last?.what == what && p.hostTimeline.last?.way == .received, "\(p.hostTimeline.last as Any)")
+            #expect(p.hostTimeline.last?.note == "answers the resent packet")
+        }
+        #expect(p.log.count == 3 + answers.count)
+        // Not answers: another port, another echo sequence, an error quoting another packet.
+        let strangers = [
+            PacketBuilder.build(ip: ip(.udp, from: Self.server, to: Self.me), transport: UDPRepr(sourcePort: 9998, destinationPort: 40001)),
+            EchoProbe.echo(request: false, from: Self.server, to: Self.me, identifier: 77, sequence: 6, data: [1, 2]),
+            error(.destinationUnreachable(code: 3, nextHopMTU: 0, datagram: Array(echo.prefix(24)) + [0, 0, 0, 0])),
+        ]
+        for s in strangers { _ = p.received(s, time: Self.t0 + 20, number: nil) }
+        #expect(p.log.count == 3 + answers.count)
+    }
+
     @Test func theStoreConfirmsSentPacketsInWireOrder() {
         var (p, syn) = Self.started()
         #expect(!p.allSendsConfirmed)
