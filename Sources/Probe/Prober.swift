@@ -102,6 +102,8 @@ public struct Prober: Sendable {
     /// A packet written by hand (a resend, an edited packet), kept in the host's timeline.
     public mutating func sendByHand(_ packet: Bytes, what: String, note: String?, now: Microseconds) -> [Bytes] {
         handSent.append(hostTimeline.count)
+        // Every arriving packet is checked against these: the newest few are what answers come to.
+        if handSent.count > 32 { handSent.removeFirst() }
         track(.host) { $0.hostTimeline.append(TimelineEvent(way: .sent, time: now, what: what, note: note, packet: packet)) }
         return [packet]
     }
