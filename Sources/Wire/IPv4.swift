@@ -36,7 +36,10 @@ public struct IPv4Header {
     /// Where the packet is finally going: the last address of a loose or strict source route
     /// option (RFC 791 3.1), else the destination. TCP's and UDP's checksums cover that address
     /// (RFC 1122 4.2.2.7), as tcpdump and Wireshark compute them.
-    public var finalDestination: IPv4Address {
+    public var finalDestination: IPv4Address { sourceRouteDestination ?? destination }
+
+    /// The last address of a loose or strict source route option; nil without one.
+    public var sourceRouteDestination: IPv4Address? {
         let end = min(bytes.count, start + headerLength)
         var i = start + Self.minimumLength
         while i < end {
@@ -52,7 +55,7 @@ public struct IPv4Header {
             if (kind == 131 || kind == 137) && length >= 7 { return IPv4Address(bytes.be32(i + length - 4)) }
             i += length
         }
-        return destination
+        return nil
     }
     public var source: IPv4Address { IPv4Address(bytes.be32(start + Offset.source)) }
     public var destination: IPv4Address { IPv4Address(bytes.be32(start + Offset.destination)) }
@@ -193,16 +196,28 @@ extension Dissector {
         }
         fields.add(Field("ip.src", "Source Address", .ipv4(h.source), range: at(O.source, 4),
                          explain: "The sender. Behind NAT this is rewritten to the router's outside address."))
-        fields.add(Field("ip.dst", "Destination Address", .ipv4(h.destination), range: at(O.destination, 4),
-                         explain: "Where the datagram is going; routers choose the next hop by it."))
+        // With a source route, the header names the next router and the route's last address is
+        // the destination: Wireshark's ip.cur_rt, and ip.dst among the options.
+        let routedTo = hl > IPv4Header.minimumLength ? h.sourceRouteDestination : nil
+        if routedTo == nil {
+            fields.add(Field("ip.dst", "Destination Address", .ipv4(h.destination), range: at(O.destination, 4),
+                             explain: "Where the datagram is going; routers choose the next hop by it."))
+        } else {
+            fields.add(Field("ip.cur_rt", "Current Route", .ipv4(h.destination), range: at(O.destination, 4),
+                             explain: "The next router on the source route; the destination is the route's last address."))
+        }
 
         func title() -> String {
             // Written, not interpolated: a tree makes one for every packet.
-            var w = TextWriter(capacity: 80)
+            var w = TextWriter(capacity: 96)
             w.write("Internet Protocol Version 4, Src: ")
             w.write(ipv4: h.source.value)
             w.write(", Dst: ")
-            w.write(ipv4: h.destination.value)
+            w.write(ipv4: (routedTo ?? h.destination).value)
+            if routedTo != nil {
+                w.write(", Via: ")
+                w.write(ipv4: h.destination.value)
+            }
             return w.string
         }
         guard hl >= IPv4Header.minimumLength else {
@@ -239,8 +254,7 @@ extension Dissector {
             }
             return
         }
-        let final = hl > IPv4Header.minimumLength ? h.finalDestination : h.destination
-        let ip = IPContext(pseudo: .v4(source: h.source, destination: final), length: h.totalLength - hl,
+        let ip = IPContext(pseudo: .v4(source: h.source, destination: routedTo ?? h.destination), length: h.totalLength - hl,
                            quoted: quoted, fragment: h.moreFragments)
         dissectIPPayload(h.proto, b, at: start + hl, end: payloadEnd, ip: ip, into: &d)
     }
@@ -275,8 +289,66 @@ extension Dissector {
                                explain: "An IPv4 option; routers may have to process it on every hop.")) {
                 $0.add(Field("ip.opt.len", "Length", .uint(UInt64(len)), range: (i + 1)..<(i + 2),
                              explain: "Bytes in this option, kind and length included."))
+                addOptionValues(kind, b, i, len, to: &$0)
             }
             i += len
+        }
+    }
+
+    /// What the route, time stamp and router alert options hold, as Wireshark shows them.
+    private static func addOptionValues(_ kind: UInt8, _ b: Bytes, _ i: Int, _ len: Int, to fields: inout FieldList) {
+        func pointer() {
+            fields.add(Field("ip.opt.ptr", "Pointer", .uint(UInt64(b[i + 2])), range: (i + 2)..<(i + 3),
+                             explain: "The octet of this option, counted from 1, where the next address or entry goes."))
+        }
+        switch kind {
+        case 7, 131, 137 where len >= 3:  // record route, loose and strict source route (RFC 791)
+            pointer()
+            let next = Int(b[i + 2])
+            var j = i + 3
+            while j + 4 <= i + len {
+                let at = j - i + 1
+                let address = FieldValue.ipv4(IPv4Address(b.be32(j)))
+                let note: FieldText? = at == next ? "<- (next)" : nil
+                if kind == 7 {
+                    fields.add(at < next
+                        ? Field("ip.rec_rt", "Recorded Route", address, note: note, range: j..<(j + 4),
+                                explain: "A router this packet passed, written in by the router.")
+                        : Field("ip.empty_rt", "Empty Route", address, note: note, range: j..<(j + 4),
+                                explain: "Room for a router on the way to record itself."))
+                } else if j + 8 > i + len {
+                    fields.add(Field("ip.dst", "Destination Address", address, note: note, range: j..<(j + 4),
+                                     explain: "Where the packet finally goes, after the routers listed before it."))
+                } else {
+                    fields.add(Field("ip.src_rt", "Source Route", address, note: note, range: j..<(j + 4),
+                                     explain: "A router the sender asks the packet to pass through."))
+                }
+                j += 4
+            }
+        case 68 where len >= 4:  // time stamp (RFC 791)
+            pointer()
+            let flag = b[i + 3] & 0x0f
+            fields.add(Field("ip.opt.ovflw", "Overflow", .uint(UInt64(b[i + 3] >> 4)), range: (i + 3)..<(i + 4),
+                             explain: "Routers that could not add a time stamp for want of room."))
+            fields.add(Field("ip.opt.flag", "Flag", .uint(UInt64(flag)), range: (i + 3)..<(i + 4),
+                             explain: "0: time stamps only; 1: each with the router's address; 3: at the addresses given."))
+            let entry = flag == 0 ? 4 : 8
+            var j = i + 4
+            while j + entry <= i + len {
+                if flag != 0 {
+                    fields.add(Field("ip.opt.time_stamp_addr", "Address", .ipv4(IPv4Address(b.be32(j))), range: j..<(j + 4),
+                                     explain: "The router that wrote the time stamp after it."))
+                }
+                let t = j + entry - 4
+                fields.add(Field("ip.opt.time_stamp", "Time stamp", .uint(UInt64(b.be32(t))), range: t..<(t + 4),
+                                 explain: "Milliseconds since midnight UT when a router handled the packet."))
+                j += entry
+            }
+        case 148 where len == 4:  // router alert (RFC 2113)
+            fields.add(Field("ip.opt.ra", "Router Alert", .uint(UInt64(b.be16(i + 2))), range: (i + 2)..<(i + 4),
+                             explain: "Asks every router on the way to look at the packet (0: it should)."))
+        default:
+            break
         }
     }
 

@@ -9,6 +9,7 @@ import argparse
 import random
 
 from scapy.all import (ARP, Dot3, LLC, SNAP, STP, DNS, DNSQR, DNSRR, DNSRROPT, ICMP, IP, IPOption_NOP, IPOption_RR, TCP, UDP, Dot1Q,
+                       IPOption_LSRR, IPOption_SSRR, IPOption_Timestamp, IPOption_Router_Alert,
                        Ether, Raw, PcapWriter, IPv6, IPv6ExtHdrHopByHop, IPv6ExtHdrRouting,
                        IPv6ExtHdrFragment, IPv6ExtHdrDestOpt, ICMPv6EchoRequest, ICMPv6EchoReply,
                        ICMPv6DestUnreach, ICMPv6PacketTooBig, ICMPv6TimeExceeded, ICMPv6ND_RS,
@@ -97,6 +98,16 @@ def ipv4_packets():
            IP(src=host(), dst=host(), flags="MF", frag=3, id=77, proto=17) / Raw(b"y" * 24),
            IP(src=host(), dst=host(), frag=6, id=77, proto=17) / Raw(b"z" * 16),
            IP(src=host(), dst=host(), proto=99) / Raw(b"unknown protocol")]
+    # Source routes (checksums cover the route's last address), time stamps, router alert.
+    out += [IP(src="192.0.2.2", dst="198.51.100.1", options=[IPOption_LSRR(routers=["198.51.100.1", "203.0.113.9"])])
+            / UDP(sport=40000, dport=9) / b"hello",
+            IP(src="192.0.2.2", dst="198.51.100.1", options=[IPOption_SSRR(routers=["198.51.100.1"])])
+            / TCP(sport=40000, dport=80, flags="S"),
+            IP(src="192.0.2.2", dst="198.51.100.1", options=[IPOption_RR(routers=["10.0.0.1", "0.0.0.0", "0.0.0.0"], pointer=8)])
+            / ICMP(),
+            IP(src="192.0.2.2", dst="198.51.100.1", options=[IPOption_Timestamp(flg=0, timestamp=123456, pointer=9, length=8)])
+            / ICMP(),
+            IP(src="192.0.2.2", dst="198.51.100.1", options=[IPOption_Router_Alert()]) / ICMP()]
     return out
 
 

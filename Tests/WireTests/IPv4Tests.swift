@@ -96,8 +96,9 @@ import Testing
     }
 
     /// With a loose source route, UDP's checksum covers the route's last address, the final
-    /// destination (RFC 1122 4.2.2.7), as tcpdump and tshark verify it; the text keeps the
-    /// header's destination, as tcpdump prints it.
+    /// destination (RFC 1122 4.2.2.7), as tcpdump and tshark verify it. The tree and JSON name
+    /// them as Wireshark does (ip.dst the last address, ip.cur_rt the header's); the text keeps
+    /// the header's destination, as tcpdump prints it.
     @Test func aSourceRoutesFinalDestinationIsWhatTheChecksumCovers() {
         // scapy: IP(src="192.0.2.2", dst="198.51.100.1", options=[IPOption_LSRR(routers=["198.51.100.1",
         // "203.0.113.9"])]) / UDP(sport=40000, dport=9) / b"hello"
@@ -107,7 +108,10 @@ import Testing
         #expect(IPv4Header(b, at: 0)?.finalDestination == IPv4Address(203, 0, 113, 9))
         let d = Dissector.dissect(b, linkType: .raw)
         #expect(d.field("udp.checksum.status")?.value == .uint(1))
-        #expect(d.field("ip.dst")?.value == .ipv4(IPv4Address(198, 51, 100, 1)))
+        #expect(d.field("ip.dst")?.value == .ipv4(IPv4Address(203, 0, 113, 9)))
+        #expect(d.field("ip.cur_rt")?.value == .ipv4(IPv4Address(198, 51, 100, 1)))
+        #expect(d.field("ip.src_rt")?.value == .ipv4(IPv4Address(198, 51, 100, 1)) && d.field("ip.opt.ptr")?.value == .uint(4))
+        #expect(d.layers.first?.title == "Internet Protocol Version 4, Src: 192.0.2.2, Dst: 203.0.113.9, Via: 198.51.100.1")
         var w = TextWriter()
         Summary.write(b, linkType: .raw, into: &w)
         #expect(w.string == "IP 192.0.2.2.40000 > 198.51.100.1.9: UDP, length 5")
