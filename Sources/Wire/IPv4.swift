@@ -302,7 +302,8 @@ extension Dissector {
                              explain: "The octet of this option, counted from 1, where the next address or entry goes."))
         }
         switch kind {
-        case 7, 131, 137 where len >= 3:  // record route, loose and strict source route (RFC 791)
+        case 7, 131, 137:  // record route, loose and strict source route (RFC 791)
+            guard len >= 3 else { break }
             pointer()
             let next = Int(b[i + 2])
             var j = i + 3
