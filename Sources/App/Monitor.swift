@@ -59,6 +59,8 @@ public final class Monitor {
     var focus = Pane.list
     var zoomed = false
     var showHelp = false
+    /// The first line of the help shown, when it is taller than the screen.
+    var helpTop = 0
     /// The list stops taking new packets (capture goes on); it shows packets up to this number.
     var pausedAt: Int?
     /// The first packet seen: relative times count from it.

@@ -113,32 +113,52 @@ extension Monitor {
         }
     }
 
-    static let helpLines = [
-        "Keys (vim keys and arrows both)",
-        "",
-        "  s          send a SYN to the target         t   set the target (HOST:PORT)",
-        "  p          ping the target                  r   resend the selected packet",
-        "  e          edit fields, then send           /   display filter (BPF)",
-        "  w          write the packets shown to a file W   write every packet",
-        "  space      pause / resume the list          c   clear the list",
-        "  Tab S-Tab  next / previous pane             z   zoom the pane",
-        "  j k        down / up                        g G first / last (G follows)",
-        "  Home End   first / last                     Ctrl-Z  suspend (fg resumes)",
-        "  PgUp PgDn  a page                           T   time: relative, absolute, delta",
-        "  Enter      fold/unfold (tree), go to the packet (handshake)",
-        "  Ctrl-L     redraw                           ?   this help      q  quit",
-        "",
-        "Mouse: click selects a row and its pane; the wheel scrolls.",
-        "Any key closes this help.",
+    /// The keys, in pairs: two columns side by side when the terminal is wide enough, one after
+    /// the other when it is not.
+    static let helpKeys: [(String, String)] = [
+        ("s", "send a SYN to the target"), ("t", "set the target (HOST:PORT)"),
+        ("p", "ping the target"), ("r", "resend the selected packet"),
+        ("e", "edit fields, then send"), ("/", "display filter (BPF)"),
+        ("w", "write the packets shown to a file"), ("W", "write every packet to a file"),
+        ("space", "pause / resume the list"), ("c", "clear the list"),
+        ("Tab S-Tab", "next / previous pane"), ("z", "zoom the pane"),
+        ("j k", "down / up"), ("g G", "first / last (G follows)"),
+        ("PgUp PgDn", "a page"), ("Home End", "first / last"),
+        ("Enter", "fold/unfold (tree), go to the packet"), ("T", "time: relative, absolute, delta"),
+        ("Ctrl-L", "redraw"), ("Ctrl-Z", "suspend (fg resumes)"),
+        ("?", "this help"), ("q", "quit"),
     ]
 
+    /// The help's lines for a box `width` cells wide inside.
+    static func helpLines(width: Int) -> [String] {
+        func entry(_ key: String, _ what: String) -> String {
+            "  " + key + String(repeating: " ", count: max(1, 11 - key.count)) + what
+        }
+        let columnWidth = helpKeys.map { TextWidth.of(entry($0.0, $0.1)) }.max() ?? 0
+        let pairs = stride(from: 0, to: helpKeys.count, by: 2).map { i in
+            let left = entry(helpKeys[i].0, helpKeys[i].1)
+            let right = i + 1 < helpKeys.count ? entry(helpKeys[i + 1].0, helpKeys[i + 1].1) : ""
+            return left + String(repeating: " ", count: columnWidth + 2 - TextWidth.of(left)) + right
+        }
+        let keys = pairs.allSatisfy({ TextWidth.of($0) <= width }) ? pairs : helpKeys.map { entry($0.0, $0.1) }
+        return ["Keys (vim keys and arrows both)", ""] + keys
+            + ["", "Mouse: click selects a row and its pane; the wheel scrolls.",
+               "j k PgUp PgDn scroll this help; any other key closes it."]
+    }
+
     func drawHelp(into b: inout Buffer, area: Rect) {
-        let width = min(area.width - 2, (Self.helpLines.map { TextWidth.of($0) }.max() ?? 0) + 4)
-        let height = min(area.height - 2, Self.helpLines.count + 2)
+        let widest = Self.helpLines(width: .max).map { TextWidth.of($0) }.max() ?? 0
+        let width = min(area.width - 2, widest + 4)
+        let text = Self.helpLines(width: width - 4)
+        let height = min(area.height - 2, text.count + 2)
         let box = Rect(x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width: width, height: height)
         b.fill(box, style: theme[.help])
-        b.box(box, title: "Help", style: theme[.help], titleStyle: theme[.paneTitleFocused], lines: lines)
-        for (i, line) in Self.helpLines.prefix(height - 2).enumerated() {
+        // What does not fit is scrolled to; the title says there is more.
+        let rows = height - 2
+        helpTop = max(0, min(helpTop, text.count - rows))
+        let more = text.count > rows ? " (\(helpTop + rows < text.count ? "more below: j" : "k: back up"))" : ""
+        b.box(box, title: "Help" + more, style: theme[.help], titleStyle: theme[.paneTitleFocused], lines: lines)
+        for (i, line) in text.dropFirst(helpTop).prefix(rows).enumerated() {
             b.write(line, x: box.x + 2, y: box.y + 1 + i, style: theme[.help], limit: width - 4)
         }
     }

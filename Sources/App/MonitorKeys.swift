@@ -14,9 +14,18 @@ extension Monitor {
             handlePromptKey(key)
             return
         }
-        // Any key closes the help; a resize is not a key the user pressed.
+        // The help scrolls with the moving keys; any other closes it (a resize is not a key pressed).
         if showHelp {
-            if key != .resize { showHelp = false }
+            switch key {
+            case .character("j"), .down: helpTop += 1
+            case .character("k"), .up: helpTop = max(0, helpTop - 1)
+            case .pageDown: helpTop += pageRows
+            case .pageUp: helpTop = max(0, helpTop - pageRows)
+            case .resize: break
+            default:
+                showHelp = false
+                helpTop = 0
+            }
             return
         }
         switch key {

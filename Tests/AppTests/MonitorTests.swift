@@ -132,6 +132,29 @@ struct MonitorTests {
         #expect(top.hasSuffix(" 192.0.2.1:80") && top.hasPrefix("tunscope"), "\(top)")
     }
 
+    /// Every key is in the help at any size: two columns when they fit, else one, scrolled.
+    @Test func theHelpShowsEveryKeyAtTheSmallestSize() {
+        let (store, _) = Self.scene()
+        let m = Self.monitor(store)
+        m.handle(.character("?"))
+        #expect(Self.text(m, 120, 40).contains { $0.contains("s          send a SYN to the target") && $0.contains("t          set the target") })
+        var seen = Set<String>()
+        var frame = Self.text(m, 60, 16)
+        #expect(frame.joined().contains("Help (more below: j)"))
+        for _ in 0..<30 {
+            frame.forEach { seen.insert($0) }
+            m.handle(.character("j"))
+            frame = Self.text(m, 60, 16)
+        }
+        #expect(m.showHelp, "j scrolls, it does not close")
+        for (key, what) in Monitor.helpKeys {
+            #expect(seen.contains { $0.contains(key) && $0.contains(what) }, "\(key) \(what) is never shown at 60x16")
+        }
+        #expect(frame.joined().contains("Help (k: back up)"))
+        m.handle(.character("x"))
+        #expect(!m.showHelp)
+    }
+
     @Test func aResizeLeavesTheHelpOpen() {
         let (store, _) = Self.scene()
         let m = Self.monitor(store)
