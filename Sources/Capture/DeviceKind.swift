@@ -58,6 +58,13 @@ public enum DeviceKind: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The first line of one of the device's sysfs attributes ("owner", "ifalias"), or nil when
+    /// it cannot be read (no such device or attribute); an empty attribute gives "".
+    public static func attribute(_ file: String, of device: String) -> String? {
+        guard let lines = lines(of: "/sys/class/net/\(device)/\(file)") else { return nil }
+        return lines.first.map(String.init) ?? ""
+    }
+
     /// A sysfs attribute's lines (an attribute is at most a page), or nil when it cannot be read.
     private static func lines(of path: String) -> [Substring]? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)

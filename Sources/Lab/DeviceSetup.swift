@@ -126,7 +126,7 @@ public struct DeviceSetup: Sendable {
     private func refuseAnotherOwner() throws {
         guard let user, DeviceKind(device: name) == .tun else { return }
         guard let wanted = Self.uid(of: user) else { return }  // ip says what is wrong with the name
-        let owner = Self.firstLine(of: "/sys/class/net/\(name)/owner").flatMap { Int64($0) } ?? -1
+        let owner = DeviceKind.attribute("owner", of: name).flatMap { Int64($0) } ?? -1
         guard owner != Int64(wanted) else { return }
         let who = owner < 0 ? "no user (only root can open it)" : Self.userName(of: uid_t(owner)).map { "user \($0)" } ?? "uid \(owner)"
         throw LabError("""
@@ -146,11 +146,7 @@ public struct DeviceSetup: Sendable {
 
     /// The device's alias (ifalias), nil when it has none.
     static func alias(of name: String) -> String? {
-        firstLine(of: "/sys/class/net/\(name)/ifalias").flatMap { $0.isEmpty ? nil : $0 }
-    }
-
-    private static func firstLine(of path: String) -> String? {
-        (try? String(contentsOfFile: path, encoding: .utf8))?.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init)
+        DeviceKind.attribute("ifalias", of: name).flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// Throws before anything changes when `name` is a device but not a tun: setup would address

@@ -16,7 +16,9 @@ public struct LabNetwork: Sendable {
     public var tunPeer = "192.0.2.2"
     public var routerOutside = "198.51.100.1"
     public var serverAddress = "198.51.100.80"
-    public var serverName = "example.test"
+    public var serverName = Self.defaultServerName
+    /// The server's name in every lab, known before one is made (send checks targets against it).
+    public static let defaultServerName = "example.test"
     public var httpPort: UInt16 = 80
     public var closedPort: UInt16 = 81
     /// The user the tun belongs to (so tunscope can attach after giving up root).

@@ -267,20 +267,20 @@ extension Summary {
             w.write(" (invalid)")
             return
         }
-        // Printed as far as the captured bytes go, as tcpdump reads field by field.
-        guard i + 2 <= end else {
+        // Printed as far as the captured bytes go, as tcpdump reads field by field: whether the
+        // next field's bytes are there, saying " [|stp]" when they are not.
+        func captured(_ n: Int) -> Bool {
+            if i + n <= end { return true }
             w.write(" [|stp]")
-            return
+            return false
         }
+        guard captured(2) else { return }
         if b.be16(i) != 0 {
             w.write("unknown STP version, length ")
             w.write(decimal: length)
             return
         }
-        guard i + 3 <= end else {
-            w.write(" [|stp]")
-            return
-        }
+        guard captured(3) else { return }
         let version = b[i + 2]
         w.write("STP ")
         switch version {
@@ -292,10 +292,7 @@ extension Summary {
             writeUnknown("Unknown STP protocol", version, into: &w)
             return
         }
-        guard i + 4 <= end else {
-            w.write(" [|stp]")
-            return
-        }
+        guard captured(4) else { return }
         let type = b[i + 3]
         w.write(", ")
         switch type {
@@ -310,10 +307,7 @@ extension Summary {
             w.write(" (invalid)")
             return
         }
-        guard i + 5 <= end else {
-            w.write(" [|stp]")
-            return
-        }
+        guard captured(5) else { return }
         w.write(", Flags [")
         let flags = b[i + 4]
         var any = false
@@ -325,10 +319,7 @@ extension Summary {
         }
         if !any { w.write("none") }
         w.write("]")
-        guard i + 27 <= end else {
-            w.write(" [|stp]")
-            return
-        }
+        guard captured(27) else { return }
         w.write(", bridge-id ")
         w.write(hex: UInt64(b[i + 17]), digits: 2)
         w.write(hex: UInt64(b[i + 18]), digits: 2)

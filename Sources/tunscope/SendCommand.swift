@@ -129,8 +129,8 @@ struct SendCommand: ParsableCommand {
         } catch {
             throw ValidationError(error.description)
         }
-        // The lab's server name, as LabNetwork has it; the lab resolves it.
-        let labServer = LabNetwork(id: 0, tunUser: nil).serverName
+        // The lab's server name; the lab resolves it.
+        let labServer = LabNetwork.defaultServerName
         if lab && target.host == labServer { return }
         guard let address = IPAddress(target.host) else {
             let hint = lab ? " (in the lab, \(labServer) is the server)" : ""
