@@ -20,8 +20,18 @@ public struct CapturedPacket: Sendable {
 
 /// A failure a person can act on: what failed, why, and (where there is one) what to do.
 public struct CaptureError: Error, CustomStringConvertible, Sendable {
+    /// What a caller may do something about: a device someone else holds, or one that is not a
+    /// tun or tap, can still be watched through libpcap.
+    public enum Reason: Sendable {
+        case other, busy, notTunOrTap
+    }
+
     public var description: String
-    public init(_ description: String) { self.description = description }
+    public var reason: Reason
+    public init(_ description: String, reason: Reason = .other) {
+        self.description = description
+        self.reason = reason
+    }
 }
 
 /// Reads pcap and pcapng files through libpcap (pcap_open_offline), optionally keeping only

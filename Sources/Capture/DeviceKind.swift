@@ -65,8 +65,8 @@ public enum DeviceKind: Equatable, Sendable, CustomStringConvertible {
         return lines.first.map(String.init) ?? ""
     }
 
-    /// A sysfs attribute's lines (an attribute is at most a page), or nil when it cannot be read.
-    private static func lines(of path: String) -> [Substring]? {
+    /// A sysfs or /proc file's lines (at most a page is read), or nil when it cannot be read.
+    static func lines(of path: String) -> [Substring]? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }

@@ -10,9 +10,10 @@ import Wire
 ///
 /// The capture thread has a descriptor table of its own (see `init`): it opens, reads, writes
 /// and closes the device, and the owner sees only what the device is.
-public final class LiveCapture: Sendable {
+public final class LiveCapture: LiveSource {
     public let device: TunDevice.Info
     public let store: PacketStore
+    public var linkType: LinkType { device.linkType }
     /// The device's addresses (nil when it has no IPv4 point-to-point address).
     public let addresses: DeviceAddresses?
     /// The namespace the device lives in (nil: tunscope's own).

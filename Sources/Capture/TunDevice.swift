@@ -70,7 +70,7 @@ public final class TunDevice: @unchecked Sendable {
             }
             return CaptureError("\(name) does not exist and creating it needs root: run 'sudo tunscope setup --name \(name) --user $USER' first")
         case EBUSY:
-            return CaptureError("\(name) is busy: another program (or another tunscope) is attached to it")
+            return CaptureError("\(name) is busy: another program (or another tunscope) is attached to it", reason: .busy)
         case EINVAL:
             if let wrong = wrongKind(name: name, tap: tap, kind: kind) { return wrong }
             fallthrough
@@ -89,7 +89,8 @@ public final class TunDevice: @unchecked Sendable {
         case (.tap, false):
             return CaptureError("\(name) is a tap device, not a tun: only 'tunscope print' and the monitor read a tap, with --tap")
         case (.other, _):
-            return CaptureError("\(name) is \(kind), not a tun or tap device: tunscope works only on tun and tap devices")
+            return CaptureError("\(name) is \(kind), not a tun or tap device: tunscope works only on tun and tap devices",
+                                reason: .notTunOrTap)
         default:
             return nil
         }

@@ -55,7 +55,7 @@ struct LabCommand: ParsableCommand {
             } else {
                 var printer = LivePrinter(output: output)
                 printer.stopReason = labCheck(session)
-                try printer.capture(device: lab.tun, namespace: lab.router)
+                try printer.capture(devices: [lab.tun], namespace: lab.router)
             }
         }
     }

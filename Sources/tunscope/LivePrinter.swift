@@ -15,27 +15,22 @@ struct LivePrinter {
     /// Asked now and then while printing: a reason to stop (the lab was removed), or nil.
     var stopReason: () -> String? = { nil }
 
-    func capture(device: String, tap: Bool = false, namespace: String? = nil) throws {
+    func capture(devices: [String], tap: Bool = false, namespace: String? = nil, watch: WatchOptions = WatchOptions()) throws {
         Signals.catchStopSignals()
-        let capture = try LiveCapture(device: device, tap: tap, namespace: namespace, filter: output.filter,
-                                      store: PacketStore(limits: output.store.limits()))
+        let capture = try LiveOpening.open(devices: devices, tap: tap, namespace: namespace, filter: output.filter, watch: watch,
+                                           timesProbes: false, store: PacketStore(limits: output.store.limits()))
         try Privileges.dropToInvokingUser()
-        // As tcpdump's "listening on" line, plus the addresses read from the device: tunscope is
-        // the far end, the peer address.
-        let kind = capture.device.isTap ? "tap, Ethernet" : "tun, raw IP"
-        let addresses = capture.addresses.map { "; the kernel is \($0.local), tunscope is \($0.peer)" }
-            ?? "; it has no point-to-point IPv4 address"
         // The file first: a -w that cannot be written fails before anything says it listens.
-        let writer = try output.writeFile.map { try CaptureFileWriter(path: $0, linkType: capture.device.linkType) }
-        printError("listening on \(capture.device.name) (\(kind))\(addresses)")
+        let writer = try output.writeFile.map { try CaptureFileWriter(path: $0, linkType: capture.linkType) }
+        printError(LiveOpening.headline(capture))
         try run(capture, writer: writer)
     }
 
-    func run(_ capture: LiveCapture, writer: CaptureFileWriter?) throws {
+    func run(_ capture: any LiveSource, writer: CaptureFileWriter?) throws {
         LiveCapture.yieldToCapture()
         let store = capture.store
         var out = StandardOutput()
-        var printer = PacketPrinter(format: output.format, hex: output.hex, linkType: capture.device.linkType)
+        var printer = PacketPrinter(format: output.format, hex: output.hex, linkType: capture.linkType)
         var text = TextWriter(capacity: 1 << 16)  // the records of one batch taken from the store
         var next = 1  // the number of the next packet to take from the store
         var missed = 0

@@ -27,22 +27,30 @@ struct PrintCommand: ParsableCommand {
     @Option(name: .customShort("r"), help: ArgumentHelp("Read packets from a pcap or pcapng file.", valueName: "file"))
     var file: String?
 
-    @Option(name: .customShort("i"), help: ArgumentHelp("Capture live from this tun (or, with --tap, tap) device.", valueName: "device"))
-    var device: String?
+    @Option(name: .customShort("i"), help: ArgumentHelp("""
+        Capture live from this device: a tun (or, with --tap, tap) tunscope holds as the far end; one another \
+        program holds, any other interface, or 'any', watched through libpcap. Repeat for several.
+        """, valueName: "device"))
+    var devices: [String] = []
 
     @Flag(help: "The device is a tap (Ethernet frames), not a tun (IP packets).")
     var tap = false
 
     @OptionGroup var output: OutputOptions
 
+    @OptionGroup var watching: WatchOptions
+
     func validate() throws {
-        switch (file, device) {
-        case (nil, nil): throw ValidationError("Say where packets come from: -r FILE or -i DEVICE.")
-        case (.some, .some): throw ValidationError("-r and -i cannot be used together: read a file or capture live.")
+        switch (file, devices.isEmpty) {
+        case (nil, true): throw ValidationError("Say where packets come from: -r FILE or -i DEVICE.")
+        case (.some, false): throw ValidationError("-r and -i cannot be used together: read a file or capture live.")
         default: break
         }
-        if file != nil && (output.writeFile != nil || tap) {
-            throw ValidationError("-w and --tap go with -i (live capture).")
+        if file != nil && (output.writeFile != nil || tap || watching.watch || watching.bufferSize != nil) {
+            throw ValidationError("-w, --tap, --watch and -B go with -i (live capture).")
+        }
+        if Set(devices).count != devices.count {
+            throw ValidationError("-i names a device twice.")
         }
     }
 
@@ -50,8 +58,8 @@ struct PrintCommand: ParsableCommand {
         try reportingFailures {
             if let file {
                 try printFile(file)
-            } else if let device {
-                try LivePrinter(output: output).capture(device: device, tap: tap)
+            } else {
+                try LivePrinter(output: output).capture(devices: devices, tap: tap, watch: watching)
             }
         }
     }

@@ -1,0 +1,350 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CPcap
+import CTun
+import Synchronization
+import Wire
+
+/// Watches devices tunscope does not hold, through libpcap's live capture as tcpdump does: a tun
+/// that the user's own program or a VPN daemon holds, a veth, a bridge, eth0, `any`. Both
+/// directions, in the kernel's order, into a PacketStore, on a thread of its own.
+///
+/// Each device gets two handles, one per direction (the kernel filters by packet type), because
+/// libpcap hands a device's packets over without saying which way they went; the capture thread
+/// merges them by the kernel's timestamps. `any` carries the direction in its cooked header and
+/// needs one. In the store, `.received` is what the kernel sent out of the device (towards the
+/// program holding a tun: tcpdump's `Out`), `.sent` what came in (the program wrote it: `In`),
+/// as for a tun tunscope holds.
+///
+/// One device is stored with its own link type (raw IP for a tun, Ethernet for a veth), as
+/// `tcpdump -i DEV -w` writes it; several are stored as Linux cooked v2 (SLL2), which names each
+/// packet's interface and direction, as `tcpdump -i any -w` writes it.
+public final class WatchCapture: LiveSource {
+    public let devices: [Device]
+    public let store: PacketStore
+    public let linkType: LinkType
+    /// The namespace the devices live in (nil: tunscope's own).
+    public let namespace: String?
+
+    /// A device being watched, as the capture thread found it.
+    public struct Device: Sendable {
+        public let name: String
+        /// Its link type on its own (raw IP for a tun, Ethernet, SLL2 for `any`).
+        public let linkType: LinkType
+        public let interfaceIndex: Int
+        /// Who holds it, for a tun or tap that a program holds.
+        public let holder: DeviceHolder?
+        public let kind: DeviceKind
+    }
+
+    private let shared = Shared()
+
+    private final class Shared: Sendable {
+        let stopRequested = Atomic<Bool>(false)
+        let running = Atomic<Bool>(true)
+        let failure = Mutex<CaptureError?>(nil)
+        let drops = Mutex<Int?>(nil)
+        let wake = nonBlockingPipe()
+        /// Packets to inject, each with the index of the device it goes out of.
+        let outbox = Mutex<[(device: Int, bytes: Bytes)]>([])
+        let sendErrors = Mutex<[String]>([])
+        let arrivals = nonBlockingPipe()
+        let arrivalsWanted = Atomic<Bool>(false)
+        let finished = Handoff<Bool>()
+
+        func closePipes() {
+            for fd in [wake.read, wake.write, arrivals.read, arrivals.write] { close(fd) }
+        }
+    }
+
+    private static func nonBlockingPipe() -> (read: Int32, write: Int32) {
+        var fds: [Int32] = [-1, -1]
+        _ = tunscope_pipe_cloexec(&fds)
+        for fd in fds { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
+        return (fds[0], fds[1])
+    }
+
+    /// Opens every device in `names` (in `namespace`, when given) and starts capturing. `filter`
+    /// is the capture filter (tcpdump's expression), compiled into the kernel; `bufferKiB` is
+    /// tcpdump's -B. Throws what opening failed on, with libpcap's reason.
+    public init(devices names: [String], namespace: String? = nil, filter: String? = nil, bufferKiB: Int? = nil,
+                store: PacketStore) throws {
+        precondition(!names.isEmpty)
+        let opened = Handoff<Result<[Device], CaptureError>>()
+        let shared = self.shared
+        startThread {
+            defer {
+                shared.running.store(false, ordering: .releasing)
+                shared.finished.put(true)
+            }
+            let sources: [Source]
+            do {
+                if let namespace { try NetworkNamespace.enter(namespace) }
+                sources = try names.map { try Source(device: $0, filter: filter, bufferKiB: bufferKiB) }
+            } catch let e as CaptureError {
+                opened.put(.failure(e))
+                return
+            } catch {
+                opened.put(.failure(CaptureError("\(error)")))
+                return
+            }
+            opened.put(.success(sources.map(\.device)))
+            Self.readLoop(sources, cooked: names.count > 1, store: store, shared: shared)
+        }
+        switch opened.take() {
+        case let .failure(e):
+            shared.finished.take()
+            shared.closePipes()
+            throw e
+        case let .success(devices):
+            self.devices = devices
+            linkType = devices.count == 1 ? devices[0].linkType : LinkType(rawValue: 276)
+        }
+        self.store = store
+        self.namespace = namespace
+    }
+
+    deinit {
+        stop()
+        shared.closePipes()
+    }
+
+    /// One device's handles and what the capture thread needs to know of it.
+    private final class Source {
+        let device: Device
+        /// One handle per direction (`any`: one, its packets saying which way they went).
+        let handles: [(handle: PcapLiveHandle, direction: Direction?)]
+        /// For an Ethernet device stored as SLL2: its own address, to tell a packet for this host
+        /// from a broadcast, a multicast and one for another host, as the kernel does.
+        let ownMAC: [UInt8]
+        let hardwareType: UInt16
+
+        init(device name: String, filter: String?, bufferKiB: Int?) throws {
+            if name == "any" {
+                let h = try PcapLiveHandle(device: name, bufferKiB: bufferKiB, linuxCooked: true)
+                if let filter { try h.setFilter(filter) }
+                handles = [(h, nil)]
+            } else {
+                // Packets the kernel sends out of the device are `.received` from the device's far end's view.
+                let outbound = try PcapLiveHandle(device: name, bufferKiB: bufferKiB)
+                let inbound = try PcapLiveHandle(device: name, bufferKiB: bufferKiB)
+                try inbound.keepOnly(PCAP_D_IN)
+                try outbound.keepOnly(PCAP_D_OUT)
+                if let filter {
+                    try inbound.setFilter(filter)
+                    try outbound.setFilter(filter)
+                }
+                // The inbound handle first: it injects, so that the outbound one sees what it injects
+                // (the kernel does not show a packet socket what it sent itself).
+                handles = [(inbound, .sent), (outbound, .received)]
+            }
+            let kind = DeviceKind(device: name)
+            ownMAC = Self.macAddress(name)
+            hardwareType = DeviceKind.attribute("type", of: name).flatMap { UInt16($0) } ?? 0xFFFE
+            device = Device(name: name, linkType: handles[0].handle.linkType, interfaceIndex: Int(if_nametoindex(name)),
+                            holder: kind == .tun || kind == .tap ? DeviceHolder.of(device: name) : nil, kind: kind)
+        }
+
+        private static func macAddress(_ name: String) -> [UInt8] {
+            guard let text = DeviceKind.attribute("address", of: name) else { return [] }
+            let bytes = text.split(separator: ":").compactMap { UInt8($0, radix: 16) }
+            return bytes.count == 6 ? bytes : []
+        }
+    }
+
+    /// Capture: wait for any handle, take what each has, and store it in the kernel's order.
+    ///
+    /// Two handles fill at the same time, so a packet read now from one may be older than a
+    /// packet already read from the other. Every packet stamped before a round began was in its
+    /// handle's buffer when the round read them all, so those are stored, in time order; newer
+    /// ones wait for the next round (at most a millisecond when nothing else comes).
+    private static func readLoop(_ sources: [Source], cooked: Bool, store: PacketStore, shared: Shared) {
+        var pending: [Packet] = []
+        var batch = PacketStore.Batch()
+        var now = timespec()
+        var dropsReadAt = 0
+        var polls = [pollfd(fd: shared.wake.read, events: Int16(POLLIN), revents: 0)]
+        for s in sources { for h in s.handles { polls.append(pollfd(fd: h.handle.descriptor, events: Int16(POLLIN), revents: 0)) } }
+        func readDrops() {
+            let drops = sources.reduce(0) { sum, s in s.handles.reduce(sum) { $0 + ($1.handle.kernelDropped ?? 0) } }
+            shared.drops.withLock { $0 = drops }
+        }
+        defer { readDrops() }
+        while !shared.stopRequested.load(ordering: .acquiring) {
+            injectOutbox(sources, shared: shared)
+            let ready = polls.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), pending.isEmpty ? 1000 : 1) }
+            if ready > 0 && polls[0].revents != 0 { drain(shared.wake.read) }
+            clock_gettime(CLOCK_REALTIME, &now)
+            let roundStart = Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec / 1000)
+            do {
+                for (d, source) in sources.enumerated() {
+                    for (handle, direction) in source.handles {
+                        // A bounded number per handle and round, so one busy device cannot starve the rest.
+                        _ = try handle.dispatch(limit: 4096) { header, bytes in
+                            let h = header.pointee
+                            let data = UnsafeRawBufferPointer(start: bytes, count: Int(h.caplen))
+                            let way = direction ?? (data.count > 10 && data[10] == 4 ? .received : .sent)
+                            pending.append(Packet(time: Int64(h.ts.tv_sec) * 1_000_000 + Int64(h.ts.tv_usec), device: d,
+                                                  direction: way, bytes: Array(data), originalLength: Int(h.len)))
+                        }
+                    }
+                }
+            } catch let e as CaptureError {
+                moveToStore(&pending, upTo: .max, sources: sources, cooked: cooked, into: &batch, store: store, shared: shared)
+                shared.failure.withLock { $0 = e }
+                break
+            } catch {
+                break
+            }
+            // A stable sort: each handle's packets are already in order, and equal times keep it.
+            let ordered = pending.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
+            pending = ordered
+            moveToStore(&pending, upTo: ready == 0 ? .max : roundStart, sources: sources, cooked: cooked, into: &batch, store: store,
+                  shared: shared)
+            if time(nil) != dropsReadAt {
+                dropsReadAt = time(nil)
+                readDrops()
+            }
+        }
+    }
+
+    private struct Packet {
+        var time: Int64
+        var device: Int
+        var direction: Direction
+        var bytes: [UInt8]
+        var originalLength: Int
+    }
+
+    /// Moves the pending packets stamped up to `limit` (microseconds) into the store.
+    private static func moveToStore(_ pending: inout [Packet], upTo limit: Int64, sources: [Source], cooked: Bool,
+                              into batch: inout PacketStore.Batch, store: PacketStore, shared: Shared) {
+        let count = pending.firstIndex { $0.time > limit } ?? pending.count
+        guard count > 0 else { return }
+        for p in pending[..<count] {
+            let seconds = Int(p.time / 1_000_000), microseconds = Int(p.time % 1_000_000)
+            if cooked {
+                let header = cookedHeader(p, source: sources[p.device])
+                batch.add(upTo: header.count + p.bytes.count - header.skip, direction: p.direction) { space in
+                    space.copyBytes(from: header.bytes)
+                    UnsafeMutableRawBufferPointer(rebasing: space[header.count...]).copyBytes(from: p.bytes[header.skip...])
+                    return (header.count + p.bytes.count - header.skip, seconds, microseconds,
+                            p.originalLength + header.count - header.skip)
+                }
+            } else {
+                p.bytes.withUnsafeBytes {
+                    batch.add($0, seconds: seconds, microseconds: microseconds, originalLength: p.originalLength,
+                              direction: p.direction)
+                }
+            }
+        }
+        pending.removeFirst(count)
+        store.append(batch)
+        batch.removeAll()
+        if shared.arrivalsWanted.load(ordering: .relaxed) {
+            var byte: UInt8 = 1
+            _ = write(shared.arrivals.write, &byte, 1)
+        }
+    }
+
+    /// The Linux cooked v2 header `tcpdump -i any` would have given the packet: its protocol,
+    /// interface, hardware type, packet type and source address. An Ethernet frame loses its
+    /// header to it (`skip`), as on `any`; an IP packet from a tun keeps every byte.
+    private static func cookedHeader(_ p: Packet, source: Source) -> (bytes: [UInt8], count: Int, skip: Int) {
+        var header = [UInt8](repeating: 0, count: 20)
+        func put16(_ v: UInt16, at i: Int) { header[i] = UInt8(v >> 8); header[i + 1] = UInt8(v & 0xff) }
+        let index = UInt32(truncatingIfNeeded: source.device.interfaceIndex)
+        for i in 0..<4 { header[4 + i] = UInt8(truncatingIfNeeded: index >> (24 - 8 * i)) }
+        put16(source.hardwareType, at: 8)
+        var skip = 0
+        if source.device.linkType == .ethernet && p.bytes.count >= 14 {
+            skip = 14
+            let type = UInt16(p.bytes[12]) << 8 | UInt16(p.bytes[13])
+            // A length, not a type: 802.3 with 802.2 LLC (ETH_P_802_2), or Novell's raw 802.3 (ETH_P_802_3).
+            put16(type > 1500 ? type : (p.bytes.count >= 16 && p.bytes[14] == 0xff && p.bytes[15] == 0xff ? 1 : 4), at: 0)
+            header[11] = 6
+            for i in 0..<6 { header[12 + i] = p.bytes[6 + i] }
+            header[10] = packetType(p, ownMAC: source.ownMAC)
+        } else {
+            // Raw IP: the version says which.
+            put16(p.bytes.first.map { $0 >> 4 == 6 ? EtherType.ipv6 : EtherType.ipv4 } ?? EtherType.ipv4, at: 0)
+            header[10] = p.direction == .received ? 4 : 0
+        }
+        return (header, 20, skip)
+    }
+
+    /// PACKET_OUTGOING (4) for what the host sent; for what it got, PACKET_HOST (0),
+    /// PACKET_BROADCAST (1), PACKET_MULTICAST (2) or PACKET_OTHERHOST (3) by the destination.
+    private static func packetType(_ p: Packet, ownMAC: [UInt8]) -> UInt8 {
+        if p.direction == .received { return 4 }
+        let destination = p.bytes[0..<6]
+        if destination.allSatisfy({ $0 == 0xff }) { return 1 }
+        if destination.first! & 1 == 1 { return 2 }
+        return ownMAC.isEmpty || destination.elementsEqual(ownMAC) ? 0 : 3
+    }
+
+    private static func injectOutbox(_ sources: [Source], shared: Shared) {
+        let packets = shared.outbox.withLock { queued in
+            defer { queued.removeAll() }
+            return queued
+        }
+        for (device, bytes) in packets {
+            do {
+                try sources[device].handles[0].handle.inject(bytes)
+            } catch {
+                shared.sendErrors.withLock { $0.append("\(error)") }
+            }
+        }
+    }
+
+    private static func drain(_ fd: Int32) {
+        var sink: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        while withUnsafeMutableBytes(of: &sink, { read(fd, $0.baseAddress, $0.count) }) > 0 {}
+    }
+
+    /// Queues `bytes` to go out of device `device` (its index in `devices`) as if the kernel sent
+    /// it: on a tun, the program holding it reads it. The packet comes back through capture.
+    public func inject(_ bytes: Bytes, device: Int = 0) {
+        shared.outbox.withLock { $0.append((device, bytes)) }
+        var byte: UInt8 = 1
+        _ = write(shared.wake.write, &byte, 1)
+    }
+
+    public func takeSendErrors() -> [String] {
+        shared.sendErrors.withLock { errors in
+            defer { errors.removeAll() }
+            return errors
+        }
+    }
+
+    /// Waits until the store holds a packet newer than `number`, or `timeoutMilliseconds` pass.
+    public func waitForPackets(after number: Int, timeoutMilliseconds: Int32) {
+        shared.arrivalsWanted.store(true, ordering: .relaxed)
+        guard store.newestNumber <= number, isRunning else { return }
+        var p = pollfd(fd: shared.arrivals.read, events: Int16(POLLIN), revents: 0)
+        _ = poll(&p, 1, timeoutMilliseconds)
+        Self.drain(shared.arrivals.read)
+    }
+
+    public func stop() {
+        shared.stopRequested.store(true, ordering: .releasing)
+        var byte: UInt8 = 1
+        _ = write(shared.wake.write, &byte, 1)
+        _ = shared.finished.take(timeoutMilliseconds: 1000)
+    }
+
+    public var isRunning: Bool { shared.running.load(ordering: .acquiring) }
+
+    public var failure: CaptureError? { shared.failure.withLock { $0 } }
+
+    /// Packets the kernel dropped because tunscope's buffers were full (pcap_stats, every handle),
+    /// read about once a second and when capture stops.
+    public var kernelDropped: Int? { shared.drops.withLock { $0 } }
+
+    /// What the status bar and print's first line say: "watching tun0 (held by python3, pid 4242)",
+    /// "watching eth0", "watching tun0, veth0".
+    public var title: String {
+        "watching " + devices.map { d in d.name + (d.holder.map { " (held by \($0))" } ?? "") }.joined(separator: ", ")
+    }
+}
