@@ -46,7 +46,9 @@ public final class Monitor {
     /// Where `s` sends a SYN and `p` an echo request.
     public internal(set) var target: (address: IPAddress, port: UInt16)?
     /// The live capture (nil when browsing a file): its kernel drops and whether it failed.
-    public let capture: LiveCapture?
+    public let capture: (any LiveSource)?
+    /// The capture when tunscope watches devices it does not hold (nothing answers; r and e inject).
+    var watched: WatchCapture? { capture as? WatchCapture }
     /// Packets the kernel dropped at the device (nil when unknown).
     var kernelDropped: Int?
     private var reportedFailure = false
@@ -98,7 +100,7 @@ public final class Monitor {
     private var rate: (count: Int, time: Double, perSecond: Double) = (0, 0, 0)
     private var lastSeen: (newest: Int, log: Int) = (0, 0)
 
-    public init(store: PacketStore, host: LiveHost?, capture: LiveCapture? = nil, linkType: LinkType, sourceName: String,
+    public init(store: PacketStore, host: LiveHost?, capture: (any LiveSource)? = nil, linkType: LinkType, sourceName: String,
                 theme: Theme, lines: BoxLines, ownAddress: IPAddress? = nil, kernelAddress: IPAddress? = nil,
                 target: (IPAddress, UInt16)? = nil) {
         self.store = store

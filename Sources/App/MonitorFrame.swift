@@ -52,7 +52,7 @@ extension Monitor {
     func drawStatusBar(into b: inout Buffer, area: Rect) {
         let style = theme[.statusBar]
         b.fill(area, style: style)
-        var parts = ["tunscope", sourceName]
+        var parts = ["tunscope", watched?.title ?? sourceName]
         if let me = ownAddress, let kernel = kernelAddress { parts.append("\(me) \(lines.arrowLeft)\(lines.arrowRight) \(kernel)") }
         if let t = target { parts.append("target \(endpoint(t.address, t.port))") }
         let counts = store.counts

@@ -41,7 +41,9 @@ extension Monitor {
         case .character("s"): sendSYN()
         case .character("p"): sendPing()
         case .character("r"): resendSelected()
-        case .character("t"): prompt = Prompt(kind: .target, text: target.map { endpoint($0.address, $0.port) } ?? "")
+        case .character("t"):
+            if let watched { say(Self.farEndOnly(watched), error: true); break }
+            prompt = Prompt(kind: .target, text: target.map { endpoint($0.address, $0.port) } ?? "")
         case .character("/"): prompt = Prompt(kind: .filter, text: filter?.expression ?? "")
         case .character("w"): prompt = Prompt(kind: .write, text: "tunscope.pcap")
         case .character("W"): prompt = Prompt(kind: .writeAll, text: "tunscope.pcap")
@@ -190,11 +192,50 @@ extension Monitor {
     var whyNoSending: String? {
         guard let capture else { return "sending needs a live tun device (tunscope -i DEV, or sudo tunscope lab)" }
         if !capture.isRunning { return "\(sourceName) is gone (capture stopped): nothing can be sent" }
+        if let watched { return Self.farEndOnly(watched) }
         if host == nil || ownAddress == nil {
             return linkType == .ethernet ? "\(sourceName) is a tap device, only watched: sending works on tun devices"
                 : "\(sourceName) has no point-to-point address: only watching (give --source to send)"
         }
         return nil
+    }
+
+    /// Watching, tunscope is not the far end: nothing answers, so only r and e (injection) work.
+    static func farEndOnly(_ watched: WatchCapture) -> String {
+        let names = watched.devices.map { d in d.name + (d.holder.map { " (\($0.command) holds it)" } ?? "") }
+        return "watching \(names.joined(separator: ", ")): s, p and t need tunscope as the far end of a tun; r and e inject"
+    }
+
+    /// Sends `packet` out of the device it came through, as if the kernel sent it (a tun's
+    /// holder reads it); it comes back into the list through capture.
+    func inject(_ packet: Bytes, number: Int, into watched: WatchCapture, what: String) {
+        guard let (device, bytes) = injectable(packet, watched) else { return }
+        watched.inject(bytes, device: device)
+        say("packet \(number) \(what) injected into \(watched.devices[device].name)")
+    }
+
+    /// The device a stored packet goes back out of, and its bytes as that device carries them;
+    /// nil (and a message) when it cannot: `any` takes no injection, and a cooked packet from an
+    /// Ethernet device has lost its Ethernet header.
+    private func injectable(_ packet: Bytes, _ watched: WatchCapture) -> (Int, Bytes)? {
+        guard watched.linkType == .linuxSLL2 else {
+            if watched.devices[0].name == "any" {
+                say("'any' takes no injected packets: watch the device itself (-i DEV) to resend", error: true)
+                return nil
+            }
+            return (0, packet)
+        }
+        let index = packet.count >= 20 ? Int(packet[4]) << 24 | Int(packet[5]) << 16 | Int(packet[6]) << 8 | Int(packet[7]) : -1
+        guard let device = watched.devices.firstIndex(where: { $0.interfaceIndex == index }) else {
+            say("this packet came through no device watched here: nothing to inject it into", error: true)
+            return nil
+        }
+        guard watched.devices[device].linkType != .ethernet else {
+            say("\(watched.devices[device].name)'s frames are kept without their Ethernet header when several devices are watched: "
+                + "watch it alone (-i \(watched.devices[device].name)) to resend them", error: true)
+            return nil
+        }
+        return (device, Bytes(packet[20...]))
     }
 
     /// The live host and tunscope's address, or a message saying why nothing can be sent.
@@ -236,6 +277,14 @@ extension Monitor {
     }
 
     func resendSelected() {
+        if let watched, capture?.isRunning == true {
+            guard let (p, _) = selectedPacket else {
+                say("select a packet to resend", error: true)
+                return
+            }
+            inject(p.packet.bytes, number: p.number, into: watched, what: "resent")
+            return
+        }
         guard let (host, _) = sender() else { return }
         guard let (p, _) = selectedPacket else {
             say("select a packet to resend", error: true)
@@ -325,6 +374,14 @@ extension Monitor {
                 write(to: path, all: p.kind == .writeAll)
             }
         case .edit:
+            if let watched, capture?.isRunning == true {
+                do {
+                    inject(try editedSelection(p.text), number: selected ?? 0, into: watched, what: "edited (\(p.text))")
+                } catch {
+                    say("\(error)", error: true)
+                }
+                return
+            }
             guard let (host, _) = sender() else { return }
             do {
                 let packet = try editedSelection(p.text)

@@ -14,7 +14,8 @@ struct PacketRow {
     var info: String
     var role: Role
 
-    init(_ p: StoredPacket, linkType: LinkType) {
+    /// `watching`: the packet crossed a device tunscope does not hold, so none of them is tunscope's.
+    init(_ p: StoredPacket, linkType: LinkType, watching: Bool = false) {
         number = p.number
         direction = p.direction
         length = p.packet.originalLength
@@ -26,7 +27,7 @@ struct PacketRow {
         source = Self.address(d, "src") ?? ""
         destination = Self.address(d, "dst") ?? ""
         proto = Self.protocolName(d)
-        role = Self.rule(d, direction: p.direction)
+        role = Self.rule(d, direction: watching ? .received : p.direction)
     }
 
     /// tcpdump's line without what the columns already say ("IP 192.0.2.2.80 > 192.0.2.1.40000: ").
@@ -113,7 +114,9 @@ extension Monitor {
         let timeWidth = timeFormat == .absolute ? 16 : (wide ? 15 : 11)
         // Numbers take as many digits as the newest has, and a space.
         let numberWidth = max(7, String(store.newestNumber).count + 1)
-        let columns: [(String, Int)] = [("No.", numberWidth), ("Time", timeWidth), ("", 2), ("Source", addressWidth),
+        // Watching, tcpdump's In and Out (the kernel's view); else an arrow: to or from tunscope.
+        let watching = watched != nil
+        let columns: [(String, Int)] = [("No.", numberWidth), ("Time", timeWidth), ("", watching ? 4 : 2), ("Source", addressWidth),
                                         ("Destination", addressWidth), ("Protocol", 9), ("Length", 7)]
         b.fill(area.row(0), style: header)
         var x = area.x
@@ -139,7 +142,7 @@ extension Monitor {
         for i in listTop..<end {
             let number = shownNumber(at: i)
             guard let p = store.packet(number: number) else { continue }
-            let row = PacketRow(p, linkType: linkType)
+            let row = PacketRow(p, linkType: linkType, watching: watching)
             let y = area.y + 1 + i - listTop
             let style: Style
             if number == selected {
@@ -149,7 +152,7 @@ extension Monitor {
             }
             b.fill(Rect(x: area.x, y: y, width: area.width, height: 1), style: style)
             let values = [String(number), timeText(p, previous: previous, first: first),
-                          row.direction == .sent ? lines.arrowRight : lines.arrowLeft,
+                          watching ? (row.direction == .sent ? "In" : "Out") : (row.direction == .sent ? lines.arrowRight : lines.arrowLeft),
                           row.source, row.destination, row.proto, String(row.length)]
             var x = area.x
             for (value, (_, width)) in zip(values, columns) {

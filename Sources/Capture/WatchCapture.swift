@@ -99,7 +99,7 @@ public final class WatchCapture: LiveSource {
             throw e
         case let .success(devices):
             self.devices = devices
-            linkType = devices.count == 1 ? devices[0].linkType : LinkType(rawValue: 276)
+            linkType = devices.count == 1 ? devices[0].linkType : .linuxSLL2
         }
         self.store = store
         self.namespace = namespace

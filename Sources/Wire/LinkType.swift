@@ -11,6 +11,8 @@ public struct LinkType: RawRepresentable, Hashable, Sendable {
     public static let linktypeRaw = LinkType(rawValue: 101)
     public static let ipv4 = LinkType(rawValue: 228)
     public static let ipv6 = LinkType(rawValue: 229)
+    /// Linux cooked v2 (DLT_LINUX_SLL2): `tcpdump -i any`, and tunscope watching several devices.
+    public static let linuxSLL2 = LinkType(rawValue: 276)
 
     /// Every link type tunscope decodes.
     public var isSupported: Bool {

@@ -49,7 +49,7 @@ struct LabCommand: ParsableCommand {
         try reportingFailures {
             if usesScreen {
                 let server = IPAddress(lab.serverAddress)!
-                try runLive(device: lab.tun, tap: false, namespace: lab.router, target: (server, lab.httpPort), source: nil,
+                try runLive(devices: [lab.tun], tap: false, namespace: lab.router, target: (server, lab.httpPort), source: nil,
                             writeFile: output.writeFile, screen: screen, limits: output.store.limits(),
                             stopReason: labCheck(session))
             } else {

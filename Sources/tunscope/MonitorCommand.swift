@@ -21,8 +21,11 @@ struct MonitorCommand: ParsableCommand {
         """
     )
 
-    @Option(name: .customShort("i"), help: ArgumentHelp("The tun (or, with --tap, tap) device to watch.", valueName: "device"))
-    var device: String?
+    @Option(name: .customShort("i"), help: ArgumentHelp("""
+        The device: a tun (or, with --tap, tap) tunscope holds as the far end; one another program holds, any \
+        other interface, or 'any', watched through libpcap. Repeat for several.
+        """, valueName: "device"))
+    var devices: [String] = []
 
     @Flag(help: "The device is a tap (Ethernet frames): watching only, nothing is sent.")
     var tap = false
@@ -43,9 +46,14 @@ struct MonitorCommand: ParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
+    @OptionGroup var watching: WatchOptions
+
     func validate() throws {
-        if file != nil && (device != nil || tap || writeFile != nil) {
-            throw ValidationError("-r browses a file: -i, --tap and -w go with live capture.")
+        if file != nil && (!devices.isEmpty || tap || writeFile != nil || watching.watch || watching.bufferSize != nil) {
+            throw ValidationError("-r browses a file: -i, --tap, -w, --watch and -B go with live capture.")
+        }
+        if Set(devices).count != devices.count {
+            throw ValidationError("-i names a device twice.")
         }
         if let target {
             do {
@@ -69,9 +77,9 @@ struct MonitorCommand: ParsableCommand {
                     let t = try Target.parse(text, needsPort: true)
                     return (IPAddress(t.host)!, t.port!)
                 }
-                try runLive(device: device ?? "tun0", tap: tap, namespace: nil, target: t,
+                try runLive(devices: devices.isEmpty ? ["tun0"] : devices, tap: tap, namespace: nil, target: t,
                             source: source.flatMap(IPAddress.init), writeFile: writeFile, screen: screen,
-                            limits: store.limits())
+                            limits: store.limits(), watch: watching)
             }
         }
     }
@@ -162,25 +170,30 @@ func requireTerminal() throws {
     }
 }
 
-/// Opens the device, gives up root, and runs the monitor on it as the host at its far end.
-func runLive(device: String, tap: Bool, namespace: String?, target: (IPAddress, UInt16)?, source: IPAddress?,
-             writeFile: String?, screen: ScreenOptions, limits: PacketStore.Limits,
+/// Opens the devices, gives up root, and runs the monitor: as the host at the far end of a tun it
+/// holds, or watching what it cannot hold.
+func runLive(devices: [String], tap: Bool, namespace: String?, target: (IPAddress, UInt16)?, source: IPAddress?,
+             writeFile: String?, screen: ScreenOptions, limits: PacketStore.Limits, watch: WatchOptions = WatchOptions(),
              stopReason: @escaping () -> String? = { nil }) throws {
     let store = PacketStore(limits: limits)
-    let capture = try LiveCapture(device: device, tap: tap, namespace: namespace, timesProbes: !tap, store: store)
+    let capture = try LiveOpening.open(devices: devices, tap: tap, namespace: namespace, filter: nil, watch: watch,
+                                       timesProbes: !tap, store: store)
     defer { capture.stop() }
     try Privileges.dropToInvokingUser()
-    let writer = try writeFile.map { try CaptureFileWriter(path: $0, linkType: capture.device.linkType) }
-    let me = source ?? capture.addresses.map { .v4($0.peer) }
-    let host = tap || me == nil ? nil : LiveHost(capture: capture, ownAddresses: [me!])
+    let writer = try writeFile.map { try CaptureFileWriter(path: $0, linkType: capture.linkType) }
+    let held = capture as? LiveCapture
+    let me = held.flatMap { held in source ?? held.addresses.map { .v4($0.peer) } }
+    let host = tap || me == nil ? nil : held.map { LiveHost(capture: $0, ownAddresses: [me!]) }
     host?.start()
     defer { host?.stop() }
     let (theme, themeProblem) = screen.loadTheme()
-    let monitor = Monitor(store: store, host: host, capture: capture, linkType: capture.device.linkType, sourceName: capture.device.name,
-                          theme: theme, lines: .unicode, ownAddress: me, kernelAddress: capture.addresses.map { .v4($0.local) },
-                          target: target)
+    let monitor = Monitor(store: store, host: host, capture: capture, linkType: capture.linkType,
+                          sourceName: devices.joined(separator: ", "), theme: theme, lines: .unicode, ownAddress: me,
+                          kernelAddress: held?.addresses.map { .v4($0.local) }, target: held == nil ? nil : target)
     if let themeProblem { monitor.say(themeProblem, error: true) }
-    if host == nil && !tap { monitor.say("\(device) has no point-to-point address: only watching (give --source to send)") }
+    if held != nil && host == nil && !tap {
+        monitor.say("\(devices[0]) has no point-to-point address: only watching (give --source to send)")
+    }
     var stoppedBecause: String?
     MonitorLoop.run(monitor, noColor: screen.noColor, record: writer) {
         stoppedBecause = stopReason()
