@@ -12,21 +12,31 @@ public struct DeviceHolder: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { "\(command), pid \(pid)" }
 
-    /// Who holds `device`, or nil when nobody this process can see does. With several (a
-    /// descriptor inherited by a child), the one with the lowest pid, the first to open it.
+    /// Who holds `device` in the calling thread's network namespace, or nil when nobody this
+    /// process can see does. fdinfo names a tun but not its namespace, and every namespace may
+    /// have a tun0: a holder counts only when it lives in this thread's namespace too. With
+    /// several (a descriptor inherited by a child), the one with the lowest pid.
     public static func of(device: String) -> DeviceHolder? {
         guard let proc = opendir("/proc") else { return nil }
         defer { closedir(proc) }
+        let here = namespace(of: "/proc/thread-self/ns/net")
         var found: [DeviceHolder] = []
         while let entry = readdir(proc) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            guard let pid = Int32(name), pid != getpid() else { continue }
+            guard let pid = Int32(name), pid != getpid(), namespace(of: "/proc/\(pid)/ns/net") == here else { continue }
             if holds(pid: pid, device: device) {
                 let command = firstLine(of: "/proc/\(pid)/comm") ?? "?"
                 found.append(DeviceHolder(pid: pid, command: command))
             }
         }
         return found.min { $0.pid < $1.pid }
+    }
+
+    /// "net:[4026531840]": which namespace a /proc/.../ns/net link stands for.
+    private static func namespace(of link: String) -> String? {
+        var target = [CChar](repeating: 0, count: 64)
+        let n = readlink(link, &target, target.count - 1)
+        return n > 0 ? String(decoding: target[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : nil
     }
 
     private static func holds(pid: Int32, device: String) -> Bool {

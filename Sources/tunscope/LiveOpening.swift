@@ -25,7 +25,11 @@ enum LiveOpening {
     /// Opens `devices` (in `namespace`, when given), as the far end when it can, else watching.
     static func open(devices: [String], tap: Bool, namespace: String?, filter: String?, watch: WatchOptions,
                      timesProbes: Bool, store: PacketStore) throws -> any LiveSource {
-        if watch.watch || devices.count > 1 || devices == ["any"] {
+        // /sys shows tunscope's own namespace (a lab's devices are its own tuns): any other
+        // kind of device is watched without trying to hold it.
+        let notTunOrTap: Bool
+        if namespace == nil, case .other = DeviceKind(device: devices[0]) { notTunOrTap = true } else { notTunOrTap = false }
+        if watch.watch || devices.count > 1 || devices == ["any"] || notTunOrTap {
             return try WatchCapture(devices: devices, namespace: namespace, filter: filter, bufferKiB: watch.bufferSize,
                                     store: store)
         }

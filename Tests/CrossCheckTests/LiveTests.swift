@@ -71,32 +71,32 @@ struct LiveTests {
         _ = capture.stop(signal: SIGTERM)
     }
 
-    @Test func aBusyDeviceAndTheWrongKindOfDeviceSayWhatIsWrong() throws {
+    @Test func aBusyDeviceIsWatchedAndTheWrongKindOfDeviceSaysWhatIsWrong() throws {
         let ns = try Namespace(withTun: "tun0")
         defer { ns.remove() }
         let first = try Background([Tools.tunscope, "print", "-q", "-i", "tun0"], in: ns.name)
         defer { _ = first.stop(signal: SIGTERM) }
         try first.waitFor("listening on tun0", timeout: 5, onStandardError: true)
-        let (busy, _, busyMessage) = try ns.runStatus([Tools.tunscope, "print", "-q", "-i", "tun0"])
-        #expect(busy == 1)
-        #expect(busyMessage == "tunscope: tun0 is busy: another program (or another tunscope) is attached to it\n")
+        // Held by the first: the second watches it, and names who holds it.
+        let second = try Background([Tools.tunscope, "print", "-q", "-i", "tun0"], in: ns.name)
+        try second.waitFor("watching tun0 (held by tunscope, pid \(first.pid)), link-type RAW (Raw IP)", timeout: 5,
+                           onStandardError: true)
+        #expect(second.stop(signal: SIGTERM).0 == 0)
         let (tap, _, tapMessage) = try ns.runStatus([Tools.tunscope, "print", "-q", "--tap", "-i", "tun0"])
         #expect(tap == 1)
         #expect(tapMessage.contains("tun0 is a tun device, not a tap: try without --tap"), "\(tapMessage)")
     }
 
-    @Test func aDeviceThatIsNotATunSaysWhatItIsWithAHintThatFitsTheCommand() throws {
+    @Test func aDeviceThatIsNotATunIsWatchedAndATapNeedsItsFlag() throws {
         let ns = try Namespace()
         defer { ns.remove() }
         try ns.run(["ip", "tuntap", "add", "name", "tap0", "mode", "tap"])
         try ns.run(["ip", "link", "add", "veth0", "type", "veth", "peer", "name", "veth1"])
-        let neither = [(["-i", "lo"], "lo is the loopback device, not a tun or tap device"),
-                       (["-i", "lo", "--tap"], "lo is the loopback device, not a tun or tap device"),
-                       (["-i", "veth0"], "veth0 is an Ethernet device, not a tun or tap device")]
-        for (args, message) in neither {
-            let (status, _, err) = try ns.runStatus([Tools.tunscope, "print", "-q"] + args)
-            #expect(status == 1 && err.contains(message), "\(args): \(err)")
-            #expect(!err.contains("--tap"), "neither kind fits, so no hint about --tap: \(err)")
+        try ns.run(["ip", "link", "set", "veth0", "up"])
+        for (args, headline) in [(["-i", "lo"], "watching lo, link-type EN10MB"), (["-i", "veth0"], "watching veth0, link-type EN10MB")] {
+            let watching = try Background([Tools.tunscope, "print", "-q"] + args, in: ns.name)
+            try watching.waitFor(headline, timeout: 5, onStandardError: true)
+            #expect(watching.stop(signal: SIGTERM).0 == 0)
         }
         let print = try ns.runStatus([Tools.tunscope, "print", "-q", "-i", "tap0"])
         #expect(print.0 == 1 && print.2.contains("tap0 is a tap device, not a tun") && print.2.contains("with --tap"), "\(print.2)")
@@ -104,6 +104,9 @@ struct LiveTests {
         let send = try ns.runStatus([Tools.tunscope, "send", "-i", "tap0", "--syn", "192.0.2.1:80"])
         #expect(send.0 == 2 && send.2.contains("tap0 is a tap device, not a tun"), "\(send.2)")
         #expect(!send.2.contains("try with --tap"), "\(send.2)")
+        // Nor to watch: send needs the far end.
+        let veth = try ns.runStatus([Tools.tunscope, "send", "-i", "veth0", "--syn", "192.0.2.1:80"])
+        #expect(veth.0 != 0 && veth.2.contains("veth0 is an Ethernet device, not a tun or tap device"), "\(veth.2)")
     }
 
     @Test func missingDeviceNamesTheFix() throws {

@@ -1,0 +1,153 @@
+import Foundation
+import Testing
+
+/// Watching what tunscope does not hold, through libpcap: a tun the exercise's own program holds,
+/// a veth, devices that go away. Against the real kernel and tcpdump, in namespaces each test
+/// makes and removes. They need root (CI runs as root).
+@Suite(.enabled(if: Root.available && Tools.available, Root.missingMessage))
+struct WatchTests {
+    /// A namespace whose tun0 (192.0.2.1 peer 192.0.2.2) the exercise's program holds, with the
+    /// kernel listening on 192.0.2.1:80: the program's SYN gets a SYN-ACK, and, never ACKed, its
+    /// retransmissions 1 and 3 seconds later.
+    final class Exercise {
+        let ns: Namespace
+        let listener: Background
+        let program: Background
+
+        init(synAfter delay: Double) throws {
+            ns = try Namespace(withTun: "tun0")
+            listener = try Background(["/usr/bin/python3", "-c", """
+                import socket, time
+                s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                s.bind(("192.0.2.1", 80)); s.listen(); print("listening", flush=True); time.sleep(60)
+                """], in: ns.name)
+            try listener.waitFor("listening", timeout: 5)
+            program = try Background(["/usr/bin/python3", Tools.repo + "/Tests/CrossCheckTests/exercise_tun.py",
+                                      "tun0", "192.0.2.1", "80", "\(delay)"], in: ns.name)
+            try program.waitFor("open", timeout: 5)
+        }
+
+        /// The packets the program read, as hex.
+        var reads: [Substring] {
+            program.standardOutput.split(separator: "\n").filter { $0.hasPrefix("read ") }.map { $0.dropFirst(5) }
+        }
+
+        func remove() {
+            _ = program.stop(signal: SIGKILL)
+            _ = listener.stop(signal: SIGKILL)
+            ns.remove()
+        }
+    }
+
+    @Test func printWatchesATunTheExercisesProgramHoldsAndPrintsTcpdumpsLines() throws {
+        let lab = try Exercise(synAfter: 1.5)
+        defer { lab.remove() }
+        let file = Root.temporary("watched.pcap")
+        let ours = try Background([Tools.tunscope, "print", "-i", "tun0", "-w", file], in: lab.ns.name)
+        let tcpdump = try Background(["tcpdump", "-l", "-nn", "-S", "-i", "tun0"], in: lab.ns.name)
+        try ours.waitFor("watching tun0 (held by python3, pid \(lab.program.pid)), link-type RAW (Raw IP)", timeout: 5,
+                         onStandardError: true)
+        try tcpdump.waitFor("listening on tun0", timeout: 5, onStandardError: true)
+        // The SYN, the SYN-ACK, and its retransmissions about 1 s and 3 s later.
+        #expect(Root.eventually(timeout: 8) { ours.standardOutput.components(separatedBy: "Flags [S.]").count == 4 },
+                "\(ours.standardOutput)")
+        usleep(200_000)
+        let (status, out, err) = ours.stop(signal: SIGINT)
+        let (_, expected, _) = tcpdump.stop(signal: SIGINT)
+        #expect(status == 0, "\(err)")
+        // Without the kernel's own IPv6 router solicitations, which come when they come.
+        let lines = out.split(separator: "\n").filter { !$0.contains("ICMP6") }
+        let tcpdumpLines = expected.split(separator: "\n").filter { !$0.contains("ICMP6") }
+        #expect(lines.count == 4 && lines[0].hasSuffix("IP 192.0.2.2.30732 > 192.0.2.1.80: Flags [S], seq 4101019787, win 65535, options [mss 1460], length 0"),
+                "\(out)")
+        // The same lines, the kernel's timestamps included.
+        #expect(lines == Array(tcpdumpLines.prefix(lines.count)), "tunscope:\n\(out)\ntcpdump:\n\(expected)")
+        #expect(err.contains(" packets captured, 0 dropped by the kernel"), "\(err)")
+        // What -w wrote reads as what was printed, and the program got every SYN-ACK.
+        let written = try Tools.run(["tcpdump", "-nn", "-S", "-r", file]).split(separator: "\n")
+        #expect(written == out.split(separator: "\n"), "\(written)")
+        #expect(lab.reads.count >= 3)
+    }
+
+    @Test func theMonitorWatchesTheHeldTunAndInjectsAnEditedSYNACKThatTheProgramReads() throws {
+        let lab = try Exercise(synAfter: 1.0)
+        defer { lab.remove() }
+        let w = try ScreenEndToEndTests.Window("ip netns exec \(lab.ns.name) \(Tools.tunscope) -i tun0", width: 160, height: 40)
+        defer { w.close() }
+        try w.waitFor("watching tun0 (held by python3, pid \(lab.program.pid))")
+        try w.waitFor("Out 192.0.2.1")
+        #expect(w.screen.contains("In  192.0.2.2        192.0.2.1        TCP"), "\(w.screen)")
+        // s, p and t need the far end, and say so.
+        try w.keys("s")
+        try w.waitFor("s, p and t need tunscope as the far end of a tun; r and e inject")
+        // The SYN-ACK (packet 2), edited to a TTL the kernel never sends, goes to the program.
+        try w.keys("g", "j", "e")
+        try w.keys("-l", "ip.ttl=7")
+        try w.keys("Enter")
+        try w.waitFor("packet 2 edited (ip.ttl=7) injected into tun0")
+        #expect(Root.eventually(timeout: 5) { lab.reads.contains { $0.dropFirst(16).hasPrefix("07") } },
+                "the program read: \(lab.reads)")
+        try w.keys("q")
+        #expect(w.ended() && w.file("status") == "0\n", "\(w.file("stderr") ?? "")")
+    }
+
+    @Test func aVethIsWatchedWithTcpdumpsLinesAndItsDeletionKeepsTheFile() throws {
+        let a = try Namespace(), b = try Namespace()
+        defer {
+            a.remove()
+            b.remove()
+        }
+        try a.run(["ip", "link", "add", "veth0", "type", "veth", "peer", "name", "veth1", "netns", b.name])
+        try a.run(["ip", "addr", "add", "198.51.100.1/24", "dev", "veth0"])
+        try b.run(["ip", "addr", "add", "198.51.100.2/24", "dev", "veth1"])
+        try a.run(["ip", "link", "set", "veth0", "up"])
+        try b.run(["ip", "link", "set", "veth1", "up"])
+        let file = Root.temporary("veth.pcap")
+        let ours = try Background([Tools.tunscope, "print", "-i", "veth0", "-w", file], in: a.name)
+        let tcpdump = try Background(["tcpdump", "-l", "-nn", "-S", "-i", "veth0"], in: a.name)
+        try ours.waitFor("watching veth0, link-type EN10MB (Ethernet)", timeout: 5, onStandardError: true)
+        try tcpdump.waitFor("listening on veth0", timeout: 5, onStandardError: true)
+        // ARP, pings both ways, UDP of odd lengths to a closed port (port unreachable back).
+        try a.run(["ping", "-c", "2", "-i", "0.2", "-s", "37", "198.51.100.2"])
+        try b.run(["ping", "-c", "1", "198.51.100.1"])
+        try a.run(["bash", "-c", "printf 'x%.0s' {1..1001} > /dev/udp/198.51.100.2/4000; printf abc > /dev/udp/198.51.100.2/53"])
+        try tcpdump.waitFor("198.51.100.2.53: ", timeout: 5)
+        try ours.waitFor("198.51.100.2.53: ", timeout: 5)
+        usleep(300_000)
+        let (_, expected, _) = tcpdump.stop(signal: SIGINT)
+        try a.run(["ip", "link", "delete", "veth0"])
+        let (status, out, err) = ours.wait(timeout: 5)
+        #expect(status == 1 && err.contains("veth0 went away (the device was deleted)"), "\(err)")
+        let lines = out.split(separator: "\n")
+        #expect(lines.count >= 10)
+        // The same lines with the same (the kernel's) timestamps. The order is the timestamps':
+        // tcpdump's one buffer may hold a packet stamped a few microseconds before one it got
+        // earlier (one arriving, one leaving), and tunscope merges its two directions by time.
+        let sortedTcpdump = expected.split(separator: "\n").prefix(lines.count).sorted()
+        #expect(lines == sortedTcpdump.sorted { $0.prefix(15) < $1.prefix(15) } || lines.sorted() == sortedTcpdump,
+                "tunscope:\n\(out)\ntcpdump:\n\(expected)")
+        #expect(lines.map { $0.prefix(15) } == lines.map { $0.prefix(15) }.sorted(), "in timestamp order:\n\(out)")
+        #expect(try Tools.run(["tcpdump", "-nn", "-S", "-r", file]).split(separator: "\n") == lines)
+    }
+
+    @Test func whatCannotBeWatchedSaysWhyInOneLine() throws {
+        let ns = try Namespace()
+        defer { ns.remove() }
+        try ns.run(["ip", "link", "add", "veth0", "type", "veth", "peer", "name", "veth1"])
+        try ns.run(["ip", "link", "set", "veth0", "up"])
+        let missing = try ns.runStatus([Tools.tunscope, "print", "--watch", "-i", "nosuch0"])
+        #expect(missing.0 == 1 && missing.2 == "tunscope: nosuch0: no such interface here ('tunscope -D' lists those there are)\n",
+                "\(missing.2)")
+        let nobody = try ns.runStatus(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                                       Tools.tunscope, "print", "-i", "veth0"])
+        #expect(nobody.0 == 1 && nobody.2.contains("veth0: watching needs the CAP_NET_RAW capability, as tcpdump does"),
+                "\(nobody.2)")
+        let filter = try ns.runStatus([Tools.tunscope, "print", "-i", "veth0", "-f", "tcp port 99999"])
+        #expect(filter.0 == 1 && filter.2.hasPrefix("tunscope: filter 'tcp port 99999': ") && filter.2.split(separator: "\n").count == 1,
+                "\(filter.2)")
+        // A device that is down is not watched, as tcpdump does not.
+        try ns.run(["ip", "link", "set", "veth0", "down"])
+        let down = try ns.runStatus([Tools.tunscope, "print", "-i", "veth0"])
+        #expect(down.0 == 1 && down.2 == "tunscope: veth0 is down: bring it up with 'ip link set veth0 up'\n", "\(down.2)")
+    }
+}
