@@ -25,6 +25,10 @@ public enum Dissector {
         case LinkType.raw.rawValue, LinkType.rawOpenBSD.rawValue, LinkType.linktypeRaw.rawValue,
             LinkType.ipv4.rawValue, LinkType.ipv6.rawValue:
             dissectIP(bytes, at: 0, end: bytes.count, into: &d)
+        case LinkType.linuxSLL.rawValue:
+            dissectLinuxCooked(bytes, version: 1, into: &d)
+        case LinkType.linuxSLL2.rawValue:
+            dissectLinuxCooked(bytes, version: 2, into: &d)
         default:
             d.fail("link type \(linkType.rawValue) is not one tunscope decodes", at: 0..<bytes.count)
         }
@@ -67,22 +71,30 @@ public enum Dissector {
 public enum Summary {
     /// `wireLength` is the packet's length on the wire when the capture kept fewer bytes (a snap
     /// length): tcpdump then prints what the bytes allow and " [|proto]", not "truncated-ip".
-    public static func write(_ bytes: Bytes, linkType: LinkType, wireLength: Int? = nil, into w: inout TextWriter) {
+    /// `interfaceNames` names the interfaces an SLL2 packet's index may point at; an index not
+    /// in it prints as "?", as tcpdump prints an index its machine has no interface for.
+    public static func write(_ bytes: Bytes, linkType: LinkType, wireLength: Int? = nil, interfaceNames: InterfaceNames = [:],
+                             into w: inout TextWriter) {
         switch linkType.rawValue {
         case LinkType.ethernet.rawValue:
             writeEthernet(bytes, at: 0, end: bytes.count, wireLength: wireLength, into: &w)
         case LinkType.raw.rawValue, LinkType.rawOpenBSD.rawValue, LinkType.linktypeRaw.rawValue,
             LinkType.ipv4.rawValue, LinkType.ipv6.rawValue:
             writeIP(bytes, at: 0, end: bytes.count, wireLength: wireLength, into: &w)
+        case LinkType.linuxSLL.rawValue:
+            writeLinuxCooked(bytes, version: 1, wireLength: wireLength, interfaceNames: interfaceNames, into: &w)
+        case LinkType.linuxSLL2.rawValue:
+            writeLinuxCooked(bytes, version: 2, wireLength: wireLength, interfaceNames: interfaceNames, into: &w)
         default:
             w.write("unsupported link type ")
             w.write(decimal: linkType.rawValue)
         }
     }
 
-    public static func string(_ bytes: Bytes, linkType: LinkType) -> String {
+    public static func string(_ bytes: Bytes, linkType: LinkType, wireLength: Int? = nil,
+                              interfaceNames: InterfaceNames = [:]) -> String {
         var w = TextWriter()
-        write(bytes, linkType: linkType, into: &w)
+        write(bytes, linkType: linkType, wireLength: wireLength, interfaceNames: interfaceNames, into: &w)
         return w.string
     }
 
