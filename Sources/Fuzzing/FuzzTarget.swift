@@ -34,7 +34,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         }
     }
 
-    static let linkTypes: [LinkType] = [.raw, .ethernet, .rawOpenBSD, .linktypeRaw, .ipv4, .ipv6]
+    /// New link types go at the end, so the seeds' first bytes keep picking the same ones.
+    static let linkTypes: [LinkType] = [.raw, .ethernet, .rawOpenBSD, .linktypeRaw, .ipv4, .ipv6, .linuxSLL, .linuxSLL2]
 
     /// The first byte picks the link type and whether the packet was longer on the wire (a capture
     /// cut at a snap length); the rest is the packet. One dissection per input keeps the fuzzer fast.

@@ -25,6 +25,10 @@ public enum Dissector {
         case LinkType.raw.rawValue, LinkType.rawOpenBSD.rawValue, LinkType.linktypeRaw.rawValue,
             LinkType.ipv4.rawValue, LinkType.ipv6.rawValue:
             dissectIP(bytes, at: 0, end: bytes.count, into: &d)
+        case LinkType.linuxSLL.rawValue:
+            dissectLinuxCooked(bytes, version: 1, into: &d)
+        case LinkType.linuxSLL2.rawValue:
+            dissectLinuxCooked(bytes, version: 2, into: &d)
         default:
             d.fail("link type \(linkType.rawValue) is not one tunscope decodes", at: 0..<bytes.count)
         }
@@ -67,22 +71,30 @@ public enum Dissector {
 public enum Summary {
     /// `wireLength` is the packet's length on the wire when the capture kept fewer bytes (a snap
     /// length): tcpdump then prints what the bytes allow and " [|proto]", not "truncated-ip".
-    public static func write(_ bytes: Bytes, linkType: LinkType, wireLength: Int? = nil, into w: inout TextWriter) {
+    /// `interfaceNames` names the interfaces an SLL2 packet's index may point at; an index not
+    /// in it prints as "?", as tcpdump prints an index its machine has no interface for.
+    public static func write(_ bytes: Bytes, linkType: LinkType, wireLength: Int? = nil, interfaceNames: InterfaceNames = [:],
+                             into w: inout TextWriter) {
         switch linkType.rawValue {
         case LinkType.ethernet.rawValue:
             writeEthernet(bytes, at: 0, end: bytes.count, wireLength: wireLength, into: &w)
         case LinkType.raw.rawValue, LinkType.rawOpenBSD.rawValue, LinkType.linktypeRaw.rawValue,
             LinkType.ipv4.rawValue, LinkType.ipv6.rawValue:
             writeIP(bytes, at: 0, end: bytes.count, wireLength: wireLength, into: &w)
+        case LinkType.linuxSLL.rawValue:
+            writeLinuxCooked(bytes, version: 1, wireLength: wireLength, interfaceNames: interfaceNames, into: &w)
+        case LinkType.linuxSLL2.rawValue:
+            writeLinuxCooked(bytes, version: 2, wireLength: wireLength, interfaceNames: interfaceNames, into: &w)
         default:
             w.write("unsupported link type ")
             w.write(decimal: linkType.rawValue)
         }
     }
 
-    public static func string(_ bytes: Bytes, linkType: LinkType) -> String {
+    public static func string(_ bytes: Bytes, linkType: LinkType, wireLength: Int? = nil,
+                              interfaceNames: InterfaceNames = [:]) -> String {
         var w = TextWriter()
-        write(bytes, linkType: linkType, into: &w)
+        write(bytes, linkType: linkType, wireLength: wireLength, interfaceNames: interfaceNames, into: &w)
         return w.string
     }
 
@@ -148,6 +160,7 @@ extension Dissector {
     /// Where the link-layer header ends (Ethernet, VLAN tags, and after an 802.3 length the LLC
     /// header and any SNAP header), which is where `tcpdump -X` starts its hex dump.
     public static func networkLayerStart(_ bytes: Bytes, linkType: LinkType) -> Int {
+        if linkType == .linuxSLL || linkType == .linuxSLL2 { return cookedPayloadStart(bytes, linkType: linkType) }
         guard linkType == .ethernet else { return 0 }
         var i = 12
         while i + 2 <= bytes.count {
@@ -164,6 +177,33 @@ extension Dissector {
                 return bytes.count
             }
             return min(i, bytes.count)
+        }
+        return min(i, bytes.count)
+    }
+
+    /// After a cooked header: its VLAN tags, and for 802.2 the LLC header (and SNAP's).
+    private static func cookedPayloadStart(_ bytes: Bytes, linkType: LinkType) -> Int {
+        let header = linkType == .linuxSLL ? LinuxCooked.Offset.V1.headerLength : LinuxCooked.Offset.V2.headerLength
+        guard bytes.count >= header else { return bytes.count }
+        var type = bytes.be16(linkType == .linuxSLL ? LinuxCooked.Offset.V1.proto : LinuxCooked.Offset.V2.proto)
+        var i = header
+        while type == EtherType.vlan {
+            // A cut tag ends tcpdump's printing and its dump with it.
+            guard i + VLANTag.length <= bytes.count else { return bytes.count }
+            type = bytes.be16(i + 2)
+            if type <= LLC.maxLength { type = LinuxCooked.llc802_2 }
+            i += VLANTag.length
+        }
+        // tcpdump counts the LLC header only where it printed what follows (spanning tree, SNAP
+        // carrying IP or ARP, a supervisory frame); otherwise the dump starts at LLC.
+        if type == LinuxCooked.llc802_2 && i + 3 <= bytes.count {
+            let dsap = bytes[i] & 0xfe, ssap = bytes[i + 1] & 0xfe, control = bytes[i + 2]
+            if dsap == LLC.snapSAP && ssap == LLC.snapSAP && control == 3 && i + 8 <= bytes.count {
+                let pid = bytes.be16(i + 6)
+                if pid == EtherType.ipv4 || pid == EtherType.ipv6 || pid == EtherType.arp { i += 3 + LLC.snapLength }
+            } else if (dsap == LLC.stpSAP && ssap == LLC.stpSAP && control == 3) || control & 3 == 1 {
+                i += LLC.headerLength(control: control)
+            }
         }
         return min(i, bytes.count)
     }

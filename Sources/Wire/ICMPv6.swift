@@ -261,12 +261,17 @@ extension Summary {
         case ICMPv6Type.listenerQuery where ip.length >= 28:
             // MLDv2 (RFC 3810 5.1): the group asked about, and how many sources.
             w.write(" v2")
-            guard start + 28 <= end else {
+            // tcpdump prints the group once its 16 bytes are there, then reads the source count.
+            guard start + 24 <= end else {
                 w.write(" [|icmp6]")
                 return
             }
             w.write(" [gaddr ")
             w.write(ipv6: IPv6Address(b, at: start + 8))
+            guard start + 28 <= end else {
+                w.write(" [|icmp6]")
+                return
+            }
             let sources = Int(b.be16(start + 26))
             if sources > 0 {
                 if ip.length < 28 + sources * 16 {

@@ -242,7 +242,13 @@ extension Summary {
                 // Cut short: tcpdump prints what each header's printer could read, and names
                 // that printer in the truncation mark.
                 switch next {
-                case .hopByHop: w.write(" [|hbhopt]")
+                case .hopByHop:
+                    w.write(" [|hbhopt]")
+                    // With the header's first two bytes there, tcpdump goes on to look for the
+                    // jumbogram's option it needed, and says it is missing.
+                    if h.payloadLength == 0 && jumbo == nil && i + 2 <= dataEnd {
+                        w.write("[No valid Jumbo Payload Hop-by-Hop option found] (invalid)")
+                    }
                 case .ipv6DestinationOptions: w.write(" [|dstopt]")
                 case .ipv6Fragment:
                     if i + 4 <= dataEnd {

@@ -86,7 +86,8 @@ extension Dissector {
 extension Summary {
     /// tcpdump's `llc_print` without -e: `length` is the LLC frame's length (the 802.3 length
     /// field, or what the frame holds when that is less), `end` where the captured bytes of it end.
-    static func writeLLC(_ b: Bytes, at start: Int, end: Int, length: Int, source: MACAddress, destination: MACAddress,
+    /// A cooked capture has no addresses to give (nil): the SAPs are printed without them.
+    static func writeLLC(_ b: Bytes, at start: Int, end: Int, length: Int, source: MACAddress?, destination: MACAddress?,
                          into w: inout TextWriter) {
         guard start + 3 <= end, length >= 3 else {
             w.write(" [|llc]")
@@ -115,14 +116,19 @@ extension Summary {
             return
         }
         // SAPs with nothing tunscope decodes above them: the addresses, the SAPs' names, the frame.
-        w.write(mac: source.value)
-        if ssap != dsap {
+        if let source, let destination {
+            w.write(mac: source.value)
+            if ssap != dsap {
+                w.write(byte: 32)
+                writeSAP(ssap, unknown: "Unknown SSAP 0x", into: &w)
+            }
+            w.write(" > ")
+            w.write(mac: destination.value)
             w.write(byte: 32)
+        } else if ssap != dsap {
             writeSAP(ssap, unknown: "Unknown SSAP 0x", into: &w)
+            w.write(" > ")
         }
-        w.write(" > ")
-        w.write(mac: destination.value)
-        w.write(byte: 32)
         writeSAP(dsap, unknown: "Unknown DSAP 0x", into: &w)
         w.write(byte: 32)
         let response = UInt16(ssapField & 1)
@@ -207,7 +213,7 @@ extension Summary {
     }
 
     /// tcpdump's `snap_print` without -e: what an EtherType it knows carries, else the SNAP header.
-    private static func writeSNAP(_ b: Bytes, at i: Int, end: Int, length: Int, source: MACAddress, destination: MACAddress,
+    private static func writeSNAP(_ b: Bytes, at i: Int, end: Int, length: Int, source: MACAddress?, destination: MACAddress?,
                                   into w: inout TextWriter) {
         guard i + LLC.snapLength <= end, length >= LLC.snapLength else {
             w.write(" [|snap]")
@@ -227,13 +233,18 @@ extension Summary {
             default: break
             }
         }
-        w.write(mac: source.value)
-        w.write(" > ")
-        w.write(mac: destination.value)
+        if let source, let destination {
+            w.write(mac: source.value)
+            w.write(" > ")
+            w.write(mac: destination.value)
+            w.write(byte: 32)
+        }
         if oui == 0 {
-            w.write(" SNAP, ethertype Unknown (0x")
+            w.write("SNAP, ethertype ")
+            writeEtherTypeName(pid, into: &w)
+            w.write(" (0x")
         } else {
-            w.write(" SNAP, oui ")
+            w.write("SNAP, oui ")
             switch oui {
             case 0x00000c: w.write("Cisco")
             case 0x0000f8: w.write("Cisco bridged")

@@ -11,12 +11,14 @@ public struct LinkType: RawRepresentable, Hashable, Sendable {
     public static let linktypeRaw = LinkType(rawValue: 101)
     public static let ipv4 = LinkType(rawValue: 228)
     public static let ipv6 = LinkType(rawValue: 229)
-    /// Linux cooked v2 (DLT_LINUX_SLL2): `tcpdump -i any`, and tunscope watching several devices.
+    /// Linux cooked captures (`tcpdump -i any`; v2 also tunscope watching several devices):
+    /// v1 without, v2 with the interface's index.
+    public static let linuxSLL = LinkType(rawValue: 113)
     public static let linuxSLL2 = LinkType(rawValue: 276)
 
     /// Every link type tunscope decodes.
     public var isSupported: Bool {
-        [1, 12, 14, 101, 228, 229].contains(rawValue)
+        [1, 12, 14, 101, 113, 228, 229, 276].contains(rawValue)
     }
 }
 

@@ -67,10 +67,12 @@ struct PrintCommand: ParsableCommand {
     private func printFile(_ path: String) throws {
         let reader = try CaptureFileReader(path: path, filter: output.filter)
         guard reader.linkType.isSupported else {
-            throw CaptureError("\(path): link type \(reader.linkType.rawValue) is not one tunscope decodes (Ethernet, raw IP, IPv4 and IPv6 are)")
+            throw CaptureError("\(path): link type \(reader.linkType.rawValue) is not one tunscope decodes (Ethernet, raw IP, IPv4, IPv6 and Linux cooked v1 and v2 are)")
         }
         var out = StandardOutput()
-        let formatter = BatchFormatter(format: output.format, hex: output.hex, linkType: reader.linkType)
+        // An SLL2 packet's interface is named as tcpdump names it: by this machine's interfaces.
+        let names = reader.linkType == .linuxSLL2 ? LocalInterfaces.names() : [:]
+        let formatter = BatchFormatter(format: output.format, hex: output.hex, linkType: reader.linkType, interfaceNames: names)
         var number = 0
         defer { out.flush() }
         var batch: [CapturedPacket] = []
@@ -105,12 +107,14 @@ final class BatchFormatter: @unchecked Sendable {
     let format: OutputFormat
     let hex: Bool
     let linkType: LinkType
+    let interfaceNames: InterfaceNames
     private let workers = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 
-    init(format: OutputFormat, hex: Bool, linkType: LinkType) {
+    init(format: OutputFormat, hex: Bool, linkType: LinkType, interfaceNames: InterfaceNames = [:]) {
         self.format = format
         self.hex = hex
         self.linkType = linkType
+        self.interfaceNames = interfaceNames
     }
 
     /// Formats `packets` and hands their records to `write` in packet order, a part at a time.
@@ -118,11 +122,11 @@ final class BatchFormatter: @unchecked Sendable {
     /// faults).
     func format(_ packets: [CapturedPacket], firstNumber: Int, write: (UnsafeRawBufferPointer) -> Void) {
         let parts = min(workers, max(1, packets.count / 64))
-        let format = self.format, hex = self.hex, linkType = self.linkType
+        let format = self.format, hex = self.hex, linkType = self.linkType, names = self.interfaceNames
         let results = self.results
         DispatchQueue.concurrentPerform(iterations: parts) { part in
             let range = (packets.count * part / parts)..<(packets.count * (part + 1) / parts)
-            var printer = PacketPrinter(format: format, hex: hex, linkType: linkType)
+            var printer = PacketPrinter(format: format, hex: hex, linkType: linkType, interfaceNames: names)
             results.withPart(part) { text in
                 for i in range { printer.format(packets[i], number: firstNumber + i, into: &text) }
             }
@@ -162,12 +166,15 @@ struct PacketPrinter {
     let format: OutputFormat
     let hex: Bool
     let linkType: LinkType
+    /// Names for an SLL2 packet's interface index in the text line (see `Summary.write`).
+    let interfaceNames: InterfaceNames
     private var clock = TimeOfDay()
 
-    init(format: OutputFormat, hex: Bool, linkType: LinkType) {
+    init(format: OutputFormat, hex: Bool, linkType: LinkType, interfaceNames: InterfaceNames = [:]) {
         self.format = format
         self.hex = hex
         self.linkType = linkType
+        self.interfaceNames = interfaceNames
     }
 
     /// Appends the packet's record to `text`.
@@ -178,7 +185,7 @@ struct PacketPrinter {
         case .text:
             clock.write(seconds: p.seconds, microseconds: p.microseconds, into: &text)
             text.write(byte: 32)
-            Summary.write(p.bytes, linkType: linkType, wireLength: p.originalLength, into: &text)
+            Summary.write(p.bytes, linkType: linkType, wireLength: p.originalLength, interfaceNames: interfaceNames, into: &text)
             text.write(byte: 10)
             if hex { networkStart = Dissector.networkLayerStart(p.bytes, linkType: linkType) }
         case .tree:

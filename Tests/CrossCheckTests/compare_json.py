@@ -6,7 +6,9 @@ tshark prints every value as a string ("0x0002", "1", "192.0.2.1") and nests fie
 tunscope prints one flat object whose numbers are JSON numbers and whose repeated names are
 arrays. Values are normalised (hex and decimal strings to integers) before comparing.
 
-Usage: compare_json.py TUNSCOPE.jsonl TSHARK.json   (exit 1 and a list of differences if any)
+Usage: compare_json.py TUNSCOPE.jsonl TSHARK.json [--require NAME]
+(exit 1 and a list of differences if any; with --require, also when a packet's NAME was not
+compared, because one of the two left it out)
 """
 import json
 import sys
@@ -52,6 +54,7 @@ def normalise(v):
 
 
 def main():
+    required = sys.argv[sys.argv.index("--require") + 1] if "--require" in sys.argv else None
     ours = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
     theirs_raw = json.load(open(sys.argv[2]), object_pairs_hook=pairs)
     theirs = []
@@ -66,6 +69,8 @@ def main():
         problems.append(f"packet count: tunscope {len(ours)}, tshark {len(theirs)}")
     compared = 0
     for n, (a, b) in enumerate(zip(ours, theirs), start=1):
+        if required and not (required in a and required in b):
+            problems.append(f"packet {n}: {required} not in both (tunscope: {required in a}, tshark: {required in b})")
         for key, value in a.items():
             # _ws.* are tshark's own annotations (expert info, "Malformed Packet"), not fields.
             if key not in b or key.startswith("_ws."):

@@ -3,12 +3,18 @@
 tshark -T json): a deterministic mix of every packet kind tunscope decodes, with varied field
 values, bad checksums and malformed packets.
 
-Usage: make_capture.py OUT.pcap [--linktype raw|ethernet]
+Usage: make_capture.py OUT.pcap [--linktype raw|ethernet|sll|sll2]
+
+sll and sll2 carry the Ethernet mix in Linux cooked headers (what `tcpdump -i any` captures), as
+the kernel would fill them in: the sender's MAC, In for packets to this host and Out for its own,
+broadcast and multicast where the destination says so, and the interface each host is behind;
+then packets only a cooked capture has (a tun's empty address, loopback, a GRE tunnel, Linux's
+own protocol numbers, Novell raw 802.3, interfaces this machine does not have).
 """
 import argparse
 import random
 
-from scapy.all import (ARP, Dot3, LLC, SNAP, STP, DNS, DNSQR, DNSRR, DNSRROPT, ICMP, IP, IPOption_NOP, IPOption_RR, TCP, UDP, Dot1Q,
+from scapy.all import (ARP, Dot3, LLC, CookedLinux, CookedLinuxV2, SNAP, STP, DNS, DNSQR, DNSRR, DNSRROPT, ICMP, IP, IPOption_NOP, IPOption_RR, TCP, UDP, Dot1Q,
                        IPOption_LSRR, IPOption_SSRR, IPOption_Timestamp, IPOption_Router_Alert,
                        Ether, Raw, PcapWriter, IPv6, IPv6ExtHdrHopByHop, IPv6ExtHdrRouting,
                        IPv6ExtHdrFragment, IPv6ExtHdrDestOpt, ICMPv6EchoRequest, ICMPv6EchoReply,
@@ -276,19 +282,124 @@ def frame(packet, linktype):
     return bytes(Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02", type=ethertype) / Raw(data))
 
 
+# The host the cooked capture was made on: 192.0.2.2 and 2001:db8::2 are its own addresses,
+# so their packets go Out; its interfaces by index (1 lo, 2 the uplink, 3 a veth, 4 a tun), and
+# the MAC it sends with on each.
+OWN = {"192.0.2.2", "2001:db8::2"}
+OWN_MAC = "02:00:00:00:00:02"
+
+
+def interface_for(peer):
+    """The interface a peer is behind: the lab's 192.0.2.0/24 on the veth, the rest upstream."""
+    return 3 if peer.startswith(("192.0.2.", "2001:db8::", "fe80::", "ff02::")) else 2
+
+
+def cooked(data, version, pkttype, ifindex, proto, hatype=1, addr=b"", halen=None):
+    addr8 = (addr + b"\0" * 8)[:8]
+    halen = len(addr) if halen is None else halen
+    if version == 1:
+        return bytes(CookedLinux(pkttype=pkttype, lladdrtype=hatype, lladdrlen=halen, src=addr8, proto=proto) / Raw(data))
+    return bytes(CookedLinuxV2(proto=proto, ifindex=ifindex, lladdrtype=hatype, pkttype=pkttype, lladdrlen=halen,
+                               src=addr8) / Raw(data))
+
+
+def mac_bytes(text):
+    return bytes(int(x, 16) for x in text.split(":"))
+
+
+def cooked_frame(packet, version):
+    """An Ethernet-mix packet as a cooked capture holds it: the Ethernet header replaced by the
+    cooked one, the direction and interface from the addresses."""
+    raw = frame(packet, "ethernet")
+    dst_mac, src_mac = raw[0:6], raw[6:12]
+    proto, data = int.from_bytes(raw[12:14], "big"), raw[14:]
+    if proto <= 1500:  # 802.3: the kernel hands the LLC frame over as ETH_P_802_2, without the padding
+        data, proto = data[:proto], 0x0004
+    src = dst = ""
+    try:
+        if proto == 0x0800 and len(data) >= 20:
+            src, dst = IP(data).src, IP(data).dst
+        elif proto == 0x86DD and len(data) >= 40:
+            src, dst = IPv6(data).src, IPv6(data).dst
+        elif proto == 0x0806:
+            src, dst = ARP(data).psrc, ARP(data).pdst
+    except Exception:
+        pass
+    if src in OWN:
+        pkttype, addr = 4, mac_bytes(OWN_MAC)
+    elif dst_mac == b"\xff" * 6:
+        pkttype, addr = 1, src_mac
+    elif dst_mac[0] & 1 or dst.startswith("ff02::"):
+        pkttype, addr = 2, src_mac
+    else:
+        pkttype, addr = 0, src_mac
+    peer = dst if pkttype == 4 else src
+    return cooked(data, version, pkttype, interface_for(peer), proto, addr=addr)
+
+
+def cooked_only_packets(version):
+    """What only cooked captures have: other link types, odd packet types and protocol numbers."""
+    out = []
+    udp = bytes(IP(src="192.0.2.2", dst="198.51.100.80") / UDP(sport=40100, dport=33434) / b"traceroute probe")
+    ping6 = bytes(IPv6(src="2001:db8::2", dst="2001:db8::1") / ICMPv6EchoRequest(id=7, seq=1) / b"ping")
+    # A tun (ARPHRD_NONE, no address), both ways, on index 4.
+    out.append(cooked(udp, version, 4, 4, 0x0800, hatype=65534))
+    out.append(cooked(bytes(IP(src="198.51.100.80", dst="192.0.2.2") / ICMP(type=3, code=3) / udp[:28]), version, 0, 4, 0x0800,
+                      hatype=65534))
+    out.append(cooked(ping6, version, 4, 4, 0x86DD, hatype=65534))
+    # Loopback: both copies of one packet, the sent one and the received one.
+    lo = bytes(IP(src="127.0.0.1", dst="127.0.0.1") / TCP(sport=45000, dport=631, flags="S", seq=99) / b"")
+    out.append(cooked(lo, version, 4, 1, 0x0800, hatype=772, addr=b"\0" * 6))
+    out.append(cooked(lo, version, 0, 1, 0x0800, hatype=772, addr=b"\0" * 6))
+    # A GRE tunnel's far end as a 4-byte address; another host's packet seen promiscuously.
+    out.append(cooked(udp, version, 0, 5, 0x0800, hatype=778, addr=bytes([203, 0, 113, 7])))
+    out.append(cooked(udp, version, 3, 2, 0x0800, addr=mac_bytes("02:00:00:00:00:07")))
+    # Interfaces this machine may not have, packet types past Out, long and odd addresses.
+    for ifindex, pkttype in [(0, 0), (77, 4), (4294967295, 7), (1000, 5)]:
+        out.append(cooked(udp, version, pkttype, ifindex, 0x0800, addr=mac_bytes(OWN_MAC)))
+    out.append(cooked(udp, version, 0, 2, 0x0800, hatype=32, addr=bytes(range(8)), halen=20))
+    out.append(cooked(udp, version, 0, 2, 0x0800, hatype=24, addr=bytes(range(5))))
+    # EtherTypes tcpdump names but does not print, and ones nobody named.
+    for proto, payload in [(0x0600, b"xns"), (0x1234, b"\x01\x02\x03\x04\x05"), (0x88B5, bytes(range(33)))]:
+        out.append(cooked(payload, version, 0, 2, proto, addr=mac_bytes("02:00:00:00:00:01")))
+        out.append(cooked(payload, version, 4, 3, proto, hatype=65534))
+    # VLAN tags the kernel did not strip: IPv4, ARP and an unknown type inside, and a cut tag.
+    for inner in [bytes(Dot1Q(vlan=42, type=0x0800) / IP(src="10.1.2.3", dst="192.0.2.2") / UDP(sport=53, dport=40002)),
+                  bytes(Dot1Q(vlan=7, prio=5, type=0x0806) / ARP(op=1, hwsrc="02:00:00:00:00:01", psrc="192.0.2.1", pdst="192.0.2.2")),
+                  bytes(Dot1Q(vlan=9, type=0x1234)) + b"abc"]:
+        out.append(cooked(inner, version, 0, 2, 0x8100, addr=mac_bytes("02:00:00:00:00:01")))
+    out.append(cooked(b"\x00\x05", version, 0, 2, 0x8100, addr=mac_bytes("02:00:00:00:00:01")))
+    # Linux's own protocol numbers: 802.2 (NetBIOS, SNAP, unknown SAPs, an I frame), Novell raw
+    # 802.3 (IPX: NCP, diagnostics, another socket, a bad length, cut short), and a number with no printer.
+    for llc in [b"\xf0\xf0\x03" + b"netbios", b"\x12\x34\x03zz", b"\x12\x12\x00\x01zz", b"\xaa\xaa\x03\x00\x00\x00\x12\x34zz",
+                b"\x42\x42\x03\x00\x00\x00\x80"]:
+        out.append(cooked(llc, version, 0, 2, 0x0004, addr=mac_bytes("02:00:00:00:00:01")))
+    def ipx(length, socket, data=b""):
+        return (bytes.fromhex("ffff") + length.to_bytes(2, "big") + b"\x00\x11" + bytes.fromhex("00000001ffffffffffff")
+                + socket.to_bytes(2, "big") + bytes.fromhex("00000002020000000001") + b"\x40\x00" + data)
+    for packet in [ipx(34, 0x0451, b"ncp!"), ipx(31, 0x0456, b"d"), ipx(40, 0x9001, bytes(10)), ipx(16, 0x1234), ipx(30, 0x0451)[:25]]:
+        out.append(cooked(packet, version, 0, 2, 0x0001, addr=mac_bytes("02:00:00:00:00:01")))
+    out.append(cooked(b"\x7e\xff\x03\xc0\x21", version, 0, 2, 0x0005))
+    return out
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("out")
-    parser.add_argument("--linktype", choices=["raw", "ethernet"], default="raw")
+    parser.add_argument("--linktype", choices=["raw", "ethernet", "sll", "sll2"], default="raw")
     args = parser.parse_args()
     packets = [p for group in GROUPS for p in group()]
-    if args.linktype == "ethernet":
+    if args.linktype != "raw":
         packets += ethernet_frames()
-    writer = PcapWriter(args.out, linktype=101 if args.linktype == "raw" else 1, sync=False)
+    linktype = {"raw": 101, "ethernet": 1, "sll": 113, "sll2": 276}[args.linktype]
+    if args.linktype in ("sll", "sll2"):
+        version = 1 if args.linktype == "sll" else 2
+        packets = [cooked_frame(p, version) for p in packets] + cooked_only_packets(version)
+    writer = PcapWriter(args.out, linktype=linktype, sync=False)
     microseconds = 1700000000 * 1000000
     for p in packets:
         microseconds += rng.randrange(1, 2000000)
-        record = Raw(frame(p, args.linktype))
+        record = Raw(p if isinstance(p, bytes) else frame(p, args.linktype))
         record.time = microseconds / 1e6
         writer.write(record)
     writer.close()
