@@ -211,8 +211,8 @@ public enum TCPConnectionState: Sendable, Equatable, CustomStringConvertible {
         case let .noAnswer(n): return "no answer: SYN sent \(Self.times(n))"
         case .refused: return "refused: the server answered RST"
         case let .halfOpen(n):
-            return n > 1 ? "half open: the client never sent its ACK (SYN-ACK sent \(Self.times(n)))"
-                : "half open: SYN-ACK sent, no ACK from the client yet"
+            // Retransmitted: the server gave the client time enough (the arrows count them).
+            return n > 1 ? "half open: the client never sent its ACK" : "half open: no ACK from the client yet"
         case .open: return "open"
         case let .closing(side): return "closing: FIN from the \(side) only"
         case .closed: return "closed (FIN both ways)"

@@ -108,10 +108,10 @@ struct TCPConnectionTrackerTests {
         #expect(conn.events.map { $0.time - conn.startTime } == [0, 50, 1_000_050, 3_000_050, 7_000_050])
         #expect(conn.events.map(\.sinceFirst) == [nil, nil, 1 * Self.second, 3 * Self.second, 7 * Self.second])
         #expect(conn.state == .halfOpen(synAcks: 4))
-        #expect(conn.stateDescription == "half open: the client never sent its ACK (SYN-ACK sent 4 times)")
+        #expect(conn.stateDescription == "half open: the client never sent its ACK")
         // One SYN-ACK so far is only waiting.
         let early = Self.tracked([(Self.referenceSYN, 0), (synAck, 50)])
-        #expect(early.mostRecent?.stateDescription == "half open: SYN-ACK sent, no ACK from the client yet")
+        #expect(early.mostRecent?.stateDescription == "half open: no ACK from the client yet")
     }
 
     @Test func aResetAnsweringTheSYNIsRefused() throws {
