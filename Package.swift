@@ -25,6 +25,8 @@ let package = Package(
         .target(name: "Lab", dependencies: ["Wire", "CTun", "Capture"]),
         // The host at tunscope's end of the tun: TCP handshakes, pings, resends and edits, as pure state machines.
         .target(name: "Probe", dependencies: ["Wire"]),
+        // State over the packet sequence: TCP connections whoever opened them (later conversations, reassembly).
+        .target(name: "Analysis", dependencies: ["Wire"]),
         // ncurses (Debian: libncursesw5-dev): the wide-character API and its macros as functions.
         .systemLibrary(name: "CNCurses", providers: [.apt(["libncursesw5-dev"])]),
         // The only code that talks to ncurses: start and restore the terminal, keys, mouse, colours, drawing.
@@ -32,7 +34,7 @@ let package = Package(
         // Terminal-free drawing: cells, buffers, rectangles, layout, styles and themes.
         .target(name: "Screen"),
         // Application state: the live host (capture + probes) that `send` and the screen drive.
-        .target(name: "App", dependencies: ["Wire", "Capture", "Probe", "Screen", "Curses"]),
+        .target(name: "App", dependencies: ["Wire", "Capture", "Probe", "Analysis", "Screen", "Curses"]),
         .executableTarget(
             name: "tunscope",
             dependencies: ["Wire", "Capture", "Lab", "Probe", "App", "Screen", "Curses", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -43,6 +45,7 @@ let package = Package(
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Wire"]),
         .testTarget(name: "LabTests", dependencies: ["Lab"]),
         .testTarget(name: "ProbeTests", dependencies: ["Probe", "Wire"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Wire"]),
         .testTarget(name: "ScreenTests", dependencies: ["Screen"]),
         .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing"]),
         .testTarget(name: "AppTests", dependencies: ["App", "Screen", "Capture", "Probe", "Wire"]),

@@ -84,6 +84,9 @@ public final class Monitor {
     var foldedLayers: Set<String> = []
     var unfoldedFields: Set<String> = []
     var ladderRow = 0
+    /// TCP connections seen in the packets, whoever opened them: the Handshake pane's when
+    /// tunscope's own are not the ones to show.
+    let observed: ObservedConnections
     var hexTop = 0
     var prompt: Prompt?
     /// A line for the user after an action ("wrote 12 packets to x.pcap"), until the next key.
@@ -113,6 +116,7 @@ public final class Monitor {
         self.ownAddress = ownAddress
         self.kernelAddress = kernelAddress
         self.target = target.map { (address: $0.0, port: $0.1) }
+        observed = ObservedConnections(linkType: linkType)
         probes = { [weak host] in host?.snapshot }
     }
 
@@ -179,6 +183,7 @@ public final class Monitor {
             runFilter(budget: Self.filterBudget)
             changed = true
         }
+        if observed.catchUp(store, oldest: first) { changed = true }
         let newest = store.newestNumber
         let log = host?.snapshot.log.count ?? 0
         if newest != lastSeen.newest || log != lastSeen.log {

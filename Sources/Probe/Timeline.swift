@@ -65,20 +65,6 @@ public func formatFixed(_ value: Int64, divisor: Int64) -> String {
     return "\(sign)\(v / divisor).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
 }
 
-extension TCPFlags {
-    /// A segment named by its flags as people say it: "SYN", "SYN-ACK", "FIN-ACK", "RST".
-    public var segmentName: String {
-        var parts: [String] = []
-        if contains(.syn) { parts.append("SYN") }
-        if contains(.fin) { parts.append("FIN") }
-        if contains(.rst) { parts.append("RST") }
-        if contains(.psh) { parts.append("PSH") }
-        if contains(.urg) { parts.append("URG") }
-        if contains(.ack) { parts.append("ACK") }
-        return parts.isEmpty ? "no flags" : parts.joined(separator: "-")
-    }
-}
-
 /// A small, seedable random source (SplitMix64): initial sequence numbers, ports and echo
 /// identifiers, reproducible in tests.
 public struct ProbeRandom: RandomNumberGenerator, Sendable {

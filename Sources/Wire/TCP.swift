@@ -19,6 +19,20 @@ public struct TCPFlags: OptionSet, Hashable, Sendable {
     public static let reserved = TCPFlags(rawValue: 0xe00)
 }
 
+extension TCPFlags {
+    /// A segment named by its flags as people say it: "SYN", "SYN-ACK", "FIN-ACK", "RST".
+    public var segmentName: String {
+        var parts: [String] = []
+        if contains(.syn) { parts.append("SYN") }
+        if contains(.fin) { parts.append("FIN") }
+        if contains(.rst) { parts.append("RST") }
+        if contains(.psh) { parts.append("PSH") }
+        if contains(.urg) { parts.append("URG") }
+        if contains(.ack) { parts.append("ACK") }
+        return parts.isEmpty ? "no flags" : parts.joined(separator: "-")
+    }
+}
+
 /// A read-only view of a TCP header (RFC 9293 3.1). `init` checks that the fixed 20 bytes are
 /// there; after that every getter is in bounds. `end` is where the captured segment ends.
 public struct TCPHeader {
