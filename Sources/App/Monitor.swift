@@ -49,6 +49,10 @@ public final class Monitor {
     public let capture: (any LiveSource)?
     /// The capture when tunscope watches devices it does not hold (nothing answers; r and e inject).
     var watched: WatchCapture? { capture as? WatchCapture }
+    /// The interfaces an SLL2 packet's index names: the watched devices' namespace's, or a
+    /// cooked file's, looked up here as tcpdump does.
+    lazy var interfaceNames: InterfaceNames = capture?.interfaceNames
+        ?? (linkType == .linuxSLL2 ? LocalInterfaces.names() : [:])
     /// Packets the kernel dropped at the device (nil when unknown).
     var kernelDropped: Int?
     private var reportedFailure = false

@@ -13,21 +13,39 @@ struct PacketRow {
     var length: Int
     var info: String
     var role: Role
+    /// The interface an SLL2 packet crossed (several devices watched, `any`, a cooked file).
+    var interface: String?
 
     /// `watching`: the packet crossed a device tunscope does not hold, so none of them is tunscope's.
-    init(_ p: StoredPacket, linkType: LinkType, watching: Bool = false) {
+    init(_ p: StoredPacket, linkType: LinkType, watching: Bool = false, interfaceNames: InterfaceNames = [:]) {
         number = p.number
         direction = p.direction
         length = p.packet.originalLength
         let bytes = p.packet.bytes
         let d = Dissector.dissect(bytes, linkType: linkType, wireLength: p.packet.originalLength, describing: false)
         var summary = TextWriter()
-        Summary.write(bytes, linkType: linkType, wireLength: p.packet.originalLength, into: &summary)
-        info = Self.info(fromSummary: summary.string)
+        Summary.write(bytes, linkType: linkType, wireLength: p.packet.originalLength, interfaceNames: interfaceNames, into: &summary)
+        var line = summary.string
+        if linkType == .linuxSLL2, let origin = LinuxCooked.origin(ofSLL2: bytes) {
+            // The columns say where and which way: the header's word, not the store's, in a file.
+            interface = interfaceNames[origin.interfaceIndex] ?? "#\(origin.interfaceIndex)"
+            direction = origin.packetType.isOutgoing ? .received : .sent
+            line = Self.droppingInterfaceAndDirection(line)
+        }
+        info = Self.info(fromSummary: line)
         source = Self.address(d, "src") ?? ""
         destination = Self.address(d, "dst") ?? ""
         proto = Self.protocolName(d)
         role = Self.rule(d, direction: watching ? .received : p.direction)
+    }
+
+    /// tcpdump's SLL2 line without its first two words, the interface and the direction ("tun0  In  ").
+    static func droppingInterfaceAndDirection(_ line: String) -> String {
+        var rest = Substring(line)
+        for _ in 0..<2 {
+            rest = rest.drop { $0 != " " }.drop { $0 == " " }
+        }
+        return String(rest)
     }
 
     /// tcpdump's line without what the columns already say ("IP 192.0.2.2.80 > 192.0.2.1.40000: ").
@@ -114,10 +132,13 @@ extension Monitor {
         let timeWidth = timeFormat == .absolute ? 16 : (wide ? 15 : 11)
         // Numbers take as many digits as the newest has, and a space.
         let numberWidth = max(7, String(store.newestNumber).count + 1)
-        // Watching, tcpdump's In and Out (the kernel's view); else an arrow: to or from tunscope.
+        // Watching, or a cooked capture: tcpdump's In and Out (the kernel's view), and for a
+        // cooked one the interface; else an arrow: to or from tunscope.
         let watching = watched != nil
-        let columns: [(String, Int)] = [("No.", numberWidth), ("Time", timeWidth), ("", watching ? 4 : 2), ("Source", addressWidth),
-                                        ("Destination", addressWidth), ("Protocol", 9), ("Length", 7)]
+        let cooked = linkType == .linuxSLL2
+        var columns: [(String, Int)] = [("No.", numberWidth), ("Time", timeWidth), ("", watching || cooked ? 4 : 2)]
+        if cooked { columns.append(("Interface", 10)) }
+        columns += [("Source", addressWidth), ("Destination", addressWidth), ("Protocol", 9), ("Length", 7)]
         b.fill(area.row(0), style: header)
         var x = area.x
         for (title, width) in columns {
@@ -142,7 +163,7 @@ extension Monitor {
         for i in listTop..<end {
             let number = shownNumber(at: i)
             guard let p = store.packet(number: number) else { continue }
-            let row = PacketRow(p, linkType: linkType, watching: watching)
+            let row = PacketRow(p, linkType: linkType, watching: watching, interfaceNames: interfaceNames)
             let y = area.y + 1 + i - listTop
             let style: Style
             if number == selected {
@@ -151,9 +172,10 @@ extension Monitor {
                 style = theme[row.role]
             }
             b.fill(Rect(x: area.x, y: y, width: area.width, height: 1), style: style)
-            let values = [String(number), timeText(p, previous: previous, first: first),
-                          watching ? (row.direction == .sent ? "In" : "Out") : (row.direction == .sent ? lines.arrowRight : lines.arrowLeft),
-                          row.source, row.destination, row.proto, String(row.length)]
+            let way = watching || cooked ? (row.direction == .sent ? "In" : "Out")
+                : (row.direction == .sent ? lines.arrowRight : lines.arrowLeft)
+            let values = [String(number), timeText(p, previous: previous, first: first), way] + (cooked ? [row.interface ?? ""] : [])
+                + [row.source, row.destination, row.proto, String(row.length)]
             var x = area.x
             for (value, (_, width)) in zip(values, columns) {
                 b.write(value, x: x, y: y, style: style, limit: min(width - 1, area.maxX - x))

@@ -14,6 +14,7 @@ public final class LiveCapture: LiveSource {
     public let device: TunDevice.Info
     public let store: PacketStore
     public var linkType: LinkType { device.linkType }
+    public var interfaceNames: InterfaceNames { [:] }
     /// The device's addresses (nil when it has no IPv4 point-to-point address).
     public let addresses: DeviceAddresses?
     /// The namespace the device lives in (nil: tunscope's own).

@@ -6,6 +6,8 @@ public protocol LiveSource: AnyObject, Sendable {
     var store: PacketStore { get }
     /// The link type of the stored packets.
     var linkType: LinkType { get }
+    /// The names of the interfaces an SLL2 packet's index may point at, in the devices' namespace.
+    var interfaceNames: InterfaceNames { get }
     var isRunning: Bool { get }
     /// Why capture stopped on its own (the device was deleted), if it did.
     var failure: CaptureError? { get }

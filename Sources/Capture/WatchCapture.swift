@@ -26,6 +26,8 @@ public final class WatchCapture: LiveSource {
     public let linkType: LinkType
     /// The namespace the devices live in (nil: tunscope's own).
     public let namespace: String?
+    /// Every interface of that namespace, by index, read as capture started.
+    public let interfaceNames: InterfaceNames
 
     /// A device being watched, as the capture thread found it.
     public struct Device: Sendable {
@@ -71,7 +73,7 @@ public final class WatchCapture: LiveSource {
     public init(devices names: [String], namespace: String? = nil, filter: String? = nil, bufferKiB: Int? = nil,
                 store: PacketStore) throws {
         precondition(!names.isEmpty)
-        let opened = Handoff<Result<[Device], CaptureError>>()
+        let opened = Handoff<Result<([Device], InterfaceNames), CaptureError>>()
         let shared = self.shared
         startThread {
             defer {
@@ -89,7 +91,7 @@ public final class WatchCapture: LiveSource {
                 opened.put(.failure(CaptureError("\(error)")))
                 return
             }
-            opened.put(.success(sources.map(\.device)))
+            opened.put(.success((sources.map(\.device), LocalInterfaces.names())))
             Self.readLoop(sources, cooked: names.count > 1, store: store, shared: shared)
         }
         switch opened.take() {
@@ -97,8 +99,9 @@ public final class WatchCapture: LiveSource {
             shared.finished.take()
             shared.closePipes()
             throw e
-        case let .success(devices):
+        case let .success((devices, names)):
             self.devices = devices
+            interfaceNames = names
             linkType = devices.count == 1 ? devices[0].linkType : .linuxSLL2
         }
         self.store = store

@@ -30,7 +30,8 @@ struct LivePrinter {
         LiveCapture.yieldToCapture()
         let store = capture.store
         var out = StandardOutput()
-        var printer = PacketPrinter(format: output.format, hex: output.hex, linkType: capture.linkType)
+        var printer = PacketPrinter(format: output.format, hex: output.hex, linkType: capture.linkType,
+                                     interfaceNames: capture.interfaceNames)
         var text = TextWriter(capacity: 1 << 16)  // the records of one batch taken from the store
         var next = 1  // the number of the next packet to take from the store
         var missed = 0

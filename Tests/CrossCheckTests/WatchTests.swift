@@ -130,6 +130,60 @@ struct WatchTests {
         #expect(try Tools.run(["tcpdump", "-nn", "-S", "-r", file]).split(separator: "\n") == lines)
     }
 
+    /// Two devices at once, and `any`: tcpdump -i any's lines (interface and direction words
+    /// included), and -w writes Linux cooked v2 as tcpdump -i any -w does, interfaces and all.
+    @Test func severalDevicesAndAnyPrintTcpdumpAnysLinesAndWriteCookedV2() throws {
+        let lab = try Exercise(synAfter: 1.5)
+        let peer = try Namespace()
+        defer {
+            lab.remove()
+            peer.remove()
+        }
+        try lab.ns.run(["ip", "link", "add", "veth0", "type", "veth", "peer", "name", "veth1", "netns", peer.name])
+        try lab.ns.run(["ip", "addr", "add", "198.51.100.1/24", "dev", "veth0"])
+        try peer.run(["ip", "addr", "add", "198.51.100.2/24", "dev", "veth1"])
+        try lab.ns.run(["ip", "link", "set", "veth0", "up"])
+        try peer.run(["ip", "link", "set", "veth1", "up"])
+        let file = Root.temporary("two.pcap"), anyFile = Root.temporary("any.pcap")
+        // Only the test's own traffic: the kernel's IPv6 chatter on a new veth comes when it comes.
+        let filter = "not ip6"
+        let two = try Background([Tools.tunscope, "print", "-i", "tun0", "-i", "veth0", "-f", filter, "-w", file], in: lab.ns.name)
+        let any = try Background([Tools.tunscope, "print", "-i", "any", "-f", filter, "-w", anyFile], in: lab.ns.name)
+        let tcpdump = try Background(["tcpdump", "-l", "-nn", "-S", "-i", "any", filter], in: lab.ns.name)
+        try two.waitFor("watching tun0 (held by python3, pid \(lab.program.pid)), veth0, link-type LINUX_SLL2 (Linux cooked v2)",
+                        timeout: 5, onStandardError: true)
+        try any.waitFor("watching any, link-type LINUX_SLL2", timeout: 5, onStandardError: true)
+        try tcpdump.waitFor("listening on any", timeout: 5, onStandardError: true)
+        try lab.ns.run(["ping", "-c", "2", "-i", "0.2", "-s", "101", "198.51.100.2"])
+        try lab.ns.run(["bash", "-c", "printf 'odd-length' > /dev/udp/198.51.100.2/7777"])
+        #expect(Root.eventually(timeout: 8) { tcpdump.standardOutput.components(separatedBy: "Flags [S.]").count == 3 })
+        usleep(300_000)
+        let (_, expected, _) = tcpdump.stop(signal: SIGINT)
+        let (twoStatus, twoOut, twoErr) = two.stop(signal: SIGINT)
+        let (anyStatus, anyOut, anyErr) = any.stop(signal: SIGINT)
+        #expect(twoStatus == 0 && anyStatus == 0, "\(twoErr)\n\(anyErr)")
+        let tcpdumpLines = expected.split(separator: "\n")
+        #expect(tcpdumpLines.contains { $0.contains(" tun0  In  IP 192.0.2.2.30732 > 192.0.2.1.80: Flags [S]") }, "\(expected)")
+        #expect(tcpdumpLines.contains { $0.contains(" veth0 Out IP 198.51.100.1 > 198.51.100.2: ICMP echo request") }, "\(expected)")
+        for (name, out) in [("-i tun0 -i veth0", twoOut), ("-i any", anyOut)] {
+            let lines = out.split(separator: "\n")
+            #expect(lines.count >= 8)
+            // The same lines and times; ordered by time (see the veth test on tcpdump's order).
+            #expect(lines.sorted() == Array(tcpdumpLines.prefix(lines.count)).sorted(), "\(name):\n\(out)\ntcpdump:\n\(expected)")
+        }
+        // The files: cooked v2 with each packet's interface index, read back by tshark.
+        let indexes = try lab.ns.run(["cat", "/sys/class/net/tun0/ifindex", "/sys/class/net/veth0/ifindex"])
+            .split(separator: "\n").map(String.init)
+        for written in [file, anyFile] {
+            let fields = try Tools.run(["tshark", "-r", written, "-T", "fields", "-e", "frame.encap_type", "-e", "sll.ifindex"])
+                .split(separator: "\n").map { $0.split(separator: "\t").map(String.init) }
+            #expect(fields.count >= 8 && fields.allSatisfy { $0.count == 2 && indexes.contains($0[1]) }, "\(written): \(fields)")
+            #expect(Set(fields.map { $0[1] }) == Set(indexes), "\(written): \(fields)")
+        }
+        // What tunscope wrote for two devices is what it wrote for any, byte for byte, packet by packet.
+        #expect(try Tools.run(["tcpdump", "-nn", "-S", "-x", "-r", file]) == Tools.run(["tcpdump", "-nn", "-S", "-x", "-r", anyFile]))
+    }
+
     @Test func whatCannotBeWatchedSaysWhyInOneLine() throws {
         let ns = try Namespace()
         defer { ns.remove() }
