@@ -158,7 +158,7 @@ extension Monitor {
             let selectedRow = focus == .ladder && i == ladderRow
             let base = selectedRow ? theme[.selectedFocused] : theme[.normal]
             if selectedRow { b.fill(Rect(x: area.x, y: y, width: area.width, height: 1), style: base) }
-            b.write(formatFixed(e.time, divisor: 1_000), x: area.x, y: y, style: base, limit: 10)
+            b.write(Self.sinceFirst(e.time), x: area.x, y: y, style: base, limit: 10)
             guard rightLine - left >= 6 else { continue }
             b.set(left, y, lines.vertical, base)
             b.set(rightLine, y, lines.vertical, base)
@@ -186,5 +186,14 @@ extension Monitor {
     var selectedLadderEvent: Ladder.Row? {
         guard let rows = ladder?.rows, !rows.isEmpty else { return nil }
         return rows[max(0, min(ladderRow, rows.count - 1))]
+    }
+}
+
+extension Monitor {
+    /// A row's time since the connection's first packet: milliseconds under a second (a round
+    /// trip), seconds after (retransmissions 1, 3, 7 s later read as such).
+    static func sinceFirst(_ microseconds: Int64) -> String {
+        abs(microseconds) < 1_000_000 ? formatFixed(microseconds, divisor: 1_000) + "ms"
+            : formatFixed(microseconds, divisor: 1_000_000) + "s"
     }
 }

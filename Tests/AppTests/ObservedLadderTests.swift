@@ -71,11 +71,11 @@ struct ObservedLadderTests {
         #expect(Self.ladder(m, 120, 40) == [
             "client 192.0.2.2:30732             server 34.194.149.67:80",
             "half open: the client never sent its ACK",
-            "0.000      │─SYN seq=0─────────────────────────────────▶│",
-            "0.052      │◀───────────────────────SYN-ACK seq=0 ack=1─│",
-            "1000.052   │◀───────────────────────SYN-ACK seq=0 ack=1─│",
-            "3000.052   │◀───────────────────────SYN-ACK seq=0 ack=1─│",
-            "7000.052   │◀───────────────────────SYN-ACK seq=0 ack=1─│",
+            "0.000ms    │─SYN seq=0─────────────────────────────────▶│",
+            "0.052ms    │◀───────────────────────SYN-ACK seq=0 ack=1─│",
+            "1.000s     │◀───────────────────────SYN-ACK seq=0 ack=1─│",
+            "3.000s     │◀───────────────────────SYN-ACK seq=0 ack=1─│",
+            "7.000s     │◀───────────────────────SYN-ACK seq=0 ack=1─│",
             "",
             "",
             "",
@@ -89,7 +89,7 @@ struct ObservedLadderTests {
         var inside = Self.ladder(m, 120, 40)
         #expect(inside[0].hasPrefix("client 192.0.2.2:40000") && inside[0].hasSuffix("server 34.194.149.67:81"))
         #expect(inside[1] == "refused: the server answered RST")
-        #expect(inside[2].hasPrefix("0.000      │─SYN seq=0─") && inside[3].hasSuffix("RST-ACK seq=1 ack=1─│"))
+        #expect(inside[2].hasPrefix("0.000ms    │─SYN seq=0─") && inside[3].hasSuffix("RST-ACK seq=1 ack=1─│"))
         // The echo request is no TCP: the ladder stays on the connection active around it.
         m.select(3)
         #expect(Self.ladder(m, 120, 40)[1].hasPrefix("half open"))
@@ -116,7 +116,7 @@ struct ObservedLadderTests {
         var inside = Self.ladder(m, 120, 40)
         #expect(inside[0].hasPrefix("client 192.0.2.2:50000") && inside[0].hasSuffix("server 192.0.2.1:22"))
         #expect(inside[1] == "seen from the middle: no SYN; open")
-        #expect(inside[2].hasPrefix("0.000      │◀") && inside[2].hasSuffix("PSH-ACK seq=1 ack=1 len=3─│"))
+        #expect(inside[2].hasPrefix("0.000ms    │◀") && inside[2].hasSuffix("PSH-ACK seq=1 ack=1 len=3─│"))
         m.select(2)
         inside = Self.ladder(m, 120, 40)
         #expect(inside[0].hasPrefix("tunscope 192.0.2.2:") && inside[1].hasPrefix("ESTABLISHED"))

@@ -77,6 +77,12 @@ struct WatchTests {
         try w.waitFor("watching tun0 (held by python3, pid \(lab.program.pid))")
         try w.waitFor("Out 192.0.2.1")
         #expect(w.screen.contains("In  192.0.2.2        192.0.2.1        TCP"), "\(w.screen)")
+        // The handshake pane draws the program's connection: the SYN, the SYN-ACK and its first
+        // retransmission about a second later, and what is wrong in words.
+        try w.waitFor("client 192.0.2.2:30732")
+        try w.waitFor("half open: the client never sent its ACK")
+        #expect(Root.eventually(timeout: 4) { w.screen.contains("1.0") && w.screen.components(separatedBy: "SYN-ACK seq=0 ack=1").count >= 3 },
+                "\(w.screen)")
         // s, p and t need the far end, and say so.
         try w.keys("s")
         try w.waitFor("s, p and t need tunscope as the far end of a tun; r and e inject")
