@@ -136,7 +136,7 @@ public final class PacketStore: Sendable {
     public struct Batch {
         /// Room for packets; the first `byteCount` bytes hold them, back to back.
         var bytes: [UInt8] = []
-        public private(set) var byteCount = 0
+        public internal(set) var byteCount = 0
         var packets: [(offset: Int, length: Int, originalLength: Int, seconds: Int, microseconds: Int, direction: Direction)] = []
         /// The number of the first packet copied out by `copy(numbered:into:)`.
         public internal(set) var firstNumber = 0

@@ -50,6 +50,7 @@ public final class WatchCapture: LiveSource {
         let wake = nonBlockingPipe()
         /// Packets to inject, each with the index of the device it goes out of.
         let outbox = Mutex<[(device: Int, bytes: Bytes)]>([])
+        let outboxWaiting = Atomic<Bool>(false)
         let sendErrors = Mutex<[String]>([])
         let arrivals = nonBlockingPipe()
         let arrivalsWanted = Atomic<Bool>(false)
@@ -160,51 +161,47 @@ public final class WatchCapture: LiveSource {
     ///
     /// Two handles fill at the same time, so a packet read now from one may be older than a
     /// packet already read from the other. Every packet stamped before a round began was in its
-    /// handle's buffer when the round read them all, so those are stored, in time order; newer
-    /// ones wait for the next round (at most a millisecond when nothing else comes).
+    /// handle's buffer when the round read them all, so those are stored, merged by time; newer
+    /// ones wait for the next round (at most a millisecond when nothing else comes). Each handle
+    /// reads into a batch of its own, without allocating per packet, and under a flood in one
+    /// direction that batch goes to the store as it is.
     private static func readLoop(_ sources: [Source], cooked: Bool, store: PacketStore, shared: Shared) {
-        var pending: [Packet] = []
-        var batch = PacketStore.Batch()
+        let handles = sources.enumerated().flatMap { d, s in s.handles.map { (device: d, handle: $0.handle, direction: $0.direction) } }
+        var runs = handles.map { _ in PacketStore.Batch() }
+        var merged = PacketStore.Batch()
         var now = timespec()
         var dropsReadAt = 0
         var polls = [pollfd(fd: shared.wake.read, events: Int16(POLLIN), revents: 0)]
-        for s in sources { for h in s.handles { polls.append(pollfd(fd: h.handle.descriptor, events: Int16(POLLIN), revents: 0)) } }
+        polls += handles.map { pollfd(fd: $0.handle.descriptor, events: Int16(POLLIN), revents: 0) }
         func readDrops() {
-            let drops = sources.reduce(0) { sum, s in s.handles.reduce(sum) { $0 + ($1.handle.kernelDropped ?? 0) } }
+            let drops = handles.reduce(0) { $0 + ($1.handle.kernelDropped ?? 0) }
             shared.drops.withLock { $0 = drops }
         }
         defer { readDrops() }
         while !shared.stopRequested.load(ordering: .acquiring) {
-            injectOutbox(sources, shared: shared)
-            let ready = polls.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), pending.isEmpty ? 1000 : 1) }
+            if shared.outboxWaiting.load(ordering: .acquiring) { injectOutbox(sources, shared: shared) }
+            let holding = runs.contains { $0.count > 0 }
+            let ready = polls.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), holding ? 1 : 1000) }
             if ready > 0 && polls[0].revents != 0 { drain(shared.wake.read) }
             clock_gettime(CLOCK_REALTIME, &now)
             let roundStart = Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec / 1000)
             do {
-                for (d, source) in sources.enumerated() {
-                    for (handle, direction) in source.handles {
-                        // A bounded number per handle and round, so one busy device cannot starve the rest.
-                        _ = try handle.dispatch(limit: 4096) { header, bytes in
-                            let h = header.pointee
-                            let data = UnsafeRawBufferPointer(start: bytes, count: Int(h.caplen))
-                            let way = direction ?? (data.count > 10 && data[10] == 4 ? .received : .sent)
-                            pending.append(Packet(time: Int64(h.ts.tv_sec) * 1_000_000 + Int64(h.ts.tv_usec), device: d,
-                                                  direction: way, bytes: Array(data), originalLength: Int(h.len)))
-                        }
+                for (r, h) in handles.enumerated() {
+                    // A bounded number per handle and round, so one busy device cannot starve the rest.
+                    _ = try h.handle.dispatch(limit: 4096) { header, bytes in
+                        let packet = UnsafeRawBufferPointer(start: bytes, count: Int(header.pointee.caplen))
+                        add(packet, header: header.pointee, to: &runs[r], from: sources[h.device], direction: h.direction,
+                            cooked: cooked)
                     }
                 }
             } catch let e as CaptureError {
-                moveToStore(&pending, upTo: .max, sources: sources, cooked: cooked, into: &batch, store: store, shared: shared)
+                storeMerged(&runs, upTo: .max, scratch: &merged, store: store, shared: shared)
                 shared.failure.withLock { $0 = e }
                 break
             } catch {
                 break
             }
-            // A stable sort: each handle's packets are already in order, and equal times keep it.
-            let ordered = pending.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
-            pending = ordered
-            moveToStore(&pending, upTo: ready == 0 ? .max : roundStart, sources: sources, cooked: cooked, into: &batch, store: store,
-                  shared: shared)
+            storeMerged(&runs, upTo: ready == 0 ? .max : roundStart, scratch: &merged, store: store, shared: shared)
             if time(nil) != dropsReadAt {
                 dropsReadAt = time(nil)
                 readDrops()
@@ -212,39 +209,51 @@ public final class WatchCapture: LiveSource {
         }
     }
 
-    private struct Packet {
-        var time: Int64
-        var device: Int
-        var direction: Direction
-        var bytes: [UInt8]
-        var originalLength: Int
+    /// Adds one packet libpcap handed over to its handle's run: as it is, or under the cooked
+    /// header that names its device when several are watched.
+    private static func add(_ packet: UnsafeRawBufferPointer, header h: pcap_pkthdr, to run: inout PacketStore.Batch,
+                            from source: Source, direction: Direction?, cooked: Bool) {
+        let seconds = Int(h.ts.tv_sec), microseconds = Int(h.ts.tv_usec)
+        // `any` says which way in its own cooked header: PACKET_OUTGOING is what the kernel sent.
+        let way = direction ?? (packet.count > 10 && packet[10] == 4 ? .received : .sent)
+        guard cooked else {
+            run.add(packet, seconds: seconds, microseconds: microseconds, originalLength: Int(h.len), direction: way)
+            return
+        }
+        let (header, skip) = cookedHeader(packet, direction: way, source: source)
+        let length = header.count + packet.count - skip
+        run.add(upTo: length, direction: way) { space in
+            space.copyBytes(from: header)
+            UnsafeMutableRawBufferPointer(rebasing: space[header.count...]).copyMemory(from: UnsafeRawBufferPointer(rebasing: packet[skip...]))
+            return (length, seconds, microseconds, Int(h.len) + header.count - skip)
+        }
     }
 
-    /// Moves the pending packets stamped up to `limit` (microseconds) into the store.
-    private static func moveToStore(_ pending: inout [Packet], upTo limit: Int64, sources: [Source], cooked: Bool,
-                              into batch: inout PacketStore.Batch, store: PacketStore, shared: Shared) {
-        let count = pending.firstIndex { $0.time > limit } ?? pending.count
-        guard count > 0 else { return }
-        for p in pending[..<count] {
-            let seconds = Int(p.time / 1_000_000), microseconds = Int(p.time % 1_000_000)
-            if cooked {
-                let header = cookedHeader(p, source: sources[p.device])
-                batch.add(upTo: header.count + p.bytes.count - header.skip, direction: p.direction) { space in
-                    space.copyBytes(from: header.bytes)
-                    UnsafeMutableRawBufferPointer(rebasing: space[header.count...]).copyBytes(from: p.bytes[header.skip...])
-                    return (header.count + p.bytes.count - header.skip, seconds, microseconds,
-                            p.originalLength + header.count - header.skip)
+    /// Moves every run's packets stamped up to `limit` (microseconds) into the store, merged by
+    /// time (on equal times, in handle order).
+    private static func storeMerged(_ runs: inout [PacketStore.Batch], upTo limit: Int64, scratch merged: inout PacketStore.Batch,
+                                    store: PacketStore, shared: Shared) {
+        let ready = runs.map { $0.countStamped(upTo: limit) }
+        let active = ready.indices.filter { ready[$0] > 0 }
+        guard let first = active.first else { return }
+        if active.count == 1 && ready[first] == runs[first].count {
+            store.append(runs[first])
+            runs[first].removeAll()
+        } else {
+            merged.removeAll()
+            var next = runs.map { _ in 0 }
+            while true {
+                var pick: Int?
+                for r in active where next[r] < ready[r] {
+                    if pick == nil || runs[r].time(at: next[r]) < runs[pick!].time(at: next[pick!]) { pick = r }
                 }
-            } else {
-                p.bytes.withUnsafeBytes {
-                    batch.add($0, seconds: seconds, microseconds: microseconds, originalLength: p.originalLength,
-                              direction: p.direction)
-                }
+                guard let r = pick else { break }
+                merged.add(packetAt: next[r], of: runs[r])
+                next[r] += 1
             }
+            store.append(merged)
+            for r in active { runs[r].removeFirst(ready[r]) }
         }
-        pending.removeFirst(count)
-        store.append(batch)
-        batch.removeAll()
         if shared.arrivalsWanted.load(ordering: .relaxed) {
             var byte: UInt8 = 1
             _ = write(shared.arrivals.write, &byte, 1)
@@ -252,36 +261,35 @@ public final class WatchCapture: LiveSource {
     }
 
     /// The Linux cooked v2 header `tcpdump -i any` would have given the packet: its protocol,
-    /// interface, hardware type, packet type and source address. An Ethernet frame loses its
-    /// header to it (`skip`), as on `any`; an IP packet from a tun keeps every byte.
-    private static func cookedHeader(_ p: Packet, source: Source) -> (bytes: [UInt8], count: Int, skip: Int) {
+    /// interface, hardware type, packet type and source address; and how many bytes of the
+    /// packet it replaces. An Ethernet frame loses its header to it, as on `any`; an IP packet
+    /// from a tun keeps every byte.
+    private static func cookedHeader(_ p: UnsafeRawBufferPointer, direction: Direction, source: Source) -> ([UInt8], skip: Int) {
         var header = [UInt8](repeating: 0, count: 20)
         func put16(_ v: UInt16, at i: Int) { header[i] = UInt8(v >> 8); header[i + 1] = UInt8(v & 0xff) }
         let index = UInt32(truncatingIfNeeded: source.device.interfaceIndex)
         for i in 0..<4 { header[4 + i] = UInt8(truncatingIfNeeded: index >> (24 - 8 * i)) }
         put16(source.hardwareType, at: 8)
-        var skip = 0
-        if source.device.linkType == .ethernet && p.bytes.count >= 14 {
-            skip = 14
-            let type = UInt16(p.bytes[12]) << 8 | UInt16(p.bytes[13])
-            // A length, not a type: 802.3 with 802.2 LLC (ETH_P_802_2), or Novell's raw 802.3 (ETH_P_802_3).
-            put16(type > 1500 ? type : (p.bytes.count >= 16 && p.bytes[14] == 0xff && p.bytes[15] == 0xff ? 1 : 4), at: 0)
-            header[11] = 6
-            for i in 0..<6 { header[12 + i] = p.bytes[6 + i] }
-            header[10] = packetType(p, ownMAC: source.ownMAC)
-        } else {
+        guard source.device.linkType == .ethernet && p.count >= 14 else {
             // Raw IP: the version says which.
-            put16(p.bytes.first.map { $0 >> 4 == 6 ? EtherType.ipv6 : EtherType.ipv4 } ?? EtherType.ipv4, at: 0)
-            header[10] = p.direction == .received ? 4 : 0
+            put16(p.first.map { $0 >> 4 == 6 ? EtherType.ipv6 : EtherType.ipv4 } ?? EtherType.ipv4, at: 0)
+            header[10] = direction == .received ? 4 : 0
+            return (header, 0)
         }
-        return (header, 20, skip)
+        let type = UInt16(p[12]) << 8 | UInt16(p[13])
+        // A length, not a type: 802.3 with 802.2 LLC (ETH_P_802_2), or Novell's raw 802.3 (ETH_P_802_3).
+        put16(type > 1500 ? type : (p.count >= 16 && p[14] == 0xff && p[15] == 0xff ? 1 : 4), at: 0)
+        header[11] = 6
+        for i in 0..<6 { header[12 + i] = p[6 + i] }
+        header[10] = packetType(p, direction: direction, ownMAC: source.ownMAC)
+        return (header, 14)
     }
 
     /// PACKET_OUTGOING (4) for what the host sent; for what it got, PACKET_HOST (0),
     /// PACKET_BROADCAST (1), PACKET_MULTICAST (2) or PACKET_OTHERHOST (3) by the destination.
-    private static func packetType(_ p: Packet, ownMAC: [UInt8]) -> UInt8 {
-        if p.direction == .received { return 4 }
-        let destination = p.bytes[0..<6]
+    private static func packetType(_ p: UnsafeRawBufferPointer, direction: Direction, ownMAC: [UInt8]) -> UInt8 {
+        if direction == .received { return 4 }
+        let destination = p[0..<6]
         if destination.allSatisfy({ $0 == 0xff }) { return 1 }
         if destination.first! & 1 == 1 { return 2 }
         return ownMAC.isEmpty || destination.elementsEqual(ownMAC) ? 0 : 3
@@ -289,6 +297,7 @@ public final class WatchCapture: LiveSource {
 
     private static func injectOutbox(_ sources: [Source], shared: Shared) {
         let packets = shared.outbox.withLock { queued in
+            shared.outboxWaiting.store(false, ordering: .releasing)
             defer { queued.removeAll() }
             return queued
         }
@@ -309,7 +318,10 @@ public final class WatchCapture: LiveSource {
     /// Queues `bytes` to go out of device `device` (its index in `devices`) as if the kernel sent
     /// it: on a tun, the program holding it reads it. The packet comes back through capture.
     public func inject(_ bytes: Bytes, device: Int = 0) {
-        shared.outbox.withLock { $0.append((device, bytes)) }
+        shared.outbox.withLock {
+            $0.append((device, bytes))
+            shared.outboxWaiting.store(true, ordering: .releasing)
+        }
         var byte: UInt8 = 1
         _ = write(shared.wake.write, &byte, 1)
     }
@@ -349,5 +361,42 @@ public final class WatchCapture: LiveSource {
     /// "watching eth0", "watching tun0, veth0".
     public var title: String {
         "watching " + devices.map { d in d.name + (d.holder.map { " (held by \($0))" } ?? "") }.joined(separator: ", ")
+    }
+}
+
+extension PacketStore.Batch {
+    /// Packet `i`'s time in microseconds.
+    func time(at i: Int) -> Int64 {
+        Int64(packets[i].seconds) * 1_000_000 + Int64(packets[i].microseconds)
+    }
+
+    /// How many packets, from the first, are stamped at or before `limit`.
+    func countStamped(upTo limit: Int64) -> Int {
+        if let last = packets.last, Int64(last.seconds) * 1_000_000 + Int64(last.microseconds) <= limit { return count }
+        return packets.firstIndex { Int64($0.seconds) * 1_000_000 + Int64($0.microseconds) > limit } ?? count
+    }
+
+    /// Adds packet `i` of `other`.
+    mutating func add(packetAt i: Int, of other: PacketStore.Batch) {
+        let p = other.packets[i]
+        other.bytes.withUnsafeBytes { all in
+            add(UnsafeRawBufferPointer(rebasing: all[p.offset..<(p.offset + p.length)]), seconds: p.seconds,
+                microseconds: p.microseconds, originalLength: p.originalLength, direction: p.direction)
+        }
+    }
+
+    /// Drops the first `k` packets; the rest's bytes move to the front.
+    mutating func removeFirst(_ k: Int) {
+        guard k < count else {
+            removeAll()
+            return
+        }
+        let from = packets[k].offset
+        bytes.withUnsafeMutableBytes { all in
+            all.baseAddress!.copyMemory(from: all.baseAddress! + from, byteCount: byteCount - from)
+        }
+        packets.removeFirst(k)
+        for i in packets.indices { packets[i].offset -= from }
+        byteCount -= from
     }
 }
