@@ -196,6 +196,30 @@ struct WatchTests {
         #expect(try packets(file) == packets(anyFile))
     }
 
+    @Test func aWatchedDeviceDeletedUnderTheMonitorLeavesItStoppedWithThePacketsWritable() throws {
+        let ns = try Namespace()
+        defer { ns.remove() }
+        try ns.run(["ip", "link", "add", "veth0", "type", "veth", "peer", "name", "veth1"])
+        try ns.run(["ip", "addr", "add", "198.51.100.1/24", "dev", "veth0"])
+        try ns.run(["ip", "link", "set", "veth0", "up"])
+        try ns.run(["ip", "link", "set", "veth1", "up"])
+        let file = Root.temporary("kept.pcap")
+        let w = try ScreenEndToEndTests.Window("ip netns exec \(ns.name) \(Tools.tunscope) -i veth0", width: 140, height: 30)
+        defer { w.close() }
+        try w.waitFor("watching veth0")
+        try ns.run(["ping", "-c", "1", "-W", "1", "198.51.100.2"], allowFailure: true)
+        try w.waitFor("ARP, Request who-has 198.51.100.2")
+        try ns.run(["ip", "link", "delete", "veth0"])
+        try w.waitFor("veth0 went away (the device was deleted); what was captured is kept")
+        try w.waitFor("STOPPED")
+        try w.keys("W")
+        try w.keys("C-u", file, "Enter")
+        try w.waitFor("wrote")
+        #expect(try Tools.run(["tcpdump", "-nn", "-r", file]).contains("ARP, Request who-has 198.51.100.2"))
+        try w.keys("q")
+        #expect(w.ended() && w.file("status") == "1\n", "\(w.file("stderr") ?? "")")
+    }
+
     @Test func whatCannotBeWatchedSaysWhyInOneLine() throws {
         let ns = try Namespace()
         defer { ns.remove() }
