@@ -113,15 +113,14 @@ public final class WatchCapture: LiveSource {
         shared.closePipes()
     }
 
-    /// One device's handles and what the capture thread needs to know of it.
-    private final class Source {
+    /// One device's handles and what the capture thread needs to know of it (LiveCapture opens
+    /// these too, for the devices it watches beside its tun).
+    final class Source {
         let device: Device
         /// One handle per direction (`any`: one, its packets saying which way they went).
         let handles: [(handle: PcapLiveHandle, direction: Direction?)]
-        /// For an Ethernet device stored as SLL2: its own address, to tell a packet for this host
-        /// from a broadcast, a multicast and one for another host, as the kernel does.
-        let ownMAC: [UInt8]
-        let hardwareType: UInt16
+        /// The SLL2 header its packets get when several devices are stored in one list.
+        let cooked: CookedHeader
 
         init(device name: String, filter: String?, bufferKiB: Int?) throws {
             if name == "any" {
@@ -143,10 +142,11 @@ public final class WatchCapture: LiveSource {
                 handles = [(inbound, .sent), (outbound, .received)]
             }
             let kind = DeviceKind(device: name)
-            ownMAC = Self.macAddress(name)
-            hardwareType = DeviceKind.attribute("type", of: name).flatMap { UInt16($0) } ?? 0xFFFE
             device = Device(name: name, linkType: handles[0].handle.linkType, interfaceIndex: Int(if_nametoindex(name)),
                             holder: kind == .tun || kind == .tap ? DeviceHolder.of(device: name) : nil, kind: kind)
+            cooked = CookedHeader(interfaceIndex: device.interfaceIndex,
+                                  hardwareType: DeviceKind.attribute("type", of: name).flatMap { UInt16($0) } ?? 0xFFFE,
+                                  linkType: device.linkType, ownMAC: Self.macAddress(name))
         }
 
         private static func macAddress(_ name: String) -> [UInt8] {
@@ -174,6 +174,9 @@ public final class WatchCapture: LiveSource {
             shared.drops.withLock { $0 = drops }
         }
         defer { readDrops() }
+        let header: ((Packet) -> (bytes: [UInt8], skip: Int))? = cooked
+            ? { p in sources[p.device].cooked.make(for: p.bytes, direction: p.direction) } : nil
+        let notify = { notifyArrivals(shared) }
         while !shared.stopRequested.load(ordering: .acquiring) {
             injectOutbox(sources, shared: shared)
             let ready = polls.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), pending.isEmpty ? 1000 : 1) }
@@ -182,29 +185,17 @@ public final class WatchCapture: LiveSource {
             let roundStart = Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec / 1000)
             do {
                 for (d, source) in sources.enumerated() {
-                    for (handle, direction) in source.handles {
-                        // A bounded number per handle and round, so one busy device cannot starve the rest.
-                        _ = try handle.dispatch(limit: 4096) { header, bytes in
-                            let h = header.pointee
-                            let data = UnsafeRawBufferPointer(start: bytes, count: Int(h.caplen))
-                            let way = direction ?? (data.count > 10 && data[10] == 4 ? .received : .sent)
-                            pending.append(Packet(time: Int64(h.ts.tv_sec) * 1_000_000 + Int64(h.ts.tv_usec), device: d,
-                                                  direction: way, bytes: Array(data), originalLength: Int(h.len)))
-                        }
-                    }
+                    try take(source, device: d, into: &pending)
                 }
             } catch let e as CaptureError {
-                moveToStore(&pending, upTo: .max, sources: sources, cooked: cooked, into: &batch, store: store, shared: shared)
+                moveToStore(&pending, upTo: .max, header: header, into: &batch, store: store, notify: notify)
                 shared.failure.withLock { $0 = e }
                 break
             } catch {
                 break
             }
-            // A stable sort: each handle's packets are already in order, and equal times keep it.
-            let ordered = pending.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
-            pending = ordered
-            moveToStore(&pending, upTo: ready == 0 ? .max : roundStart, sources: sources, cooked: cooked, into: &batch, store: store,
-                  shared: shared)
+            sortByTime(&pending)
+            moveToStore(&pending, upTo: ready == 0 ? .max : roundStart, header: header, into: &batch, store: store, notify: notify)
             if time(nil) != dropsReadAt {
                 dropsReadAt = time(nil)
                 readDrops()
@@ -212,7 +203,34 @@ public final class WatchCapture: LiveSource {
         }
     }
 
-    private struct Packet {
+    /// Takes what `source`'s handles hold (a bounded number per handle and round, so one busy
+    /// device cannot starve the rest) into `pending`, marked as device `device`.
+    static func take(_ source: Source, device d: Int, into pending: inout [Packet]) throws {
+        for (handle, direction) in source.handles {
+            _ = try handle.dispatch(limit: 4096) { header, bytes in
+                let h = header.pointee
+                let data = UnsafeRawBufferPointer(start: bytes, count: Int(h.caplen))
+                let way = direction ?? (data.count > 10 && data[10] == 4 ? .received : .sent)
+                pending.append(Packet(time: Int64(h.ts.tv_sec) * 1_000_000 + Int64(h.ts.tv_usec), device: d,
+                                      direction: way, bytes: Array(data), originalLength: Int(h.len)))
+            }
+        }
+    }
+
+    /// A stable sort by time: each handle's packets are already in order, and equal times keep it.
+    static func sortByTime(_ pending: inout [Packet]) {
+        pending = pending.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
+    }
+
+    private static func notifyArrivals(_ shared: Shared) {
+        if shared.arrivalsWanted.load(ordering: .relaxed) {
+            var byte: UInt8 = 1
+            _ = write(shared.arrivals.write, &byte, 1)
+        }
+    }
+
+    /// A packet read, waiting to be stored in time order.
+    struct Packet {
         var time: Int64
         var device: Int
         var direction: Direction
@@ -220,20 +238,21 @@ public final class WatchCapture: LiveSource {
         var originalLength: Int
     }
 
-    /// Moves the pending packets stamped up to `limit` (microseconds) into the store.
-    private static func moveToStore(_ pending: inout [Packet], upTo limit: Int64, sources: [Source], cooked: Bool,
-                              into batch: inout PacketStore.Batch, store: PacketStore, shared: Shared) {
+    /// Moves the pending packets stamped up to `limit` (microseconds) into the store, each under
+    /// the cooked header `header` gives (nil: as they are), then calls `notify`.
+    static func moveToStore(_ pending: inout [Packet], upTo limit: Int64, header: ((Packet) -> (bytes: [UInt8], skip: Int))?,
+                            into batch: inout PacketStore.Batch, store: PacketStore, notify: () -> Void) {
         let count = pending.firstIndex { $0.time > limit } ?? pending.count
         guard count > 0 else { return }
         for p in pending[..<count] {
             let seconds = Int(p.time / 1_000_000), microseconds = Int(p.time % 1_000_000)
-            if cooked {
-                let header = cookedHeader(p, source: sources[p.device])
-                batch.add(upTo: header.count + p.bytes.count - header.skip, direction: p.direction) { space in
-                    space.copyBytes(from: header.bytes)
-                    UnsafeMutableRawBufferPointer(rebasing: space[header.count...]).copyBytes(from: p.bytes[header.skip...])
-                    return (header.count + p.bytes.count - header.skip, seconds, microseconds,
-                            p.originalLength + header.count - header.skip)
+            if let header {
+                let h = header(p)
+                let count = h.bytes.count
+                batch.add(upTo: count + p.bytes.count - h.skip, direction: p.direction) { space in
+                    space.copyBytes(from: h.bytes)
+                    UnsafeMutableRawBufferPointer(rebasing: space[count...]).copyBytes(from: p.bytes[h.skip...])
+                    return (count + p.bytes.count - h.skip, seconds, microseconds, p.originalLength + count - h.skip)
                 }
             } else {
                 p.bytes.withUnsafeBytes {
@@ -245,46 +264,7 @@ public final class WatchCapture: LiveSource {
         pending.removeFirst(count)
         store.append(batch)
         batch.removeAll()
-        if shared.arrivalsWanted.load(ordering: .relaxed) {
-            var byte: UInt8 = 1
-            _ = write(shared.arrivals.write, &byte, 1)
-        }
-    }
-
-    /// The Linux cooked v2 header `tcpdump -i any` would have given the packet: its protocol,
-    /// interface, hardware type, packet type and source address. An Ethernet frame loses its
-    /// header to it (`skip`), as on `any`; an IP packet from a tun keeps every byte.
-    private static func cookedHeader(_ p: Packet, source: Source) -> (bytes: [UInt8], count: Int, skip: Int) {
-        var header = [UInt8](repeating: 0, count: 20)
-        func put16(_ v: UInt16, at i: Int) { header[i] = UInt8(v >> 8); header[i + 1] = UInt8(v & 0xff) }
-        let index = UInt32(truncatingIfNeeded: source.device.interfaceIndex)
-        for i in 0..<4 { header[4 + i] = UInt8(truncatingIfNeeded: index >> (24 - 8 * i)) }
-        put16(source.hardwareType, at: 8)
-        var skip = 0
-        if source.device.linkType == .ethernet && p.bytes.count >= 14 {
-            skip = 14
-            let type = UInt16(p.bytes[12]) << 8 | UInt16(p.bytes[13])
-            // A length, not a type: 802.3 with 802.2 LLC (ETH_P_802_2), or Novell's raw 802.3 (ETH_P_802_3).
-            put16(type > 1500 ? type : (p.bytes.count >= 16 && p.bytes[14] == 0xff && p.bytes[15] == 0xff ? 1 : 4), at: 0)
-            header[11] = 6
-            for i in 0..<6 { header[12 + i] = p.bytes[6 + i] }
-            header[10] = packetType(p, ownMAC: source.ownMAC)
-        } else {
-            // Raw IP: the version says which.
-            put16(p.bytes.first.map { $0 >> 4 == 6 ? EtherType.ipv6 : EtherType.ipv4 } ?? EtherType.ipv4, at: 0)
-            header[10] = p.direction == .received ? 4 : 0
-        }
-        return (header, 20, skip)
-    }
-
-    /// PACKET_OUTGOING (4) for what the host sent; for what it got, PACKET_HOST (0),
-    /// PACKET_BROADCAST (1), PACKET_MULTICAST (2) or PACKET_OTHERHOST (3) by the destination.
-    private static func packetType(_ p: Packet, ownMAC: [UInt8]) -> UInt8 {
-        if p.direction == .received { return 4 }
-        let destination = p.bytes[0..<6]
-        if destination.allSatisfy({ $0 == 0xff }) { return 1 }
-        if destination.first! & 1 == 1 { return 2 }
-        return ownMAC.isEmpty || destination.elementsEqual(ownMAC) ? 0 : 3
+        notify()
     }
 
     private static func injectOutbox(_ sources: [Source], shared: Shared) {
