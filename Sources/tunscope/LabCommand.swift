@@ -51,11 +51,11 @@ struct LabCommand: ParsableCommand {
                 let server = IPAddress(lab.serverAddress)!
                 try runLive(devices: [lab.tun], tap: false, namespace: lab.router, target: (server, lab.httpPort), source: nil,
                             writeFile: output.writeFile, screen: screen, limits: output.store.limits(),
-                            stopReason: labCheck(session))
+                            beside: [lab.outsideInterface], besideNote: "after NAT", stopReason: labCheck(session))
             } else {
                 var printer = LivePrinter(output: output)
                 printer.stopReason = labCheck(session)
-                try printer.capture(devices: [lab.tun], namespace: lab.router)
+                try printer.capture(devices: [lab.tun], namespace: lab.router, beside: [lab.outsideInterface])
             }
         }
     }
