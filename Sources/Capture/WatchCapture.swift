@@ -144,9 +144,14 @@ public final class WatchCapture: LiveSource {
             let kind = DeviceKind(device: name)
             device = Device(name: name, linkType: handles[0].handle.linkType, interfaceIndex: Int(if_nametoindex(name)),
                             holder: kind == .tun || kind == .tap ? DeviceHolder.of(device: name) : nil, kind: kind)
+            // Asked of the kernel on this thread, in the devices' namespace (/sys may show another).
+            var mac = [UInt8](repeating: 0, count: 6)
+            let type = tunscope_hardware_address(name, &mac)
             cooked = CookedHeader(interfaceIndex: device.interfaceIndex,
-                                  hardwareType: DeviceKind.attribute("type", of: name).flatMap { UInt16($0) } ?? 0xFFFE,
-                                  linkType: device.linkType, ownMAC: Self.macAddress(name))
+                                  hardwareType: type >= 0 ? UInt16(truncatingIfNeeded: type)
+                                      : DeviceKind.attribute("type", of: name).flatMap { UInt16($0) } ?? 0xFFFE,
+                                  linkType: device.linkType,
+                                  ownMAC: type == 1 ? mac : (type >= 0 ? [] : Self.macAddress(name)))
         }
 
         private static func macAddress(_ name: String) -> [UInt8] {

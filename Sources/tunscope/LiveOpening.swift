@@ -14,6 +14,10 @@ struct WatchOptions: ParsableArguments {
             help: ArgumentHelp("Watching: the kernel's capture buffer in KiB, as tcpdump's -B.", valueName: "KiB"))
     var bufferSize: Int?
 
+    /// No --watch and no -B, for callers that take neither (the lab). `WatchOptions()` would not
+    /// do: a property wrapper that was never parsed cannot be read (ArgumentParser stops the program).
+    static let none = try! WatchOptions.parse([])
+
     func validate() throws {
         if let bufferSize, bufferSize < 1 {
             throw ValidationError("-B needs a positive number of KiB, not \(bufferSize).")

@@ -16,7 +16,7 @@ struct LivePrinter {
     var stopReason: () -> String? = { nil }
 
     /// `beside`: devices watched beside the one tunscope holds (the lab's outside interface).
-    func capture(devices: [String], tap: Bool = false, namespace: String? = nil, watch: WatchOptions = WatchOptions(),
+    func capture(devices: [String], tap: Bool = false, namespace: String? = nil, watch: WatchOptions = .none,
                  beside: [String] = []) throws {
         Signals.catchStopSignals()
         let capture = try LiveOpening.open(devices: devices, tap: tap, namespace: namespace, filter: output.filter, watch: watch,

@@ -173,7 +173,7 @@ func requireTerminal() throws {
 /// Opens the devices, gives up root, and runs the monitor: as the host at the far end of a tun it
 /// holds, or watching what it cannot hold.
 func runLive(devices: [String], tap: Bool, namespace: String?, target: (IPAddress, UInt16)?, source: IPAddress?,
-             writeFile: String?, screen: ScreenOptions, limits: PacketStore.Limits, watch: WatchOptions = WatchOptions(),
+             writeFile: String?, screen: ScreenOptions, limits: PacketStore.Limits, watch: WatchOptions = .none,
              beside: [String] = [], besideNote: String? = nil, stopReason: @escaping () -> String? = { nil }) throws {
     let store = PacketStore(limits: limits)
     let capture = try LiveOpening.open(devices: devices, tap: tap, namespace: namespace, filter: nil, watch: watch,
