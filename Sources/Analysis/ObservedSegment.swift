@@ -62,7 +62,8 @@ public struct ObservedSegment: Sendable, Equatable {
         UInt32(truncatingIfNeeded: payloadLength) &+ (flags.contains(.syn) ? 1 : 0) &+ (flags.contains(.fin) ? 1 : 0)
     }
 
-    /// Where the IP header starts: after Ethernet and any VLAN tags, or at 0 for raw IP. Nil for
+    /// Where the IP header starts: after Ethernet and any VLAN tags, after a Linux cooked v2
+    /// header, or at 0 for raw IP. Nil for
     /// a frame that does not carry IP, or a link type tunscope does not decode.
     static func networkStart(_ bytes: Bytes, linkType: LinkType) -> Int? {
         switch linkType {
@@ -79,6 +80,11 @@ public struct ObservedSegment: Sendable, Equatable {
             return nil
         case .raw, .rawOpenBSD, .linktypeRaw, .ipv4, .ipv6:
             return 0
+        case .linuxSLL2:
+            // The cooked header's protocol field says what follows its 20 bytes.
+            guard bytes.count > 20 else { return nil }
+            let type = bytes.be16(0)
+            return type == EtherType.ipv4 || type == EtherType.ipv6 ? 20 : nil
         default:
             return nil
         }

@@ -122,10 +122,13 @@ public final class LiveHost: Sendable {
             var answers: [Bytes] = []
             prober.withLock { prober in
                 for p in packets {
+                    // The prober sees the tun's raw IP packets only, never the copies of devices
+                    // watched beside it (the lab's outside interface).
+                    guard let bytes = capture.farEndBytes(p.packet.bytes) else { continue }
                     let time = Microseconds(p.packet.seconds) * 1_000_000 + Microseconds(p.packet.microseconds)
                     switch p.direction {
-                    case .sent: prober.confirmSent(p.packet.bytes, time: time, number: p.number)
-                    case .received: answers += prober.received(p.packet.bytes, time: time, number: p.number)
+                    case .sent: prober.confirmSent(bytes, time: time, number: p.number)
+                    case .received: answers += prober.received(bytes, time: time, number: p.number)
                     }
                 }
             }

@@ -290,8 +290,27 @@ extension Monitor {
             say("select a packet to resend", error: true)
             return
         }
-        host.sendByHand(p.packet.bytes, what: "resent", note: "packet \(p.number)")
-        say("resent packet \(p.number)")
+        do {
+            host.sendByHand(try farEndBytes(of: p), what: "resent", note: "packet \(p.number)")
+            say("resent packet \(p.number)")
+        } catch {
+            say("\(error)", error: true)
+        }
+    }
+
+    /// A stored packet as tunscope writes it into the tun: without the SLL2 header when devices
+    /// are watched beside the tun (the lab's outside interface). A copy from such a device cannot
+    /// be written: tunscope is the far end of the tun only (and libpcap's injection there would
+    /// put a packet on the wire that the tun's side never sent, which is not what r means).
+    func farEndBytes(of p: StoredPacket) throws -> Bytes {
+        guard let held = capture as? LiveCapture else { return p.packet.bytes }
+        if let bytes = held.farEndBytes(p.packet.bytes) { return bytes }
+        let index = LinuxCooked.origin(ofSLL2: p.packet.bytes)?.interfaceIndex
+        let name = index.flatMap { interfaceNames[$0] } ?? "another device"
+        throw EditError("""
+            packet \(p.number) crossed \(name), which tunscope only watches: r and e send what crossed \(held.device.name) \
+            (its copy before NAT)
+            """)
     }
 
     // MARK: Prompts
@@ -415,7 +434,7 @@ extension Monitor {
     /// The selected packet with `assignments` ("ip.ttl=3 tcp.flags=S bad-checksum") applied.
     func editedSelection(_ assignments: String) throws -> Bytes {
         guard let (p, _) = selectedPacket else { throw EditError("select a packet first") }
-        var packet = try EditablePacket(parsing: p.packet.bytes)
+        var packet = try EditablePacket(parsing: try farEndBytes(of: p))
         for word in assignments.split(separator: " ") {
             if word == "bad-checksum" {
                 try packet.breakChecksum()

@@ -136,6 +136,7 @@ extension Monitor {
         // cooked one the interface; else an arrow: to or from tunscope.
         let watching = watched != nil
         let cooked = linkType == .linuxSLL2
+        let held = (capture as? LiveCapture).flatMap { $0.watched.isEmpty ? nil : $0 }
         var columns: [(String, Int)] = [("No.", numberWidth), ("Time", timeWidth), ("", watching || cooked ? 4 : 2)]
         if cooked { columns.append(("Interface", 10)) }
         columns += [("Source", addressWidth), ("Destination", addressWidth), ("Protocol", 9), ("Length", 7)]
@@ -163,7 +164,9 @@ extension Monitor {
         for i in listTop..<end {
             let number = shownNumber(at: i)
             guard let p = store.packet(number: number) else { continue }
-            let row = PacketRow(p, linkType: linkType, watching: watching, interfaceNames: interfaceNames)
+            // A copy from a device watched beside the tun (the lab's outside interface) is nobody's send.
+            let notTunscopes = watching || (held.map { !$0.crossedTun(p.packet.bytes) } ?? false)
+            let row = PacketRow(p, linkType: linkType, watching: notTunscopes, interfaceNames: interfaceNames)
             let y = area.y + 1 + i - listTop
             let style: Style
             if number == selected {

@@ -1,3 +1,5 @@
+import Analysis
+import Capture
 import Screen
 import Wire
 
@@ -41,6 +43,7 @@ extension Monitor {
             rows.append(TreeRow(text: layer.title, depth: 0, key: layer.name, isLayer: true, canFold: !layer.fields.isEmpty,
                                 isFolded: folded, range: layer.range, layerRange: layer.range,
                                 explanation: Self.layerExplanation(layer.name)))
+            if layer.name == "frame" { rows += natRows(p) }
             guard !folded else { continue }
             // Fields come in tree order with their levels: a folded field hides those deeper than it after it.
             var hiddenBelow = Int.max
@@ -67,6 +70,48 @@ extension Monitor {
                                 explanation: "Decoding stopped here; everything above decoded.", isError: true))
         }
         return rows
+    }
+
+    /// How far around the selected packet the NAT node looks for its other copy, each way.
+    static let natNeighbours = 64
+
+    /// When the selected packet crossed NAT and its other copy was captured on another interface
+    /// (the lab watches its outside interface beside the tun): a node naming that copy, and one
+    /// row for each field that changed between the two, marking the field in this packet.
+    func natRows(_ p: StoredPacket) -> [TreeRow] {
+        guard linkType == .linuxSLL2 else { return [] }
+        let near = store.packets(numbered: max(1, p.number - Self.natNeighbours)...(p.number + Self.natNeighbours))
+        func candidate(_ q: StoredPacket) -> NATCandidate {
+            NATCandidate(number: q.number, bytes: q.packet.bytes, linkType: linkType,
+                         time: Int64(q.packet.seconds) * 1_000_000 + Int64(q.packet.microseconds))
+        }
+        guard let nat = NATMatcher.rewrite(of: candidate(p), among: near.map(candidate)), !nat.changes.isEmpty else { return [] }
+        let name = interfaceNames[nat.counterpartInterface] ?? "#\(nat.counterpartInterface)"
+        let title = nat.isRewritten ? "[NAT rewrote this packet: it is packet \(nat.counterpart) on \(name)]"
+            : "[NAT rewrote this packet into packet \(nat.counterpart) on \(name)]"
+        let which = nat.rewroteSource ? "source (masquerading on the way out)" : "destination (the answer coming back through NAT)"
+        let span = nat.changes.map(\.range.lowerBound).min()!..<nat.changes.map(\.range.upperBound).max()!
+        let folded = foldedLayers.contains("_nat")
+        var rows = [TreeRow(text: title, depth: 0, key: "_nat", isLayer: true, canFold: true, isFolded: folded, range: span,
+                            layerRange: span, explanation: """
+                                The same packet was captured on \(name) \(nat.isRewritten ? "before" : "after") NAT, matched by what NAT \
+                                keeps (IP ID, sequence numbers, payload, the other end): NAT rewrote its \(which).
+                                """)]
+        guard !folded else { return rows }
+        for c in nat.changes {
+            rows.append(TreeRow(text: c.description, depth: 1, key: "_nat." + c.name, isLayer: false, canFold: false, isFolded: false,
+                                range: c.range, layerRange: span, explanation: "\(c.name): " + Self.natExplanation(c.name)))
+        }
+        return rows
+    }
+
+    static func natExplanation(_ name: String) -> String {
+        switch name {
+        case "ip.src", "ip.dst": return "NAT put another address here (MASQUERADE: the router's outside address), and back for answers."
+        case "ip.ttl": return "Not NAT's doing: the router took one off as it forwarded the packet."
+        case let n where n.hasSuffix("checksum"): return "Computed again, since fields it covers changed."
+        default: return "NAT chose another port (or echo identifier) to keep this connection apart from others it maps."
+        }
     }
 
     static func layerExplanation(_ name: String) -> String {

@@ -154,3 +154,20 @@ long tunscope_timestamp_read(int fd, unsigned char *buffer, unsigned long capaci
     }
     return (long)n;
 }
+
+int tunscope_hardware_address(const char *name, unsigned char mac[6]) {
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+    int r = ioctl(fd, SIOCGIFHWADDR, &ifr);
+    int saved = errno;
+    close(fd);
+    if (r < 0) {
+        errno = saved;
+        return -1;
+    }
+    memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+    return ifr.ifr_hwaddr.sa_family;
+}

@@ -114,15 +114,14 @@ public final class WatchCapture: LiveSource {
         shared.closePipes()
     }
 
-    /// One device's handles and what the capture thread needs to know of it.
-    private final class Source {
+    /// One device's handles and what the capture thread needs to know of it (LiveCapture opens
+    /// these too, for the devices it watches beside its tun).
+    final class Source {
         let device: Device
         /// One handle per direction (`any`: one, its packets saying which way they went).
         let handles: [(handle: PcapLiveHandle, direction: Direction?)]
-        /// For an Ethernet device stored as SLL2: its own address, to tell a packet for this host
-        /// from a broadcast, a multicast and one for another host, as the kernel does.
-        let ownMAC: [UInt8]
-        let hardwareType: UInt16
+        /// The SLL2 header its packets get when several devices are stored in one list.
+        let cooked: CookedHeader
 
         init(device name: String, filter: String?, bufferKiB: Int?) throws {
             if name == "any" {
@@ -144,10 +143,16 @@ public final class WatchCapture: LiveSource {
                 handles = [(inbound, .sent), (outbound, .received)]
             }
             let kind = DeviceKind(device: name)
-            ownMAC = Self.macAddress(name)
-            hardwareType = DeviceKind.attribute("type", of: name).flatMap { UInt16($0) } ?? 0xFFFE
             device = Device(name: name, linkType: handles[0].handle.linkType, interfaceIndex: Int(if_nametoindex(name)),
                             holder: kind == .tun || kind == .tap ? DeviceHolder.of(device: name) : nil, kind: kind)
+            // Asked of the kernel on this thread, in the devices' namespace (/sys may show another).
+            var mac = [UInt8](repeating: 0, count: 6)
+            let type = tunscope_hardware_address(name, &mac)
+            cooked = CookedHeader(interfaceIndex: device.interfaceIndex,
+                                  hardwareType: type >= 0 ? UInt16(truncatingIfNeeded: type)
+                                      : DeviceKind.attribute("type", of: name).flatMap { UInt16($0) } ?? 0xFFFE,
+                                  linkType: device.linkType,
+                                  ownMAC: type == 1 ? mac : (type >= 0 ? [] : Self.macAddress(name)))
         }
 
         private static func macAddress(_ name: String) -> [UInt8] {
@@ -178,6 +183,7 @@ public final class WatchCapture: LiveSource {
             shared.drops.withLock { $0 = drops }
         }
         defer { readDrops() }
+        let notify = { notifyArrivals(shared) }
         while !shared.stopRequested.load(ordering: .acquiring) {
             if shared.outboxWaiting.load(ordering: .acquiring) { injectOutbox(sources, shared: shared) }
             let holding = runs.contains { $0.count > 0 }
@@ -187,21 +193,16 @@ public final class WatchCapture: LiveSource {
             let roundStart = Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec / 1000)
             do {
                 for (r, h) in handles.enumerated() {
-                    // A bounded number per handle and round, so one busy device cannot starve the rest.
-                    _ = try h.handle.dispatch(limit: 4096) { header, bytes in
-                        let packet = UnsafeRawBufferPointer(start: bytes, count: Int(header.pointee.caplen))
-                        add(packet, header: header.pointee, to: &runs[r], from: sources[h.device], direction: h.direction,
-                            cooked: cooked)
-                    }
+                    try take(from: h.handle, direction: h.direction, cooked: cooked ? sources[h.device].cooked : nil, into: &runs[r])
                 }
             } catch let e as CaptureError {
-                storeMerged(&runs, upTo: .max, scratch: &merged, store: store, shared: shared)
+                storeMerged(&runs, upTo: .max, scratch: &merged, store: store, notify: notify)
                 shared.failure.withLock { $0 = e }
                 break
             } catch {
                 break
             }
-            storeMerged(&runs, upTo: ready == 0 ? .max : roundStart, scratch: &merged, store: store, shared: shared)
+            storeMerged(&runs, upTo: ready == 0 ? .max : roundStart, scratch: &merged, store: store, notify: notify)
             if time(nil) != dropsReadAt {
                 dropsReadAt = time(nil)
                 readDrops()
@@ -209,30 +210,36 @@ public final class WatchCapture: LiveSource {
         }
     }
 
-    /// Adds one packet libpcap handed over to its handle's run: as it is, or under the cooked
-    /// header that names its device when several are watched.
-    private static func add(_ packet: UnsafeRawBufferPointer, header h: pcap_pkthdr, to run: inout PacketStore.Batch,
-                            from source: Source, direction: Direction?, cooked: Bool) {
-        let seconds = Int(h.ts.tv_sec), microseconds = Int(h.ts.tv_usec)
-        // `any` says which way in its own cooked header: PACKET_OUTGOING is what the kernel sent.
-        let way = direction ?? (packet.count > 10 && packet[10] == 4 ? .received : .sent)
-        guard cooked else {
-            run.add(packet, seconds: seconds, microseconds: microseconds, originalLength: Int(h.len), direction: way)
-            return
+    /// Takes what `handle` holds (a bounded number a round, so one busy device cannot starve the
+    /// rest) into its run: as it is, or under `cooked`, the header that names its device when
+    /// several are stored in one list. LiveCapture takes the devices it watches the same way.
+    static func take(from handle: PcapLiveHandle, direction: Direction?, cooked: CookedHeader?,
+                     into run: inout PacketStore.Batch) throws {
+        _ = try handle.dispatch(limit: 4096) { header, bytes in
+            let h = header.pointee
+            let packet = UnsafeRawBufferPointer(start: bytes, count: Int(h.caplen))
+            let seconds = Int(h.ts.tv_sec), microseconds = Int(h.ts.tv_usec)
+            // `any` says which way in its own cooked header: PACKET_OUTGOING is what the kernel sent.
+            let way = direction ?? (packet.count > 10 && packet[10] == 4 ? .received : .sent)
+            if let cooked {
+                cooked.add(packet, seconds: seconds, microseconds: microseconds, originalLength: Int(h.len), direction: way, to: &run)
+            } else {
+                run.add(packet, seconds: seconds, microseconds: microseconds, originalLength: Int(h.len), direction: way)
+            }
         }
-        let (header, skip) = cookedHeader(packet, direction: way, source: source)
-        let length = header.count + packet.count - skip
-        run.add(upTo: length, direction: way) { space in
-            space.copyBytes(from: header)
-            UnsafeMutableRawBufferPointer(rebasing: space[header.count...]).copyMemory(from: UnsafeRawBufferPointer(rebasing: packet[skip...]))
-            return (length, seconds, microseconds, Int(h.len) + header.count - skip)
+    }
+
+    private static func notifyArrivals(_ shared: Shared) {
+        if shared.arrivalsWanted.load(ordering: .relaxed) {
+            var byte: UInt8 = 1
+            _ = write(shared.arrivals.write, &byte, 1)
         }
     }
 
     /// Moves every run's packets stamped up to `limit` (microseconds) into the store, merged by
     /// time (on equal times, in handle order).
-    private static func storeMerged(_ runs: inout [PacketStore.Batch], upTo limit: Int64, scratch merged: inout PacketStore.Batch,
-                                    store: PacketStore, shared: Shared) {
+    static func storeMerged(_ runs: inout [PacketStore.Batch], upTo limit: Int64, scratch merged: inout PacketStore.Batch,
+                            store: PacketStore, notify: () -> Void) {
         let ready = runs.map { $0.countStamped(upTo: limit) }
         let active = ready.indices.filter { ready[$0] > 0 }
         guard let first = active.first else { return }
@@ -254,45 +261,7 @@ public final class WatchCapture: LiveSource {
             store.append(merged)
             for r in active { runs[r].removeFirst(ready[r]) }
         }
-        if shared.arrivalsWanted.load(ordering: .relaxed) {
-            var byte: UInt8 = 1
-            _ = write(shared.arrivals.write, &byte, 1)
-        }
-    }
-
-    /// The Linux cooked v2 header `tcpdump -i any` would have given the packet: its protocol,
-    /// interface, hardware type, packet type and source address; and how many bytes of the
-    /// packet it replaces. An Ethernet frame loses its header to it, as on `any`; an IP packet
-    /// from a tun keeps every byte.
-    private static func cookedHeader(_ p: UnsafeRawBufferPointer, direction: Direction, source: Source) -> ([UInt8], skip: Int) {
-        var header = [UInt8](repeating: 0, count: 20)
-        func put16(_ v: UInt16, at i: Int) { header[i] = UInt8(v >> 8); header[i + 1] = UInt8(v & 0xff) }
-        let index = UInt32(truncatingIfNeeded: source.device.interfaceIndex)
-        for i in 0..<4 { header[4 + i] = UInt8(truncatingIfNeeded: index >> (24 - 8 * i)) }
-        put16(source.hardwareType, at: 8)
-        guard source.device.linkType == .ethernet && p.count >= 14 else {
-            // Raw IP: the version says which.
-            put16(p.first.map { $0 >> 4 == 6 ? EtherType.ipv6 : EtherType.ipv4 } ?? EtherType.ipv4, at: 0)
-            header[10] = direction == .received ? 4 : 0
-            return (header, 0)
-        }
-        let type = UInt16(p[12]) << 8 | UInt16(p[13])
-        // A length, not a type: 802.3 with 802.2 LLC (ETH_P_802_2), or Novell's raw 802.3 (ETH_P_802_3).
-        put16(type > 1500 ? type : (p.count >= 16 && p[14] == 0xff && p[15] == 0xff ? 1 : 4), at: 0)
-        header[11] = 6
-        for i in 0..<6 { header[12 + i] = p[6 + i] }
-        header[10] = packetType(p, direction: direction, ownMAC: source.ownMAC)
-        return (header, 14)
-    }
-
-    /// PACKET_OUTGOING (4) for what the host sent; for what it got, PACKET_HOST (0),
-    /// PACKET_BROADCAST (1), PACKET_MULTICAST (2) or PACKET_OTHERHOST (3) by the destination.
-    private static func packetType(_ p: UnsafeRawBufferPointer, direction: Direction, ownMAC: [UInt8]) -> UInt8 {
-        if direction == .received { return 4 }
-        let destination = p[0..<6]
-        if destination.allSatisfy({ $0 == 0xff }) { return 1 }
-        if destination.first! & 1 == 1 { return 2 }
-        return ownMAC.isEmpty || destination.elementsEqual(ownMAC) ? 0 : 3
+        notify()
     }
 
     private static func injectOutbox(_ sources: [Source], shared: Shared) {

@@ -15,6 +15,10 @@ public struct LabNetwork: Sendable {
     public var tunAddress = "192.0.2.1"
     public var tunPeer = "192.0.2.2"
     public var routerOutside = "198.51.100.1"
+    /// The router's interface towards the server, which NAT masquerades out of (tunscope
+    /// watches it beside the tun, to show what NAT rewrote), and its peer in the server.
+    public var outsideInterface = "veth-out"
+    public var serverInterface = "veth-in"
     public var serverAddress = "198.51.100.80"
     public var serverName = Self.defaultServerName
     /// The server's name in every lab, known before one is made (send checks targets against it).
@@ -46,13 +50,13 @@ public struct LabNetwork: Sendable {
             ["ip", "-n", router, "addr", "add", tunAddress, "peer", tunPeer, "dev", tun],
             ["ip", "-n", router, "link", "set", tun, "up"],
             // The veth pair is born inside the router namespace with its other end in the server's.
-            ["ip", "-n", router, "link", "add", "veth-out", "type", "veth", "peer", "name", "veth-in", "netns", server],
-            ["ip", "-n", router, "addr", "add", "\(routerOutside)/24", "dev", "veth-out"],
-            ["ip", "-n", router, "link", "set", "veth-out", "up"],
-            ["ip", "-n", server, "addr", "add", "\(serverAddress)/24", "dev", "veth-in"],
-            ["ip", "-n", server, "link", "set", "veth-in", "up"],
+            ["ip", "-n", router, "link", "add", outsideInterface, "type", "veth", "peer", "name", serverInterface, "netns", server],
+            ["ip", "-n", router, "addr", "add", "\(routerOutside)/24", "dev", outsideInterface],
+            ["ip", "-n", router, "link", "set", outsideInterface, "up"],
+            ["ip", "-n", server, "addr", "add", "\(serverAddress)/24", "dev", serverInterface],
+            ["ip", "-n", server, "link", "set", serverInterface, "up"],
             inRouter + ["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"],
-            inRouter + ["iptables", "-t", "nat", "-A", "POSTROUTING", "-s", "\(tunPeer)/32", "-o", "veth-out", "-j", "MASQUERADE"],
+            inRouter + ["iptables", "-t", "nat", "-A", "POSTROUTING", "-s", "\(tunPeer)/32", "-o", outsideInterface, "-j", "MASQUERADE"],
         ]
     }
 

@@ -10,7 +10,7 @@ import Wire
 struct LabCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lab",
-        abstract: "Build a self-contained lab (router with tun0 and NAT, a server with HTTP, DNS and ping) and watch its tun (needs root).",
+        abstract: "Build a self-contained lab (router with tun0 and NAT, a server with HTTP, DNS and ping) and watch its tun beside the router's outside interface, to see NAT at work (needs root).",
         discussion: """
         Nothing in the lab touches this host's own network: it lives in two network namespaces that \
         are removed when tunscope ends, however it ends (q, Ctrl-C, SIGTERM, SIGHUP or kill -9).
@@ -51,11 +51,11 @@ struct LabCommand: ParsableCommand {
                 let server = IPAddress(lab.serverAddress)!
                 try runLive(devices: [lab.tun], tap: false, namespace: lab.router, target: (server, lab.httpPort), source: nil,
                             writeFile: output.writeFile, screen: screen, limits: output.store.limits(),
-                            stopReason: labCheck(session))
+                            beside: [lab.outsideInterface], besideNote: "after NAT", stopReason: labCheck(session))
             } else {
                 var printer = LivePrinter(output: output)
                 printer.stopReason = labCheck(session)
-                try printer.capture(devices: [lab.tun], namespace: lab.router)
+                try printer.capture(devices: [lab.tun], namespace: lab.router, beside: [lab.outsideInterface])
             }
         }
     }

@@ -14,6 +14,10 @@ struct WatchOptions: ParsableArguments {
             help: ArgumentHelp("Watching: the kernel's capture buffer in KiB, as tcpdump's -B.", valueName: "KiB"))
     var bufferSize: Int?
 
+    /// No --watch and no -B, for callers that take neither (the lab). `WatchOptions()` would not
+    /// do: a property wrapper that was never parsed cannot be read (ArgumentParser stops the program).
+    static let none = try! WatchOptions.parse([])
+
     func validate() throws {
         if let bufferSize, bufferSize < 1 {
             throw ValidationError("-B needs a positive number of KiB, not \(bufferSize).")
@@ -23,8 +27,10 @@ struct WatchOptions: ParsableArguments {
 
 enum LiveOpening {
     /// Opens `devices` (in `namespace`, when given), as the far end when it can, else watching.
+    /// `beside`: devices of the namespace that the far end watches beside its tun (the lab's
+    /// outside interface), all stored as SLL2.
     static func open(devices: [String], tap: Bool, namespace: String?, filter: String?, watch: WatchOptions,
-                     timesProbes: Bool, store: PacketStore) throws -> any LiveSource {
+                     timesProbes: Bool, beside: [String] = [], store: PacketStore) throws -> any LiveSource {
         // /sys shows tunscope's own namespace (a lab's devices are its own tuns): any other
         // kind of device is watched without trying to hold it.
         let notTunOrTap: Bool
@@ -35,7 +41,7 @@ enum LiveOpening {
         }
         do {
             return try LiveCapture(device: devices[0], tap: tap, namespace: namespace, filter: filter,
-                                   timesProbes: timesProbes, store: store)
+                                   timesProbes: timesProbes, watching: beside, store: store)
         } catch let e as CaptureError where e.reason == .busy || e.reason == .notTunOrTap {
             return try WatchCapture(devices: devices, namespace: namespace, filter: filter, bufferKiB: watch.bufferSize,
                                     store: store)
@@ -56,6 +62,10 @@ enum LiveOpening {
         let kind = held.device.isTap ? "tap, Ethernet" : "tun, raw IP"
         let addresses = held.addresses.map { "; the kernel is \($0.local), tunscope is \($0.peer)" }
             ?? "; it has no point-to-point IPv4 address"
-        return "listening on \(held.device.name) (\(kind))\(addresses)"
+        let beside = held.watched.isEmpty ? "" : """
+            ; and watching \(held.watched.map(\.name).joined(separator: ", ")) beside it (after NAT): \
+            link-type LINUX_SLL2 (Linux cooked v2), each packet with its interface and direction
+            """
+        return "listening on \(held.device.name) (\(kind))\(addresses)\(beside)"
     }
 }

@@ -15,10 +15,12 @@ struct LivePrinter {
     /// Asked now and then while printing: a reason to stop (the lab was removed), or nil.
     var stopReason: () -> String? = { nil }
 
-    func capture(devices: [String], tap: Bool = false, namespace: String? = nil, watch: WatchOptions = WatchOptions()) throws {
+    /// `beside`: devices watched beside the one tunscope holds (the lab's outside interface).
+    func capture(devices: [String], tap: Bool = false, namespace: String? = nil, watch: WatchOptions = .none,
+                 beside: [String] = []) throws {
         Signals.catchStopSignals()
         let capture = try LiveOpening.open(devices: devices, tap: tap, namespace: namespace, filter: output.filter, watch: watch,
-                                           timesProbes: false, store: PacketStore(limits: output.store.limits()))
+                                           timesProbes: false, beside: beside, store: PacketStore(limits: output.store.limits()))
         try Privileges.dropToInvokingUser()
         // The file first: a -w that cannot be written fails before anything says it listens.
         let writer = try output.writeFile.map { try CaptureFileWriter(path: $0, linkType: capture.linkType) }

@@ -173,11 +173,11 @@ func requireTerminal() throws {
 /// Opens the devices, gives up root, and runs the monitor: as the host at the far end of a tun it
 /// holds, or watching what it cannot hold.
 func runLive(devices: [String], tap: Bool, namespace: String?, target: (IPAddress, UInt16)?, source: IPAddress?,
-             writeFile: String?, screen: ScreenOptions, limits: PacketStore.Limits, watch: WatchOptions = WatchOptions(),
-             stopReason: @escaping () -> String? = { nil }) throws {
+             writeFile: String?, screen: ScreenOptions, limits: PacketStore.Limits, watch: WatchOptions = .none,
+             beside: [String] = [], besideNote: String? = nil, stopReason: @escaping () -> String? = { nil }) throws {
     let store = PacketStore(limits: limits)
     let capture = try LiveOpening.open(devices: devices, tap: tap, namespace: namespace, filter: nil, watch: watch,
-                                       timesProbes: !tap, store: store)
+                                       timesProbes: !tap, beside: beside, store: store)
     defer { capture.stop() }
     try Privileges.dropToInvokingUser()
     let writer = try writeFile.map { try CaptureFileWriter(path: $0, linkType: capture.linkType) }
@@ -188,7 +188,7 @@ func runLive(devices: [String], tap: Bool, namespace: String?, target: (IPAddres
     defer { host?.stop() }
     let (theme, themeProblem) = screen.loadTheme()
     let monitor = Monitor(store: store, host: host, capture: capture, linkType: capture.linkType,
-                          sourceName: devices.joined(separator: ", "), theme: theme, lines: .unicode, ownAddress: me,
+                          sourceName: held?.title(watchedAs: besideNote) ?? devices.joined(separator: ", "), theme: theme, lines: .unicode, ownAddress: me,
                           kernelAddress: held?.addresses.map { .v4($0.local) }, target: held == nil ? nil : target)
     if let themeProblem { monitor.say(themeProblem, error: true) }
     if held != nil && host == nil && !tap {

@@ -117,22 +117,36 @@ struct ScreenEndToEndTests {
         try w.keys("s")
         try w.waitFor("REFUSED")
 
-        // The newest row is the RST; one up is the SYN to port 81: resend it.
-        let synsBefore = w.screen.components(separatedBy: "Flags [S],").count
+        // The list shows each packet on the tun and on the router's outside interface: the newest
+        // row is the RST as tun0 gave it to tunscope, one up the same RST on veth-out, which
+        // tunscope only watches: r says it cannot resend that one.
+        try w.waitFor("Out tun0")
         try w.keys("k", "r")
-        try w.waitFor("resent packet")
-        #expect(Root.eventually(timeout: 5) { w.screen.components(separatedBy: "Flags [S],").count == synsBefore + 1 })
+        try w.waitFor("crossed veth-out, which tunscope only watches")
 
         try w.keys("/", "C-u", "tcp port 81", "Enter")
         try w.waitFor("filter: tcp port 81")
         let filtered = w.screen
         #expect(!filtered.contains("Flags [S.],") && filtered.contains("Flags [R.],"), "\(filtered)")
+        #expect(filtered.components(separatedBy: "Flags [S],").count == 3, "the SYN on tun0 and on veth-out: \(filtered)")
+
+        // The first row is the SYN to port 81 as tunscope wrote it into the tun: resend it.
+        try w.keys("g", "r")
+        try w.waitFor("resent packet")
+        #expect(Root.eventually(timeout: 5) {
+            w.screen.components(separatedBy: "Flags [S],").count == 5 && w.screen.components(separatedBy: "Flags [R.],").count == 5
+        }, "\(w.screen)")
 
         let file = Root.temporary("screen.pcap")
         try w.keys("w", "C-u", file, "Enter")
-        try w.waitFor("wrote 4 packets to \(file)")
+        try w.waitFor("wrote 8 packets to \(file)")
         let read = try Tools.run(["tshark", "-r", file]).split(separator: "\n")
-        #expect(read.count == 4 && read.allSatisfy { $0.contains("81") }, "\(read)")
+        #expect(read.count == 8 && read.allSatisfy { $0.contains("81") }, "\(read)")
+        // Linux cooked v2: each packet with its interface and direction (0 to the host, 4 sent by it).
+        let fields = try Tools.run(["tshark", "-r", file, "-T", "fields", "-E", "separator=,", "-e", "sll.pkttype", "-e", "ip.src"])
+            .split(separator: "\n").map(String.init)
+        #expect(fields == Array(repeating: ["0,192.0.2.2", "4,198.51.100.1", "0,198.51.100.80", "4,198.51.100.80"], count: 2).flatMap { $0 },
+                "\(fields)")
 
         for (width, height) in [(70, 20), (40, 8), (200, 60), (81, 25), (160, 48)] {
             try w.resize(width, height)
@@ -148,6 +162,59 @@ struct ScreenEndToEndTests {
         #expect(w.file("status")?.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "\(w.file("stderr") ?? "")")
         #expect(w.file("before") == w.file("after"), "the terminal's settings changed")
         #expect(Root.eventually(timeout: 10) { Set(lab).isDisjoint(with: Self.labNamespaces()) }, "the lab is left behind")
+    }
+
+    /// The exercise's second tcpdump, in the monitor: the lab watches the router's outside
+    /// interface beside the tun, so a SYN shows as tunscope wrote it (192.0.2.2, on tun0) and as
+    /// it left the router after NAT (198.51.100.1, on veth-out), and the second's header tree
+    /// says what NAT rewrote; the SYN-ACK coming back likewise, its destination rewritten.
+    @Test func theLabShowsEachPacketBeforeAndAfterNATAndTheTreeNamesWhatNATRewrote() throws {
+        let w = try Window(Tools.tunscope + " lab", width: 160, height: 60)
+        defer { w.close() }
+        try w.waitFor("press s to send a SYN to 198.51.100.80:80", timeout: 20)
+        #expect(w.screen.split(separator: "\n").first?.contains("tun0 + veth-out (after NAT)") == true, "\(w.screen)")
+        try w.keys("s")
+        try w.waitFor("ESTABLISHED")
+
+        try w.keys("/", "C-u", "tcp[tcpflags] == tcp-syn", "Enter")
+        try w.waitFor("filter: tcp[tcpflags] == tcp-syn")
+        func rows(_ screen: String) -> [[String]] {
+            screen.split(separator: "\n").compactMap { line in
+                let columns = line.dropFirst().split(separator: " ").map(String.init)
+                return columns.count > 8 && Int(columns[0]) != nil && ["In", "Out"].contains(columns[2]) ? columns : nil
+            }
+        }
+        // No., Time, direction, Interface, Source, Destination, Protocol, Length, Info.
+        #expect(Root.eventually(timeout: 5) { rows(w.screen).count == 2 }, "\(w.screen)")
+        let syns = rows(w.screen)
+        try #require(syns.count == 2)
+        #expect(syns[0][2...5] == ["In", "tun0", "192.0.2.2", "198.51.100.80"], "\(syns[0])")
+        #expect(syns[1][2...5] == ["Out", "veth-out", "198.51.100.1", "198.51.100.80"], "\(syns[1])")
+        #expect(syns.allSatisfy { $0.contains("[S],") })
+        try w.keys("g", "j")
+        try w.waitFor("[NAT rewrote this packet: it is packet \(syns[0][0]) on tun0]")
+        let tree = w.screen
+        #expect(tree.contains("ip.src 192.0.2.2 → 198.51.100.1") && tree.contains("ip.ttl 64 → 63")
+                    && tree.contains("ip.checksum 0x") && tree.contains("tcp.checksum 0x"), "\(tree)")
+        #expect(!tree.contains("ip.dst 198.51.100.80 →"), "the destination was not rewritten: \(tree)")
+        // The tun's copy points the other way.
+        try w.keys("k")
+        try w.waitFor("[NAT rewrote this packet into packet \(syns[1][0]) on veth-out]")
+
+        try w.keys("/", "C-u", "tcp[tcpflags] == tcp-syn|tcp-ack", "Enter")
+        try w.waitFor("filter: tcp[tcpflags] == tcp-syn|tcp-ack")
+        #expect(Root.eventually(timeout: 5) { rows(w.screen).count == 2 }, "\(w.screen)")
+        let answers = rows(w.screen)
+        try #require(answers.count == 2)
+        #expect(answers[0][2...5] == ["In", "veth-out", "198.51.100.80", "198.51.100.1"], "\(answers[0])")
+        #expect(answers[1][2...5] == ["Out", "tun0", "198.51.100.80", "192.0.2.2"], "\(answers[1])")
+        try w.keys("G")
+        try w.waitFor("[NAT rewrote this packet: it is packet \(answers[0][0]) on veth-out]")
+        #expect(w.screen.contains("ip.dst 198.51.100.1 → 192.0.2.2"), "\(w.screen)")
+
+        try w.keys("q")
+        #expect(w.ended(), "tunscope did not quit: \(w.screen)")
+        #expect(w.file("status")?.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "\(w.file("stderr") ?? "")")
     }
 
     @Test func ctrlZSuspendsAndFgBringsTheScreenBack() throws {

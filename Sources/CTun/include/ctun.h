@@ -17,6 +17,11 @@ int tunscope_parent_death_signal(int signal);
 /** pipe2(fds, O_CLOEXEC): a pipe no child inherits unless handed it explicitly. */
 int tunscope_pipe_cloexec(int fds[2]);
 
+/** The hardware type (ARPHRD_*) and address of interface `name` in the calling thread's network
+ *  namespace (SIOCGIFHWADDR): /sys shows the namespace it was mounted in, which a device in
+ *  another namespace (the lab's) is not in. Returns the type, or -1 with errno; `mac` gets 6 bytes. */
+int tunscope_hardware_address(const char *name, unsigned char mac[6]);
+
 /** POSIX_SPAWN_SETSID: the posix_spawn flag that starts the child in a session of its own. */
 short tunscope_spawn_setsid_flag(void);
 
