@@ -269,7 +269,8 @@ public final class LiveCapture: LiveSource {
                 }
             }
             let holding = runs.contains { $0.count > 0 }
-            let ready = polls.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), holding ? 1 : 1000) }
+            let ready = polls.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count),
+                                                                                      holding ? WatchCapture.holdBackMilliseconds : 1000) }
             if ready > 0 && polls[0].revents != 0 { drain(shared.wake.read) }
             clock_gettime(CLOCK_REALTIME, &now)
             let roundStart = Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec / 1000)
@@ -296,13 +297,16 @@ public final class LiveCapture: LiveSource {
                 shared.failure.withLock { $0 = error as? CaptureError ?? CaptureError("\(device.name): \(error)") }
                 break
             }
-            WatchCapture.storeMerged(&runs, upTo: ready == 0 ? .max : roundStart, scratch: &merged, store: store, notify: notify)
+            WatchCapture.storeMerged(&runs, upTo: roundStart - Int64(WatchCapture.holdBackMilliseconds) * 1000, scratch: &merged,
+                                     store: store, notify: notify)
             if time(nil) != dropsReadAt {
                 dropsReadAt = time(nil)
                 let drops = kernelDrops(device: device.name)
                 shared.drops.withLock { $0 = drops }
             }
         }
+        // Stopped: what was held back is stored too.
+        WatchCapture.storeMerged(&runs, upTo: .max, scratch: &merged, store: store, notify: notify)
         let drops = kernelDrops(device: device.name)
         shared.drops.withLock { $0 = drops }
     }

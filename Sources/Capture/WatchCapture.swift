@@ -165,11 +165,17 @@ public final class WatchCapture: LiveSource {
     /// Capture: wait for any handle, take what each has, and store it in the kernel's order.
     ///
     /// Two handles fill at the same time, so a packet read now from one may be older than a
-    /// packet already read from the other. Every packet stamped before a round began was in its
-    /// handle's buffer when the round read them all, so those are stored, merged by time; newer
-    /// ones wait for the next round (at most a millisecond when nothing else comes). Each handle
-    /// reads into a batch of its own, without allocating per packet, and under a flood in one
-    /// direction that batch goes to the store as it is.
+    /// packet already read from the other: libpcap sees a handle's packets only once the kernel
+    /// hands over the block they are in (when full, or after the 1 ms timeout), and the kernel
+    /// stamps an arriving packet when it queues it, before it reaches any handle. So a packet is
+    /// stored once it is `holdBackMilliseconds` old, by then merged by time with any older one
+    /// another handle had yet to show. Each handle reads into a batch of its own, without
+    /// allocating per packet, and under a flood in one direction that batch goes to the store as
+    /// it is.
+    /// How long a packet waits for older ones from another handle (see `readLoop`): a few times
+    /// the block timeout, well under a frame of the screen.
+    static let holdBackMilliseconds: Int32 = 5
+
     private static func readLoop(_ sources: [Source], cooked: Bool, store: PacketStore, shared: Shared) {
         let handles = sources.enumerated().flatMap { d, s in s.handles.map { (device: d, handle: $0.handle, direction: $0.direction) } }
         var runs = handles.map { _ in PacketStore.Batch() }
@@ -187,7 +193,7 @@ public final class WatchCapture: LiveSource {
         while !shared.stopRequested.load(ordering: .acquiring) {
             if shared.outboxWaiting.load(ordering: .acquiring) { injectOutbox(sources, shared: shared) }
             let holding = runs.contains { $0.count > 0 }
-            let ready = polls.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), holding ? 1 : 1000) }
+            let ready = polls.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), holding ? holdBackMilliseconds : 1000) }
             if ready > 0 && polls[0].revents != 0 { drain(shared.wake.read) }
             clock_gettime(CLOCK_REALTIME, &now)
             let roundStart = Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec / 1000)
@@ -202,12 +208,14 @@ public final class WatchCapture: LiveSource {
             } catch {
                 break
             }
-            storeMerged(&runs, upTo: ready == 0 ? .max : roundStart, scratch: &merged, store: store, notify: notify)
+            storeMerged(&runs, upTo: roundStart - Int64(holdBackMilliseconds) * 1000, scratch: &merged, store: store, notify: notify)
             if time(nil) != dropsReadAt {
                 dropsReadAt = time(nil)
                 readDrops()
             }
         }
+        // Stopped: what was held back is stored too.
+        storeMerged(&runs, upTo: .max, scratch: &merged, store: store, notify: notify)
     }
 
     /// Takes what `handle` holds (a bounded number a round, so one busy device cannot starve the
