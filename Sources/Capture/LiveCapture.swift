@@ -32,48 +32,8 @@ public final class LiveCapture: LiveSource {
     /// The namespace the device lives in (nil: tunscope's own).
     public let namespace: String?
 
-    private let shared = Shared()
+    private let shared = CaptureThreadState<Bytes>()
     private let dropsAtStart: Int
-
-    /// What the capture thread and its owner share.
-    private final class Shared: Sendable {
-        let stopRequested = Atomic<Bool>(false)
-        let running = Atomic<Bool>(true)
-        let failure = Mutex<CaptureError?>(nil)
-        let drops = Mutex<Int?>(nil)
-        /// A pipe `stop()` and `send` write to, so a capture thread waiting in poll wakes at once.
-        let wake = nonBlockingPipe()
-        /// Packets for the capture thread to write into the device.
-        let outbox = Mutex<[Bytes]>([])
-        let outboxWaiting = Atomic<Bool>(false)
-        let sendErrors = Mutex<[String]>([])
-        /// A pipe the capture thread writes to after storing packets, once someone waits on it.
-        let arrivals = nonBlockingPipe()
-        let arrivalsWanted = Atomic<Bool>(false)
-        /// Given when the capture thread is done.
-        let finished = Handoff<Bool>()
-        /// The device's and the timestamp socket's descriptors as the owner's table still holds
-        /// them (when the capture thread has a table of its own), closed when capture stops.
-        let ownerCopies = Mutex<[Int32]>([])
-
-        /// Closes the pipes' descriptors in the owner's table (the capture thread's copies go
-        /// with its own table when it ends).
-        func closePipes() {
-            for fd in [wake.read, wake.write, arrivals.read, arrivals.write] { close(fd) }
-        }
-    }
-
-    private static func nonBlockingPipe() -> (read: Int32, write: Int32) {
-        var fds: [Int32] = [-1, -1]
-        _ = tunscope_pipe_cloexec(&fds)
-        for fd in fds { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
-        return (fds[0], fds[1])
-    }
-
-    private static func drain(_ fd: Int32) {
-        var sink: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        while withUnsafeMutableBytes(of: &sink, { read(fd, $0.baseAddress, $0.count) }) > 0 {}
-    }
 
     /// Opens `name` (in `namespace`, when given) and starts reading into `store`, keeping only
     /// packets that match `filter`. With `timesProbes`, SYNs, SYN-ACKs and echoes get the
@@ -89,10 +49,7 @@ public final class LiveCapture: LiveSource {
         let opened = Handoff<Result<Opened, CaptureError>>()
         let shared = self.shared
         startThread {
-            defer {
-                shared.running.store(false, ordering: .releasing)
-                shared.finished.put(true)
-            }
+            defer { shared.finish() }
             _ = tunscope_short_slices_this_thread(LiveCapture.sliceNanoseconds)
             let device: TunDevice
             let packetFilter: PacketFilter?
@@ -163,7 +120,7 @@ public final class LiveCapture: LiveSource {
     }
 
     private static func readLoop(device: TunDevice, filter: PacketFilter?, stamps: KernelTimestamps?,
-                                 store: PacketStore, shared: Shared) {
+                                 store: PacketStore, shared: CaptureThreadState<Bytes>) {
         var now = timespec()
         // Packets are read straight into a batch, which goes to the store in one lock, not one per
         // packet. A batch is handed over as soon as the device has nothing more to read, so none waits in it.
@@ -180,10 +137,7 @@ public final class LiveCapture: LiveSource {
             guard batch.count > 0 else { return }
             store.append(batch)
             batch.removeAll()
-            if shared.arrivalsWanted.load(ordering: .relaxed) {
-                var byte: UInt8 = 1
-                _ = write(shared.arrivals.write, &byte, 1)
-            }
+            shared.notifyArrivals()
         }
         defer { handOver() }
         while !shared.stopRequested.load(ordering: .acquiring) {
@@ -206,7 +160,7 @@ public final class LiveCapture: LiveSource {
                     handOver()
                     guard !shared.outboxWaiting.load(ordering: .acquiring) else { continue }
                     if try device.waitReadable(timeoutMilliseconds: 1000, wake: shared.wake.read) {
-                        drain(shared.wake.read)
+                        shared.drainWake()
                     }
                     continue
                 }
@@ -229,7 +183,7 @@ public final class LiveCapture: LiveSource {
     /// a millisecond). What tunscope writes is stamped before the write, so it is stored before
     /// the kernel's copies of it on other devices and before any answer.
     private static func mergedLoop(device: TunDevice, tunHeader: CookedHeader, sources: [WatchCapture.Source],
-                                   filter: PacketFilter?, stamps: KernelTimestamps?, store: PacketStore, shared: Shared) {
+                                   filter: PacketFilter?, stamps: KernelTimestamps?, store: PacketStore, shared: CaptureThreadState<Bytes>) {
         // Run 0 is the tun's (what tunscope writes and reads, in that order); then one per handle.
         let handles = sources.flatMap { s in s.handles.map { (handle: $0.handle, direction: $0.direction, cooked: s.cooked) } }
         var runs = [PacketStore.Batch()] + handles.map { _ in PacketStore.Batch() }
@@ -237,12 +191,7 @@ public final class LiveCapture: LiveSource {
         var now = timespec()
         var dropsReadAt = 0
         var buffer = [UInt8](repeating: 0, count: packetRoom)
-        let notify = {
-            if shared.arrivalsWanted.load(ordering: .relaxed) {
-                var byte: UInt8 = 1
-                _ = write(shared.arrivals.write, &byte, 1)
-            }
-        }
+        let notify = { shared.notifyArrivals() }
         func addToTunRun(_ packet: UnsafeRawBufferPointer, time: (seconds: Int, microseconds: Int), direction: Direction) {
             tunHeader.add(packet, seconds: time.seconds, microseconds: time.microseconds, originalLength: packet.count,
                           direction: direction, to: &runs[0])
@@ -251,12 +200,7 @@ public final class LiveCapture: LiveSource {
         polls += handles.map { pollfd(fd: $0.handle.descriptor, events: Int16(POLLIN), revents: 0) }
         while !shared.stopRequested.load(ordering: .acquiring) {
             if shared.outboxWaiting.load(ordering: .acquiring) {
-                let packets = shared.outbox.withLock { queued in
-                    shared.outboxWaiting.store(false, ordering: .releasing)
-                    defer { queued.removeAll() }
-                    return queued
-                }
-                for packet in packets {
+                for packet in shared.takeOutbox() {
                     clock_gettime(CLOCK_REALTIME, &now)
                     do {
                         try device.write(packet)
@@ -264,14 +208,14 @@ public final class LiveCapture: LiveSource {
                             addToTunRun($0, time: stampsTime(stamps, $0) ?? (now.tv_sec, now.tv_nsec / 1000), direction: .sent)
                         }
                     } catch {
-                        shared.sendErrors.withLock { $0.append("\(error)") }
+                        shared.sendFailed(error)
                     }
                 }
             }
             let holding = runs.contains { $0.count > 0 }
             let ready = polls.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count),
                                                                                       holding ? WatchCapture.holdBackMilliseconds : 1000) }
-            if ready > 0 && polls[0].revents != 0 { drain(shared.wake.read) }
+            if ready > 0 && polls[0].revents != 0 { shared.drainWake() }
             clock_gettime(CLOCK_REALTIME, &now)
             let roundStart = Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec / 1000)
             do {
@@ -343,13 +287,9 @@ public final class LiveCapture: LiveSource {
     /// Writes what `send` queued, each packet stored as sent with the time it was written. The
     /// capture thread does the writing so that a packet is in the store before any answer to
     /// it is read: cause before effect, and timestamps from one thread a few microseconds apart.
-    private static func writeOutbox(device: TunDevice, stamps: KernelTimestamps?, shared: Shared,
+    private static func writeOutbox(device: TunDevice, stamps: KernelTimestamps?, shared: CaptureThreadState<Bytes>,
                                     batch: inout PacketStore.Batch) {
-        let packets = shared.outbox.withLock { queued in
-            shared.outboxWaiting.store(false, ordering: .releasing)
-            defer { queued.removeAll() }
-            return queued
-        }
+        let packets = shared.takeOutbox()
         var now = timespec()
         for packet in packets {
             clock_gettime(CLOCK_REALTIME, &now)
@@ -360,7 +300,7 @@ public final class LiveCapture: LiveSource {
                     batch.add($0, seconds: time.seconds, microseconds: time.microseconds, direction: .sent)
                 }
             } catch {
-                shared.sendErrors.withLock { $0.append("\(error)") }
+                shared.sendFailed(error)
             }
         }
     }
@@ -374,29 +314,15 @@ public final class LiveCapture: LiveSource {
     /// Queues a packet to be written into the device by the capture thread (at once: it is
     /// woken), which stores it as sent. Errors come back through `takeSendErrors()`.
     public func send(_ packet: Bytes) {
-        shared.outbox.withLock {
-            $0.append(packet)
-            shared.outboxWaiting.store(true, ordering: .releasing)
-        }
-        var byte: UInt8 = 1
-        _ = write(shared.wake.write, &byte, 1)
+        shared.queue(packet)
     }
 
     /// Why writes failed since the last call (a packet the kernel refused, the device gone).
-    public func takeSendErrors() -> [String] {
-        shared.sendErrors.withLock { errors in
-            defer { errors.removeAll() }
-            return errors
-        }
-    }
+    public func takeSendErrors() -> [String] { shared.takeSendErrors() }
 
     /// Waits until the store holds a packet newer than `number`, or `timeoutMilliseconds` pass.
     public func waitForPackets(after number: Int, timeoutMilliseconds: Int32) {
-        shared.arrivalsWanted.store(true, ordering: .relaxed)
-        guard store.newestNumber <= number, isRunning else { return }
-        var p = pollfd(fd: shared.arrivals.read, events: Int16(POLLIN), revents: 0)
-        _ = poll(&p, 1, timeoutMilliseconds)
-        Self.drain(shared.arrivals.read)
+        shared.waitForPackets(in: store, after: number, timeoutMilliseconds: timeoutMilliseconds)
     }
 
     /// For the thread that shows or writes what capture stored: on a busy machine the capture
@@ -407,15 +333,8 @@ public final class LiveCapture: LiveSource {
 
     /// Asks the capture thread to stop and waits (at most a second) until it has.
     public func stop() {
-        shared.stopRequested.store(true, ordering: .releasing)
-        var byte: UInt8 = 1
-        _ = write(shared.wake.write, &byte, 1)
-        _ = shared.finished.take(timeoutMilliseconds: 1000)
-        // The owner's copies (the capture thread closes its own): the device is free once both are.
-        shared.ownerCopies.withLock { copies in
-            for fd in copies { close(fd) }
-            copies = []
-        }
+        // The owner's copies go too (the capture thread closes its own): the device is free once both are.
+        shared.stop()
     }
 
     public var isRunning: Bool { shared.running.load(ordering: .acquiring) }

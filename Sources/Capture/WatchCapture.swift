@@ -40,33 +40,13 @@ public final class WatchCapture: LiveSource {
         public let kind: DeviceKind
     }
 
-    private let shared = Shared()
-
-    private final class Shared: Sendable {
-        let stopRequested = Atomic<Bool>(false)
-        let running = Atomic<Bool>(true)
-        let failure = Mutex<CaptureError?>(nil)
-        let drops = Mutex<Int?>(nil)
-        let wake = nonBlockingPipe()
-        /// Packets to inject, each with the index of the device it goes out of.
-        let outbox = Mutex<[(device: Int, bytes: Bytes)]>([])
-        let outboxWaiting = Atomic<Bool>(false)
-        let sendErrors = Mutex<[String]>([])
-        let arrivals = nonBlockingPipe()
-        let arrivalsWanted = Atomic<Bool>(false)
-        let finished = Handoff<Bool>()
-
-        func closePipes() {
-            for fd in [wake.read, wake.write, arrivals.read, arrivals.write] { close(fd) }
-        }
+    /// Packets queued for injection, each with the index of the device it goes out of.
+    struct Injection: Sendable {
+        var device: Int
+        var bytes: Bytes
     }
 
-    private static func nonBlockingPipe() -> (read: Int32, write: Int32) {
-        var fds: [Int32] = [-1, -1]
-        _ = tunscope_pipe_cloexec(&fds)
-        for fd in fds { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
-        return (fds[0], fds[1])
-    }
+    private let shared = CaptureThreadState<Injection>()
 
     /// Opens every device in `names` (in `namespace`, when given) and starts capturing. `filter`
     /// is the capture filter (tcpdump's expression), compiled into the kernel; `bufferKiB` is
@@ -77,10 +57,7 @@ public final class WatchCapture: LiveSource {
         let opened = Handoff<Result<([Device], InterfaceNames), CaptureError>>()
         let shared = self.shared
         startThread {
-            defer {
-                shared.running.store(false, ordering: .releasing)
-                shared.finished.put(true)
-            }
+            defer { shared.finish() }
             let sources: [Source]
             do {
                 if let namespace { try NetworkNamespace.enter(namespace) }
@@ -176,7 +153,7 @@ public final class WatchCapture: LiveSource {
     /// the block timeout, well under a frame of the screen.
     static let holdBackMilliseconds: Int32 = 5
 
-    private static func readLoop(_ sources: [Source], cooked: Bool, store: PacketStore, shared: Shared) {
+    private static func readLoop(_ sources: [Source], cooked: Bool, store: PacketStore, shared: CaptureThreadState<Injection>) {
         let handles = sources.enumerated().flatMap { d, s in s.handles.map { (device: d, handle: $0.handle, direction: $0.direction) } }
         var runs = handles.map { _ in PacketStore.Batch() }
         var merged = PacketStore.Batch()
@@ -189,12 +166,12 @@ public final class WatchCapture: LiveSource {
             shared.drops.withLock { $0 = drops }
         }
         defer { readDrops() }
-        let notify = { notifyArrivals(shared) }
+        let notify = { shared.notifyArrivals() }
         while !shared.stopRequested.load(ordering: .acquiring) {
             if shared.outboxWaiting.load(ordering: .acquiring) { injectOutbox(sources, shared: shared) }
             let holding = runs.contains { $0.count > 0 }
             let ready = polls.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), holding ? holdBackMilliseconds : 1000) }
-            if ready > 0 && polls[0].revents != 0 { drain(shared.wake.read) }
+            if ready > 0 && polls[0].revents != 0 { shared.drainWake() }
             clock_gettime(CLOCK_REALTIME, &now)
             let roundStart = Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec / 1000)
             do {
@@ -237,13 +214,6 @@ public final class WatchCapture: LiveSource {
         }
     }
 
-    private static func notifyArrivals(_ shared: Shared) {
-        if shared.arrivalsWanted.load(ordering: .relaxed) {
-            var byte: UInt8 = 1
-            _ = write(shared.arrivals.write, &byte, 1)
-        }
-    }
-
     /// Moves every run's packets stamped up to `limit` (microseconds) into the store, merged by
     /// time (on equal times, in handle order).
     static func storeMerged(_ runs: inout [PacketStore.Batch], upTo limit: Int64, scratch merged: inout PacketStore.Batch,
@@ -272,59 +242,30 @@ public final class WatchCapture: LiveSource {
         notify()
     }
 
-    private static func injectOutbox(_ sources: [Source], shared: Shared) {
-        let packets = shared.outbox.withLock { queued in
-            shared.outboxWaiting.store(false, ordering: .releasing)
-            defer { queued.removeAll() }
-            return queued
-        }
-        for (device, bytes) in packets {
+    private static func injectOutbox(_ sources: [Source], shared: CaptureThreadState<Injection>) {
+        for packet in shared.takeOutbox() {
             do {
-                try sources[device].handles[0].handle.inject(bytes)
+                try sources[packet.device].handles[0].handle.inject(packet.bytes)
             } catch {
-                shared.sendErrors.withLock { $0.append("\(error)") }
+                shared.sendFailed(error)
             }
         }
-    }
-
-    private static func drain(_ fd: Int32) {
-        var sink: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        while withUnsafeMutableBytes(of: &sink, { read(fd, $0.baseAddress, $0.count) }) > 0 {}
     }
 
     /// Queues `bytes` to go out of device `device` (its index in `devices`) as if the kernel sent
     /// it: on a tun, the program holding it reads it. The packet comes back through capture.
     public func inject(_ bytes: Bytes, device: Int = 0) {
-        shared.outbox.withLock {
-            $0.append((device, bytes))
-            shared.outboxWaiting.store(true, ordering: .releasing)
-        }
-        var byte: UInt8 = 1
-        _ = write(shared.wake.write, &byte, 1)
+        shared.queue(Injection(device: device, bytes: bytes))
     }
 
-    public func takeSendErrors() -> [String] {
-        shared.sendErrors.withLock { errors in
-            defer { errors.removeAll() }
-            return errors
-        }
-    }
+    public func takeSendErrors() -> [String] { shared.takeSendErrors() }
 
     /// Waits until the store holds a packet newer than `number`, or `timeoutMilliseconds` pass.
     public func waitForPackets(after number: Int, timeoutMilliseconds: Int32) {
-        shared.arrivalsWanted.store(true, ordering: .relaxed)
-        guard store.newestNumber <= number, isRunning else { return }
-        var p = pollfd(fd: shared.arrivals.read, events: Int16(POLLIN), revents: 0)
-        _ = poll(&p, 1, timeoutMilliseconds)
-        Self.drain(shared.arrivals.read)
+        shared.waitForPackets(in: store, after: number, timeoutMilliseconds: timeoutMilliseconds)
     }
 
-    public func stop() {
-        shared.stopRequested.store(true, ordering: .releasing)
-        var byte: UInt8 = 1
-        _ = write(shared.wake.write, &byte, 1)
-        _ = shared.finished.take(timeoutMilliseconds: 1000)
-    }
+    public func stop() { shared.stop() }
 
     public var isRunning: Bool { shared.running.load(ordering: .acquiring) }
 

@@ -51,6 +51,10 @@ public struct LabNetwork: Sendable {
             ["ip", "-n", router, "link", "set", tun, "up"],
             // The veth pair is born inside the router namespace with its other end in the server's.
             ["ip", "-n", router, "link", "add", outsideInterface, "type", "veth", "peer", "name", serverInterface, "netns", server],
+            // The lab behind the tun is IPv4: without IPv6 the veth carries no router
+            // solicitations or listener reports between the packets the user is looking at.
+            inRouter + ["sysctl", "-q", "-w", "net.ipv6.conf.\(outsideInterface).disable_ipv6=1"],
+            ["ip", "netns", "exec", server, "sysctl", "-q", "-w", "net.ipv6.conf.\(serverInterface).disable_ipv6=1"],
             ["ip", "-n", router, "addr", "add", "\(routerOutside)/24", "dev", outsideInterface],
             ["ip", "-n", router, "link", "set", outsideInterface, "up"],
             ["ip", "-n", server, "addr", "add", "\(serverAddress)/24", "dev", serverInterface],
