@@ -24,8 +24,11 @@ struct PrintCommand: ParsableCommand {
         """
     )
 
-    @Option(name: .customShort("r"), help: ArgumentHelp("Read packets from a pcap or pcapng file.", valueName: "file"))
+    @Option(name: .customShort("r"), help: ArgumentHelp("Read packets from a pcap or pcapng file ('-': standard input; a FIFO works too).", valueName: "file"))
     var file: String?
+
+    @Flag(help: "With -r: keep reading the file as it grows (tcpdump -U -w FILE still writing it), as tail -f does; Ctrl-C ends.")
+    var follow = false
 
     @Option(name: .customShort("i"), help: ArgumentHelp("Capture live from this tun (or, with --tap, tap) device.", valueName: "device"))
     var device: String?
@@ -44,12 +47,22 @@ struct PrintCommand: ParsableCommand {
         if file != nil && (output.writeFile != nil || tap) {
             throw ValidationError("-w and --tap go with -i (live capture).")
         }
+        if follow && file == nil {
+            throw ValidationError("--follow goes with -r FILE: it keeps reading a capture file that is still being written.")
+        }
+        if follow && file == "-" {
+            throw ValidationError("--follow is for a file that is still being written; standard input already waits for what the pipe brings (drop --follow).")
+        }
     }
 
     func run() throws {
         try reportingFailures {
             if let file {
-                try printFile(file)
+                if follow || isStream(file) {
+                    try printStream(file)
+                } else {
+                    try printFile(file)
+                }
             } else if let device {
                 try LivePrinter(output: output).capture(device: device, tap: tap)
             }
@@ -87,6 +100,66 @@ struct PrintCommand: ParsableCommand {
         // Where: the packets before the damage were all printed.
         if let damage { throw RuntimeError("\(damage) (after packet \(number), the last printed)") }
     }
+}
+
+extension PrintCommand {
+    /// Packets that arrive over time (a pipe, a FIFO, a file being written) are read on a thread
+    /// of their own and printed as they come: in batches as big as what arrived while the last
+    /// batch was printed, so a fast pipe prints as fast as a file and a slow one packet by packet.
+    /// Ctrl-C, SIGTERM or SIGHUP end it with status 0, after what was read is printed.
+    func printStream(_ path: String) throws {
+        Signals.catchStopSignals()
+        let stream: CaptureStream
+        let reader: CaptureFileReader
+        do {
+            stream = try CaptureStream(path: path, follow: follow, shouldStop: { Signals.stopSignal != 0 })
+            reader = try CaptureFileReader(stream: stream, filter: output.filter)
+        } catch {
+            if Signals.stopSignal != 0 { return }  // stopped before anything came: nothing to say
+            throw error
+        }
+        guard reader.linkType.isSupported else {
+            throw CaptureError("\(stream.name): link type \(reader.linkType.rawValue) is not one tunscope decodes (Ethernet, raw IP, IPv4 and IPv6 are)")
+        }
+        var out = StandardOutput()
+        defer { out.flush() }
+        let formatter = BatchFormatter(format: output.format, hex: output.hex, linkType: reader.linkType)
+        let queue = PacketQueue(capacity: 4 * BatchFormatter.batchSize)
+        let streamReader = StreamReader(reader: reader, batchSize: BatchFormatter.batchSize)
+        streamReader.start { queue.put($0) }
+        // Whatever way printing ends, the reading thread stops (within 50 ms) and is not waited for.
+        defer {
+            streamReader.stop()
+            queue.abandon()
+        }
+        let limit = output.count ?? Int.max
+        var number = 0
+        while number < limit && Signals.stopSignal == 0 {
+            let (taken, atEnd) = queue.take(timeoutMilliseconds: 100)
+            if atEnd { break }
+            var packets = taken[...]
+            if packets.count > limit - number { packets = packets.prefix(limit - number) }
+            while !packets.isEmpty {
+                let part = Array(packets.prefix(BatchFormatter.batchSize))
+                packets = packets.dropFirst(part.count)
+                formatter.format(part, firstNumber: number + 1) { out.write($0) }
+                number += part.count
+            }
+            out.flush()
+        }
+        // Stopped by a signal or -c: the end the user asked for. Else the stream ended: damaged or not.
+        if number < limit && Signals.stopSignal == 0, let damage = streamReader.error {
+            throw RuntimeError("\(damage) (after packet \(number), the last printed)")
+        }
+    }
+}
+
+/// Standard input ("-") and FIFOs are read as streams: what has arrived is printed before the
+/// reader waits for more.
+func isStream(_ path: String) -> Bool {
+    if path == "-" { return true }
+    var info = stat()
+    return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFIFO
 }
 
 /// Formats packets a batch at a time, the batch split over every core: decoding and writing a

@@ -1,0 +1,129 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
+
+/// Reads a capture stream (a pipe, a file that grows) on a thread of its own and hands the
+/// packets over in batches: a batch when it is full, and whatever has been read the moment the
+/// stream would wait for more bytes. A fast stream goes over in big batches (cheap per packet);
+/// a slow one packet by packet, as each arrives.
+public final class StreamReader: @unchecked Sendable {  // `batch` belongs to the reading thread
+    public let reader: CaptureFileReader
+    public let stream: CaptureStream
+    private let batchSize: Int
+    private var batch: [CapturedPacket] = []
+    private var deliver: @Sendable ([CapturedPacket]) -> Void = { _ in }
+    private let done = Atomic<Bool>(false)
+    private let read = Atomic<Int>(0)
+    private let failure = Mutex<String?>(nil)
+
+    public init(reader: CaptureFileReader, batchSize: Int = 4096) {
+        self.reader = reader
+        // A reader made from a path has no stream; callers make one from a stream.
+        stream = reader.stream!
+        self.batchSize = batchSize
+    }
+
+    /// Whether the stream has ended (its writer closed it, it was damaged, or it was stopped)
+    /// and every packet read was handed over.
+    public var isDone: Bool { done.load(ordering: .acquiring) }
+    /// Packets read so far.
+    public var count: Int { read.load(ordering: .relaxed) }
+    /// Why the stream ended early (damage), or nil.
+    public var error: String? { failure.withLock { $0 } }
+
+    /// Starts the reading thread; `deliver` gets each batch on it, in order, and a last empty
+    /// batch at the end (after which `isDone` is true).
+    public func start(deliver: @escaping @Sendable ([CapturedPacket]) -> Void) {
+        self.deliver = deliver
+        batch.reserveCapacity(batchSize)
+        stream.willWait = { [unowned self] in handOver() }
+        startThread { [self] in
+            do {
+                while let p = try reader.next() {
+                    batch.append(p)
+                    read.add(1, ordering: .relaxed)
+                    if batch.count >= batchSize { handOver() }
+                }
+            } catch {
+                // A stop mid-record is not damage: it is where the user stopped.
+                if !stream.isStopped { failure.withLock { $0 = "\(error)" } }
+            }
+            handOver()
+            done.store(true, ordering: .releasing)
+            deliver([])
+        }
+    }
+
+    /// Ends the reading within one wait step (50 ms); does not wait for it.
+    public func stop() { stream.stop() }
+
+    private func handOver() {
+        guard !batch.isEmpty else { return }
+        let full = batch
+        batch.removeAll(keepingCapacity: true)
+        deliver(full)
+    }
+}
+
+/// Packets handed from a reading thread to the one printing them: the reader appends (waiting
+/// while `capacity` packets are pending, so a fast writer is slowed to the printer's pace, as a
+/// pipe would), the printer takes everything pending at once.
+public final class PacketQueue: @unchecked Sendable {  // guarded by mutex
+    private var pending: [CapturedPacket] = []
+    private var finished = false
+    private let capacity: Int
+    private var mutex = pthread_mutex_t()
+    private var changed = pthread_cond_t()
+
+    public init(capacity: Int = 16384) {
+        self.capacity = capacity
+        pthread_mutex_init(&mutex, nil)
+        pthread_cond_init(&changed, nil)
+    }
+
+    deinit {
+        pthread_cond_destroy(&changed)
+        pthread_mutex_destroy(&mutex)
+    }
+
+    /// Adds packets (an empty array: the end). Waits while the queue is full, unless `abandoned`.
+    public func put(_ packets: [CapturedPacket]) {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        if packets.isEmpty {
+            finished = true
+        } else {
+            while pending.count >= capacity && !abandoned { pthread_cond_wait(&changed, &mutex) }
+            if pending.isEmpty { pending = packets } else { pending.append(contentsOf: packets) }
+        }
+        pthread_cond_broadcast(&changed)
+    }
+
+    /// Everything pending; waits up to `timeoutMilliseconds` for something. Empty and `atEnd`
+    /// true: nothing more will come.
+    public func take(timeoutMilliseconds: Int) -> (packets: [CapturedPacket], atEnd: Bool) {
+        var deadline = timespec()
+        clock_gettime(CLOCK_REALTIME, &deadline)
+        let nanoseconds = deadline.tv_nsec + timeoutMilliseconds % 1000 * 1_000_000
+        deadline.tv_sec += timeoutMilliseconds / 1000 + nanoseconds / 1_000_000_000
+        deadline.tv_nsec = nanoseconds % 1_000_000_000
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        while pending.isEmpty && !finished && pthread_cond_timedwait(&changed, &mutex, &deadline) == 0 {}
+        let taken = pending
+        pending = []
+        pthread_cond_broadcast(&changed)
+        return (taken, taken.isEmpty && finished)
+    }
+
+    /// The printer is gone (-c reached, a signal): the reader must not wait for it.
+    public func abandon() {
+        pthread_mutex_lock(&mutex)
+        abandoned = true
+        pthread_cond_broadcast(&changed)
+        pthread_mutex_unlock(&mutex)
+    }
+
+    private var abandoned = false
+}
