@@ -58,6 +58,16 @@ public final class StreamReader: @unchecked Sendable {  // `batch` belongs to th
     /// Ends the reading within one wait step (50 ms); does not wait for it.
     public func stop() { stream.stop() }
 
+    /// Waits at most `milliseconds` for the reading thread to finish (after `stop()`, so that
+    /// exit does not tear down stdio under a read in progress).
+    public func waitUntilDone(milliseconds: Int) {
+        var left = milliseconds
+        while !isDone && left > 0 {
+            usleep(5_000)
+            left -= 5
+        }
+    }
+
     private func handOver() {
         guard !batch.isEmpty else { return }
         let full = batch

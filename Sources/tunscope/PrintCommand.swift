@@ -38,7 +38,11 @@ struct PrintCommand: ParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
+    @Flag(name: .customShort("D"), help: "List the interfaces (as tcpdump -D numbers them), whether each is up, and which tunscope can hold.")
+    var listInterfaces = false
+
     func validate() throws {
+        if listInterfaces { return }
         switch (file, device) {
         case (nil, nil): throw ValidationError("Say where packets come from: -r FILE or -i DEVICE.")
         case (.some, .some): throw ValidationError("-r and -i cannot be used together: read a file or capture live.")
@@ -57,7 +61,9 @@ struct PrintCommand: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            if let file {
+            if listInterfaces {
+                try InterfaceList.print()
+            } else if let file {
                 if follow || isStream(file) {
                     try printStream(file)
                 } else {
@@ -131,6 +137,7 @@ extension PrintCommand {
         defer {
             streamReader.stop()
             queue.abandon()
+            streamReader.waitUntilDone(milliseconds: 200)
         }
         let limit = output.count ?? Int.max
         var number = 0
