@@ -21,13 +21,13 @@ struct MonitorCommand: ParsableCommand {
         """
     )
 
-    @Option(name: .customShort("i"), help: ArgumentHelp("The tun (or, with --tap, tap) device to watch.", valueName: "device"))
+    @Option(name: .customShort("i"), parsing: .unconditional, help: ArgumentHelp("The tun (or, with --tap, tap) device to watch.", valueName: "device"))
     var device: String?
 
     @Flag(help: "The device is a tap (Ethernet frames): watching only, nothing is sent.")
     var tap = false
 
-    @Option(name: .customShort("r"), help: ArgumentHelp("Browse a pcap or pcapng file instead (no root needed); '-': a capture piped in, shown as it arrives (keys come from the terminal).", valueName: "file"))
+    @Option(name: .customShort("r"), parsing: .unconditional, help: ArgumentHelp("Browse a pcap or pcapng file instead (no root needed); '-': a capture piped in, shown as it arrives (keys come from the terminal).", valueName: "file"))
     var file: String?
 
     @Flag(help: "With -r: show a file that is still being written (tcpdump -U -w FILE) as it grows, as tail -f does.")
@@ -41,7 +41,7 @@ struct MonitorCommand: ParsableCommand {
 
     @OptionGroup var screen: ScreenOptions
 
-    @Option(name: .customShort("w"), help: ArgumentHelp("Also record every packet captured to this pcap file.", valueName: "file"))
+    @Option(name: .customShort("w"), parsing: .unconditional, help: ArgumentHelp("Also record every packet captured to this pcap file.", valueName: "file"))
     var writeFile: String?
 
     @OptionGroup var store: StoreOptions

@@ -24,13 +24,13 @@ struct PrintCommand: ParsableCommand {
         """
     )
 
-    @Option(name: .customShort("r"), help: ArgumentHelp("Read packets from a pcap or pcapng file ('-': standard input; a FIFO works too).", valueName: "file"))
+    @Option(name: .customShort("r"), parsing: .unconditional, help: ArgumentHelp("Read packets from a pcap or pcapng file ('-': standard input; a FIFO works too).", valueName: "file"))
     var file: String?
 
     @Flag(help: "With -r: keep reading the file as it grows (tcpdump -U -w FILE still writing it), as tail -f does; Ctrl-C ends.")
     var follow = false
 
-    @Option(name: .customShort("i"), help: ArgumentHelp("Capture live from this tun (or, with --tap, tap) device.", valueName: "device"))
+    @Option(name: .customShort("i"), parsing: .unconditional, help: ArgumentHelp("Capture live from this tun (or, with --tap, tap) device.", valueName: "device"))
     var device: String?
 
     @Flag(help: "The device is a tap (Ethernet frames), not a tun (IP packets).")
