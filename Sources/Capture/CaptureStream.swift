@@ -29,8 +29,9 @@ public final class CaptureStream: @unchecked Sendable {  // the read side is use
     /// Bytes handed to libpcap so far: a followed file that becomes shorter was cut or replaced.
     private var offset = 0
     /// Called on the reading thread just before a read waits for bytes that have not arrived:
-    /// the moment to hand over the packets read so far (see StreamReader).
-    var willWait: (() -> Void)?
+    /// the moment to hand over the packets read so far (see StreamReader). It runs inside
+    /// libpcap's read, so it must not use the reader.
+    public var willWait: (() -> Void)?
 
     /// How long one wait lasts before the stop flag is looked at again.
     static let waitStep: Int32 = 50
@@ -51,6 +52,7 @@ public final class CaptureStream: @unchecked Sendable {  // the read side is use
             fd = 0
             ownsDescriptor = false
             kind = .pipe
+            Self.enlargePipe(fd)
             return
         }
         name = path
@@ -76,6 +78,16 @@ public final class CaptureStream: @unchecked Sendable {  // the read side is use
         fd = opened
         ownsDescriptor = true
         kind = isFIFO || !follow ? .pipe : .follow
+        if isFIFO { Self.enlargePipe(fd) }
+    }
+
+    /// A pipe of 1 MiB rather than 64 KiB (F_SETPIPE_SZ; the unprivileged limit): a fast writer
+    /// and the reader wake each other a sixteenth as often. Not a pipe, or not allowed: no change.
+    private static func enlargePipe(_ fd: Int32) {
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFIFO else { return }
+        let F_SETPIPE_SZ: Int32 = 1031  // <fcntl.h> declares it only with _GNU_SOURCE
+        _ = fcntl(fd, F_SETPIPE_SZ, Int32(1 << 20))
     }
 
     deinit {
@@ -116,6 +128,7 @@ public final class CaptureStream: @unchecked Sendable {  // the read side is use
     /// with errno set. Waits for bytes that have not come yet, telling `willWait` first.
     private func read(into buffer: UnsafeMutablePointer<CChar>, count: Int) -> Int {
         var waiting = false
+        var paused = false
         func wait() {
             if !waiting {
                 waiting = true
@@ -125,10 +138,13 @@ public final class CaptureStream: @unchecked Sendable {  // the read side is use
         while true {
             if isStopped { return 0 }
             if kind == .pipe {
+                // A fast writer that is only between two writes gets a millisecond before the
+                // packets read so far are handed over: batches stay big, and a slow writer's
+                // packet is shown a millisecond later, which nobody sees.
                 var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-                let ready = poll(&p, 1, waiting ? Self.waitStep : 0)
+                let ready = poll(&p, 1, waiting ? Self.waitStep : (paused ? 1 : 0))
                 if ready == 0 {
-                    wait()
+                    if paused { wait() } else { paused = true }
                     continue
                 }
                 if ready < 0 {

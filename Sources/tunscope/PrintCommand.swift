@@ -109,10 +109,12 @@ struct PrintCommand: ParsableCommand {
 }
 
 extension PrintCommand {
-    /// Packets that arrive over time (a pipe, a FIFO, a file being written) are read on a thread
-    /// of their own and printed as they come: in batches as big as what arrived while the last
-    /// batch was printed, so a fast pipe prints as fast as a file and a slow one packet by packet.
-    /// Ctrl-C, SIGTERM or SIGHUP end it with status 0, after what was read is printed.
+    /// Packets that arrive over time (a pipe, a FIFO, a file being written) are printed as they
+    /// come: read and formatted in batches as a file's are, except that a batch also goes out
+    /// the moment the stream would make the reader wait (the stream's willWait, called from
+    /// inside libpcap's read on this thread). A fast pipe prints in full batches, as fast as a
+    /// file; a slow one packet by packet. Ctrl-C, SIGTERM or SIGHUP end it with status 0, after
+    /// what was read is printed.
     func printStream(_ path: String) throws {
         Signals.catchStopSignals()
         let stream: CaptureStream
@@ -127,37 +129,44 @@ extension PrintCommand {
         guard reader.linkType.isSupported else {
             throw CaptureError("\(stream.name): link type \(reader.linkType.rawValue) is not one tunscope decodes (Ethernet, raw IP, IPv4 and IPv6 are)")
         }
-        var out = StandardOutput()
-        defer { out.flush() }
-        let formatter = BatchFormatter(format: output.format, hex: output.hex, linkType: reader.linkType)
-        let queue = PacketQueue(capacity: 4 * BatchFormatter.batchSize)
-        let streamReader = StreamReader(reader: reader, batchSize: BatchFormatter.batchSize)
-        streamReader.start { queue.put($0) }
-        // Whatever way printing ends, the reading thread stops (within 50 ms) and is not waited for.
-        defer {
-            streamReader.stop()
-            queue.abandon()
-            streamReader.waitUntilDone(milliseconds: 200)
-        }
+        let printer = BatchPrinter(formatter: BatchFormatter(format: output.format, hex: output.hex, linkType: reader.linkType))
+        defer { printer.flush() }
+        stream.willWait = { printer.flush() }
         let limit = output.count ?? Int.max
-        var number = 0
-        while number < limit && Signals.stopSignal == 0 {
-            let (taken, atEnd) = queue.take(timeoutMilliseconds: 100)
-            if atEnd { break }
-            var packets = taken[...]
-            if packets.count > limit - number { packets = packets.prefix(limit - number) }
-            while !packets.isEmpty {
-                let part = Array(packets.prefix(BatchFormatter.batchSize))
-                packets = packets.dropFirst(part.count)
-                formatter.format(part, firstNumber: number + 1) { out.write($0) }
-                number += part.count
+        do {
+            while printer.number + printer.batch.count < limit, let packet = try reader.next() {
+                printer.batch.append(packet)
+                if printer.batch.count == BatchFormatter.batchSize { printer.flush() }
             }
-            out.flush()
+        } catch {
+            // Stopped by a signal mid-record: the end the user asked for, not damage.
+            if Signals.stopSignal != 0 { return }
+            printer.flush()
+            throw RuntimeError("\(error) (after packet \(printer.number), the last printed)")
         }
-        // Stopped by a signal or -c: the end the user asked for. Else the stream ended: damaged or not.
-        if number < limit && Signals.stopSignal == 0, let damage = streamReader.error {
-            throw RuntimeError("\(damage) (after packet \(number), the last printed)")
-        }
+    }
+}
+
+/// The packets read and not yet printed, and how to print them: formatted on every core,
+/// written, and flushed (the next may be a while coming).
+final class BatchPrinter {
+    let formatter: BatchFormatter
+    var batch: [CapturedPacket] = []
+    /// Packets printed so far.
+    private(set) var number = 0
+    private var out = StandardOutput()
+
+    init(formatter: BatchFormatter) {
+        self.formatter = formatter
+        batch.reserveCapacity(BatchFormatter.batchSize)
+    }
+
+    func flush() {
+        guard !batch.isEmpty else { return }
+        formatter.format(batch, firstNumber: number + 1) { out.write($0) }
+        number += batch.count
+        batch.removeAll(keepingCapacity: true)
+        out.flush()
     }
 }
 
