@@ -18,8 +18,8 @@ struct PrintCommand: ParsableCommand {
         commandName: "print",
         abstract: "Print packets from a capture file or a live tun/tap device, as tcpdump -nn -S, tshark -V or JSON.",
         discussion: """
-        Exit status: 0 when every packet was read (malformed packets included) or live capture was \
-        stopped with Ctrl-C/SIGTERM; 1 when the file is missing, not a capture, cut short, the filter \
+        Exit status: 0 when every packet was read (malformed packets included) or live capture or a \
+        stream (-r -, --follow) was stopped with Ctrl-C/SIGTERM; 1 when the file is missing, not a capture, cut short, the filter \
         is invalid, the device cannot be opened or went away.
         """
     )
