@@ -147,6 +147,40 @@ struct StreamTests {
         #expect(err.isEmpty, "\(err)")
     }
 
+    /// The use the feature is for: a capture written into a pipe as it is made (`tcpdump -U -w -`,
+    /// pcap; `dumpcap -w -`, pcapng: tcpdump 4.99 writes no pcapng), tunscope printing it; here on the loopback device of a namespace
+    /// the test makes (a tun nobody holds has no carrier, so nothing would cross it).
+    @Test(.enabled(if: Root.available, Root.missingMessage), arguments: [
+        (["tcpdump", "-U", "-c", "3", "-i", "lo", "-w", "-", "udp"], "listening on lo"),
+        (["dumpcap", "-q", "-c", "3", "-i", "lo", "-f", "udp", "-w", "-"], "Capturing on"),
+    ])
+    func aCaptureWrittenIntoAPipe(writer: [String], listening: String) throws {
+        let ns = try Namespace()
+        defer { ns.remove() }
+        // The writer's PID is kept, to end it whatever happens (a pipe's reader ends with it).
+        let dir = Root.temporary("capture-pipe")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let script = "{ \(writer.joined(separator: " ")) 2> '\(dir)/said' & echo $! > '\(dir)/writer.pid'; wait; } | \"$0\" print -r -"
+        let pipe = try Background(["bash", "-c", script, Tools.tunscope], in: ns.name)
+        defer {
+            if let pid = (try? String(contentsOfFile: "\(dir)/writer.pid", encoding: .utf8)).flatMap({ Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) {
+                kill(pid, SIGKILL)
+            }
+            _ = pipe.stop(signal: SIGKILL)
+        }
+        // The writer says when it listens.
+        let said = { (try? String(contentsOfFile: "\(dir)/said", encoding: .utf8)) ?? "" }
+        #expect(Root.eventually(timeout: 10) { said().contains(listening) }, "\(said())")
+        for port in 40001...40003 {
+            try ns.run(["bash", "-c", "echo hello > /dev/udp/127.0.0.1/\(port)"])
+            // Each line comes while the writer still runs: printed as captured, not at the end.
+            try pipe.waitFor("127.0.0.1.\(port): UDP, length 6", timeout: 5)
+        }
+        let (status, out, err) = pipe.wait(timeout: 10)
+        #expect(status == 0, "\(err)")
+        #expect(out.split(separator: "\n").count == 3, "\(out)")
+    }
+
     // MARK: tcpdump's habits
 
     @Test func singleLetterOptionsTakeAttachedValuesAsTcpdumpsDo() throws {
