@@ -19,8 +19,8 @@ public final class StreamReader: @unchecked Sendable {  // `batch` belongs to th
 
     public init(reader: CaptureFileReader, batchSize: Int = 4096) {
         self.reader = reader
-        // A reader made from a path has no stream; callers make one from a stream.
-        stream = reader.stream!
+        guard let stream = reader.stream else { preconditionFailure("StreamReader reads a CaptureFileReader made from a CaptureStream") }
+        self.stream = stream
         self.batchSize = batchSize
     }
 
