@@ -62,6 +62,12 @@ public final class Monitor {
         didSet { if loading != oldValue { statusChanged = true } }
     }
 
+    /// A capture arriving over time (a pipe, a file followed as it grows; nil otherwise): the
+    /// status bar says PIPE or FOLLOW while it comes, ENDED after.
+    public var stream: StreamState? {
+        didSet { if stream != oldValue { statusChanged = true } }
+    }
+
     var focus = Pane.list
     var zoomed = false
     var showHelp = false
@@ -279,6 +285,19 @@ public final class Monitor {
         selected = number
         treeRow = 0
         treeTop = 0
+    }
+}
+
+/// Where a streamed capture stands.
+public enum StreamState: Sendable {
+    case pipe, follow, ended
+
+    var label: String {
+        switch self {
+        case .pipe: return "PIPE"
+        case .follow: return "FOLLOW"
+        case .ended: return "ENDED"
+        }
     }
 }
 

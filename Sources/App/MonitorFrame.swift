@@ -57,10 +57,10 @@ extension Monitor {
         if let t = target { parts.append("target \(endpoint(t.address, t.port))") }
         let counts = store.counts
         parts.append("\(counts.stored) pkts")
-        if host != nil { parts.append("\(Int(packetsPerSecond.rounded()))/s") }
+        if host != nil || stream != nil { parts.append("\(Int(packetsPerSecond.rounded()))/s") }
         if counts.evicted > 0 { parts.append("evicted \(counts.evicted)") }
         if let dropped = kernelDropped, dropped > 0 { parts.append("dropped \(dropped)") }
-        let live = capture.map { $0.isRunning ? "LIVE" : "STOPPED" } ?? "FILE"
+        let live = capture.map { $0.isRunning ? "LIVE" : "STOPPED" } ?? stream?.label ?? "FILE"
         parts.append(loading ? "LOADING" : (pausedAt != nil ? "PAUSED" : live))
         if let f = filter {
             let done = newestShown - oldest + 1 > 0 ? (filteredUpTo - oldest + 1) * 100 / (newestShown - oldest + 1) : 100

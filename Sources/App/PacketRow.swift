@@ -152,7 +152,7 @@ extension Monitor {
         keepSelectionVisible(rows: rows)
         let count = shownCount
         guard count > 0 else {
-            let empty = loading ? "reading the capture..." : (host != nil ? "waiting for packets..." : "no packets")
+            let empty = loading ? "reading the capture..." : (host != nil || stream == .pipe || stream == .follow ? "waiting for packets..." : "no packets")
             b.write(empty, x: area.x + 1, y: area.y + 1, style: theme[.normal], limit: area.width - 1)
             return
         }

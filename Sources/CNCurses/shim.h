@@ -47,6 +47,15 @@ static inline void tunscope_put(int y, int x, const char *utf8, attr_t attribute
     mvwaddstr(stdscr, y, x, utf8);
 }
 
+/* Full-screen mode on standard output with keys from `input` (initscr reads standard input).
+   0 when it started; -1 when ncurses could not (the caller falls back to initscr). */
+static inline int tunscope_start_with_input(FILE *input) {
+    SCREEN *screen = newterm(NULL, stdout, input);
+    if (!screen) return -1;
+    set_term(screen);
+    return 0;
+}
+
 /* ncurses' globals, read through functions (Swift 6 refuses shared mutable globals). */
 static inline void tunscope_keypad(void) { keypad(stdscr, TRUE); }
 /* A whole frame: the window is emptied first, so a cell the frame leaves alone (the bottom-right

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CPcap
 import Wire
 
@@ -36,20 +39,48 @@ public struct CaptureError: Error, CustomStringConvertible, Sendable {
 
 /// Reads pcap and pcapng files through libpcap (pcap_open_offline), optionally keeping only
 /// packets that match a BPF expression (pcap_compile, pcap_offline_filter), as `tcpdump -r` does.
+/// A capture that arrives over time (a pipe, a file still being written) is read the same way
+/// through a CaptureStream (pcap_fopen_offline).
 public final class CaptureFileReader {
     private let handle: OpaquePointer
     private let filter: PacketFilter?
     public let path: String
     public let linkType: LinkType
+    /// The stream read, when it is one.
+    public let stream: CaptureStream?
 
     /// Opens `path`; throws a CaptureError naming the file and libpcap's reason.
-    public init(path: String, filter expression: String? = nil) throws {
+    public convenience init(path: String, filter expression: String? = nil) throws {
         var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
         guard let h = pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_MICRO), &errbuf) else {
             throw CaptureError("\(path): \(Self.explain(errbuf.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }, path: path))")
         }
+        try self.init(handle: h, path: path, stream: nil, filter: expression)
+    }
+
+    /// Starts reading `stream`: waits for the capture's file header (a pcap or pcapng one) to
+    /// arrive. Throws a CaptureError naming the stream and the reason.
+    public convenience init(stream: CaptureStream, filter expression: String? = nil) throws {
+        guard let file = stream.makeFILE() else {
+            throw CaptureError("\(stream.name): \(String(cString: strerror(errno)))")
+        }
+        var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
+        guard let h = pcap_fopen_offline_with_tstamp_precision(file, UInt32(PCAP_TSTAMP_PRECISION_MICRO), &errbuf) else {
+            fclose(file)
+            let message = errbuf.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            if message.contains("file header bytes, only got 0") {
+                throw CaptureError(stream.isStopped ? "\(stream.name): stopped before the capture began"
+                                   : "\(stream.name): the stream ended before a capture began (nothing was written to it)")
+            }
+            throw CaptureError("\(stream.name): \(Self.explain(message, path: stream.name))")
+        }
+        try self.init(handle: h, path: stream.name, stream: stream, filter: expression)
+    }
+
+    private init(handle h: OpaquePointer, path: String, stream: CaptureStream?, filter expression: String?) throws {
         handle = h
         self.path = path
+        self.stream = stream
         linkType = LinkType(rawValue: Int(pcap_datalink(h)))
         do {
             filter = try expression.map { try PacketFilter($0, linkType: LinkType(rawValue: Int(pcap_datalink(h)))) }
@@ -93,6 +124,9 @@ public final class CaptureFileReader {
             case PCAP_ERROR_BREAK:
                 return nil
             default:
+                if let stream, stream.truncated {
+                    throw CaptureError("\(path) became shorter than what was read of it (cut or replaced): following stopped")
+                }
                 throw CaptureError("\(path): \(String(cString: pcap_geterr(handle)))")
             }
         }

@@ -15,6 +15,9 @@ public final class Terminal {
     private var shown: Buffer?
     private var pairs: [Pair: Int16] = [:]
     private var active = true
+    /// Where keys come from: standard input, or /dev/tty when standard input carries a capture.
+    private let input: UnsafeMutablePointer<FILE>?
+    private let inputDescriptor: Int32
 
     private struct Pair: Hashable {
         var foreground: Color
@@ -33,12 +36,31 @@ public final class Terminal {
         }
     }
 
+    /// Whether keys can be read: standard input is a terminal, or (a capture piped in) the
+    /// process has a controlling terminal to open as /dev/tty. Nil when they can, else why not.
+    public static var keyboardProblem: String? {
+        if isatty(0) == 1 { return nil }
+        let fd = open("/dev/tty", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return "no terminal to read keys from (/dev/tty: \(String(cString: strerror(errno))))" }
+        close(fd)
+        return nil
+    }
+
     /// Starts full-screen mode. `noColor`: draw with attributes only (the NO_COLOR convention).
+    /// Keys come from standard input when it is a terminal; when it is not (a capture is piped
+    /// in), from the controlling terminal, /dev/tty (ncurses' newterm with that input).
     public init(noColor: Bool) {
         tunscope_set_locale()
         // Escape alone must not wait a second to be told apart from a key's escape sequence.
         if getenv("ESCDELAY") == nil { setenv("ESCDELAY", "25", 1) }
-        initscr()
+        if isatty(0) != 1, let tty = fopen("/dev/tty", "re"), tunscope_start_with_input(tty) == 0 {
+            input = tty
+            inputDescriptor = fileno(tty)
+        } else {
+            input = nil
+            inputDescriptor = 0
+            initscr()
+        }
         cbreak()  // Ctrl-C and Ctrl-Z still send their signals
         noecho()
         nonl()
@@ -64,6 +86,7 @@ public final class Terminal {
         guard active else { return }
         active = false
         endwin()
+        if let input { fclose(input) }
     }
 
     public var size: (width: Int, height: Int) {
@@ -106,7 +129,7 @@ public final class Terminal {
     /// Whether the terminal went away (its window closed): the shell in it may have kept the
     /// SIGHUP to itself, so the input is asked directly.
     public var isHungUp: Bool {
-        var p = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
+        var p = pollfd(fd: inputDescriptor, events: Int16(POLLIN), revents: 0)
         return poll(&p, 1, 0) > 0 && p.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0
     }
 

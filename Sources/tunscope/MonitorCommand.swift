@@ -21,7 +21,7 @@ struct MonitorCommand: ParsableCommand {
         """
     )
 
-    @Option(name: .customShort("i"), help: ArgumentHelp("""
+    @Option(name: .customShort("i"), parsing: .unconditionalSingleValue, help: ArgumentHelp("""
         The device: a tun (or, with --tap, tap) tunscope holds as the far end; one another program holds, any \
         other interface, or 'any', watched through libpcap. Repeat for several.
         """, valueName: "device"))
@@ -30,8 +30,11 @@ struct MonitorCommand: ParsableCommand {
     @Flag(help: "The device is a tap (Ethernet frames): watching only, nothing is sent.")
     var tap = false
 
-    @Option(name: .customShort("r"), help: ArgumentHelp("Browse a pcap or pcapng file instead (no root needed).", valueName: "file"))
+    @Option(name: .customShort("r"), parsing: .unconditional, help: ArgumentHelp("Browse a pcap or pcapng file instead (no root needed); '-': a capture piped in, shown as it arrives (keys come from the terminal).", valueName: "file"))
     var file: String?
+
+    @Flag(help: "With -r: show a file that is still being written (tcpdump -U -w FILE) as it grows, as tail -f does.")
+    var follow = false
 
     @Option(help: ArgumentHelp("Where s sends a SYN and p a ping.", valueName: "host:port"))
     var target: String?
@@ -41,19 +44,29 @@ struct MonitorCommand: ParsableCommand {
 
     @OptionGroup var screen: ScreenOptions
 
-    @Option(name: .customShort("w"), help: ArgumentHelp("Also record every packet captured to this pcap file.", valueName: "file"))
+    @Option(name: .customShort("w"), parsing: .unconditional, help: ArgumentHelp("Also record every packet captured to this pcap file.", valueName: "file"))
     var writeFile: String?
 
     @OptionGroup var store: StoreOptions
 
     @OptionGroup var watching: WatchOptions
 
+    @Flag(name: .customShort("D"), help: "List the interfaces (as tcpdump -D numbers them), whether each is up, and which tunscope can hold.")
+    var listInterfaces = false
+
     func validate() throws {
+        if listInterfaces { return }
         if file != nil && (!devices.isEmpty || tap || writeFile != nil || watching.watch || watching.bufferSize != nil) {
             throw ValidationError("-r browses a file: -i, --tap, -w, --watch and -B go with live capture.")
         }
         if Set(devices).count != devices.count {
             throw ValidationError("-i names a device twice.")
+        }
+        if follow && file == nil {
+            throw ValidationError("--follow goes with -r FILE: it shows a capture file that is still being written.")
+        }
+        if follow && file == "-" {
+            throw ValidationError("--follow is for a file that is still being written; standard input already waits for what the pipe brings (drop --follow).")
         }
         if let target {
             do {
@@ -67,11 +80,16 @@ struct MonitorCommand: ParsableCommand {
     }
 
     func run() throws {
-        try requireTerminal()
+        if listInterfaces { return try reportingFailures { try InterfaceList.print() } }
+        try requireTerminal(captureOnStandardInput: file == "-")
         Signals.catchStopSignals()
         try reportingFailures {
             if let file {
-                try browse(file)
+                if follow || isStream(file) {
+                    try watch(file)
+                } else {
+                    try browse(file)
+                }
             } else {
                 let t = try target.map { text -> (IPAddress, UInt16) in
                     let t = try Target.parse(text, needsPort: true)
@@ -117,6 +135,58 @@ struct MonitorCommand: ParsableCommand {
     }
 }
 
+extension MonitorCommand {
+    /// A capture that arrives over time (standard input, a FIFO, a file followed as it grows),
+    /// shown as live capture is: the list follows new packets, the status bar says PIPE or FOLLOW,
+    /// and the end of the stream (or damage) is said on the bottom line, the screen staying for
+    /// browsing. q quits at once, however quiet the writer is: the reading thread only ever waits
+    /// in 50 ms steps, and is told to stop.
+    func watch(_ path: String) throws {
+        let stream: CaptureStream
+        let reader: CaptureFileReader
+        do {
+            stream = try CaptureStream(path: path, follow: follow, shouldStop: { Signals.stopSignal != 0 })
+            if stream.kind == .pipe && !stream.hasData(withinMilliseconds: 500) {
+                printError("waiting for a capture on \(stream.name) (pcap or pcapng: tcpdump -U -w -)")
+            }
+            reader = try CaptureFileReader(stream: stream)
+        } catch {
+            if Signals.stopSignal != 0 { return }  // Ctrl-C before anything came
+            throw error
+        }
+        guard reader.linkType.isSupported else {
+            throw RuntimeError("\(stream.name): link type \(reader.linkType.rawValue) is not one tunscope decodes")
+        }
+        let (theme, themeProblem) = screen.loadTheme()
+        // Bounded as live capture is: a stream can go on for ever.
+        let store = PacketStore(limits: self.store.limits())
+        let monitor = Monitor(store: store, host: nil, linkType: reader.linkType, sourceName: stream.name, theme: theme,
+                              lines: .unicode)
+        monitor.stream = stream.kind == .pipe ? .pipe : .follow
+        if let themeProblem { monitor.say(themeProblem, error: true) }
+        let streamReader = StreamReader(reader: reader)
+        streamReader.start { packets in _ = store.append(contentsOf: packets) }
+        var toldOfEnd = false
+        MonitorLoop.run(monitor, noColor: screen.noColor, record: nil) {
+            if !toldOfEnd && streamReader.isDone {
+                toldOfEnd = true
+                monitor.stream = .ended
+                let read = counted(streamReader.count, "packet")
+                if let error = streamReader.error {
+                    monitor.say("damaged after \(read), which is all that is shown: \(error)", error: true)
+                } else {
+                    monitor.say("end of the stream after \(read)")
+                }
+            }
+            return Signals.stopSignal != 0
+        }
+        streamReader.stop()
+        streamReader.waitUntilDone(milliseconds: 200)
+        if let error = streamReader.error { printError(error) }
+        if let themeProblem { printError(themeProblem) }
+    }
+}
+
 /// Options of the screen itself, shared by the monitor and the lab.
 struct ScreenOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Colours: a theme name (dark, light, solarized-dark, high-contrast, monochrome) or a TOML file.",
@@ -158,9 +228,20 @@ struct ScreenOptions: ParsableArguments {
     }
 }
 
-/// The screen needs a terminal; say so plainly instead of drawing into a pipe.
-func requireTerminal() throws {
-    guard isatty(0) == 1 && isatty(1) == 1 else {
+/// The screen needs a terminal; say so plainly instead of drawing into a pipe. With the capture
+/// on standard input (`-r -`), keys come from the terminal (/dev/tty) instead.
+func requireTerminal(captureOnStandardInput: Bool = false) throws {
+    if captureOnStandardInput {
+        guard isatty(0) != 1 else {
+            printError("-r -: standard input is a terminal, not a capture: pipe one in (tcpdump -U -w - | tunscope -r -)")
+            throw ExitCode(1)
+        }
+        if isatty(1) == 1, let problem = Terminal.keyboardProblem {
+            printError("the monitor reads keys from the terminal when the capture comes on standard input, but there is \(problem); use 'tunscope print -r -'")
+            throw ExitCode(1)
+        }
+    }
+    guard (isatty(0) == 1 || captureOnStandardInput) && isatty(1) == 1 else {
         printError("the monitor needs a terminal (standard input and output); for a pipe or a script use 'tunscope print' or 'tunscope send'")
         throw ExitCode(1)
     }

@@ -3,14 +3,16 @@ import Capture
 
 /// How packets are shown and kept: shared by `print` and `lab`.
 struct OutputOptions: ParsableArguments {
-    @Option(name: .customShort("f"), help: ArgumentHelp("Keep only packets that match this BPF expression (tcpdump's filter language).", valueName: "expression"))
+    // The single-letter options take the next word whatever it looks like, as getopt (tcpdump)
+    // does: `-w -nn` writes a file named -nn, and `-r-x.pcap` (TcpdumpHabits) reads -x.pcap.
+    @Option(name: .customShort("f"), parsing: .unconditional, help: ArgumentHelp("Keep only packets that match this BPF expression (tcpdump's filter language).", valueName: "expression"))
     var filter: String?
 
     // .unconditional: "-c -1" reaches validate and its message, not "missing value".
     @Option(name: .customShort("c"), parsing: .unconditional, help: ArgumentHelp("Stop after this many packets.", valueName: "count"))
     var count: Int?
 
-    @Option(name: .customShort("w"), help: ArgumentHelp("Live: also write the packets to this pcap file.", valueName: "file"))
+    @Option(name: .customShort("w"), parsing: .unconditional, help: ArgumentHelp("Live: also write the packets to this pcap file.", valueName: "file"))
     var writeFile: String?
 
     @Flag(name: .customShort("q"), help: "Print nothing per packet (with -w, to only record).")

@@ -18,16 +18,19 @@ struct PrintCommand: ParsableCommand {
         commandName: "print",
         abstract: "Print packets from a capture file or a live tun/tap device, as tcpdump -nn -S, tshark -V or JSON.",
         discussion: """
-        Exit status: 0 when every packet was read (malformed packets included) or live capture was \
-        stopped with Ctrl-C/SIGTERM; 1 when the file is missing, not a capture, cut short, the filter \
+        Exit status: 0 when every packet was read (malformed packets included) or live capture or a \
+        stream (-r -, --follow) was stopped with Ctrl-C/SIGTERM; 1 when the file is missing, not a capture, cut short, the filter \
         is invalid, the device cannot be opened or went away.
         """
     )
 
-    @Option(name: .customShort("r"), help: ArgumentHelp("Read packets from a pcap or pcapng file.", valueName: "file"))
+    @Option(name: .customShort("r"), parsing: .unconditional, help: ArgumentHelp("Read packets from a pcap or pcapng file ('-': standard input; a FIFO works too).", valueName: "file"))
     var file: String?
 
-    @Option(name: .customShort("i"), help: ArgumentHelp("""
+    @Flag(help: "With -r: keep reading the file as it grows (tcpdump -U -w FILE still writing it), as tail -f does; Ctrl-C ends.")
+    var follow = false
+
+    @Option(name: .customShort("i"), parsing: .unconditionalSingleValue, help: ArgumentHelp("""
         Capture live from this device: a tun (or, with --tap, tap) tunscope holds as the far end; one another \
         program holds, any other interface, or 'any', watched through libpcap. Repeat for several.
         """, valueName: "device"))
@@ -40,7 +43,11 @@ struct PrintCommand: ParsableCommand {
 
     @OptionGroup var watching: WatchOptions
 
+    @Flag(name: .customShort("D"), help: "List the interfaces (as tcpdump -D numbers them), whether each is up, and which tunscope can hold.")
+    var listInterfaces = false
+
     func validate() throws {
+        if listInterfaces { return }
         switch (file, devices.isEmpty) {
         case (nil, true): throw ValidationError("Say where packets come from: -r FILE or -i DEVICE.")
         case (.some, false): throw ValidationError("-r and -i cannot be used together: read a file or capture live.")
@@ -52,12 +59,24 @@ struct PrintCommand: ParsableCommand {
         if Set(devices).count != devices.count {
             throw ValidationError("-i names a device twice.")
         }
+        if follow && file == nil {
+            throw ValidationError("--follow goes with -r FILE: it keeps reading a capture file that is still being written.")
+        }
+        if follow && file == "-" {
+            throw ValidationError("--follow is for a file that is still being written; standard input already waits for what the pipe brings (drop --follow).")
+        }
     }
 
     func run() throws {
         try reportingFailures {
-            if let file {
-                try printFile(file)
+            if listInterfaces {
+                try InterfaceList.print()
+            } else if let file {
+                if follow || isStream(file) {
+                    try printStream(file)
+                } else {
+                    try printFile(file)
+                }
             } else {
                 try LivePrinter(output: output).capture(devices: devices, tap: tap, watch: watching)
             }
@@ -97,6 +116,76 @@ struct PrintCommand: ParsableCommand {
         // Where: the packets before the damage were all printed.
         if let damage { throw RuntimeError("\(damage) (after packet \(number), the last printed)") }
     }
+}
+
+extension PrintCommand {
+    /// Packets that arrive over time (a pipe, a FIFO, a file being written) are printed as they
+    /// come: read and formatted in batches as a file's are, except that a batch also goes out
+    /// the moment the stream would make the reader wait (the stream's willWait, called from
+    /// inside libpcap's read on this thread). A fast pipe prints in full batches, as fast as a
+    /// file; a slow one packet by packet. Ctrl-C, SIGTERM or SIGHUP end it with status 0, after
+    /// what was read is printed.
+    func printStream(_ path: String) throws {
+        Signals.catchStopSignals()
+        let stream: CaptureStream
+        let reader: CaptureFileReader
+        do {
+            stream = try CaptureStream(path: path, follow: follow, shouldStop: { Signals.stopSignal != 0 })
+            reader = try CaptureFileReader(stream: stream, filter: output.filter)
+        } catch {
+            if Signals.stopSignal != 0 { return }  // stopped before anything came: nothing to say
+            throw error
+        }
+        guard reader.linkType.isSupported else {
+            throw CaptureError("\(stream.name): link type \(reader.linkType.rawValue) is not one tunscope decodes (Ethernet, raw IP, IPv4 and IPv6 are)")
+        }
+        let printer = BatchPrinter(formatter: BatchFormatter(format: output.format, hex: output.hex, linkType: reader.linkType))
+        defer { printer.flush() }
+        stream.willWait = { printer.flush() }
+        let limit = output.count ?? Int.max
+        do {
+            while printer.number + printer.batch.count < limit, let packet = try reader.next() {
+                printer.batch.append(packet)
+                if printer.batch.count == BatchFormatter.batchSize { printer.flush() }
+            }
+        } catch {
+            // Stopped by a signal mid-record: the end the user asked for, not damage.
+            if Signals.stopSignal != 0 { return }
+            printer.flush()
+            throw RuntimeError("\(error) (after packet \(printer.number), the last printed)")
+        }
+    }
+}
+
+/// The packets read and not yet printed, and how to print them: formatted on every core,
+/// written, and flushed (the next may be a while coming).
+final class BatchPrinter {
+    let formatter: BatchFormatter
+    var batch: [CapturedPacket] = []
+    /// Packets printed so far.
+    private(set) var number = 0
+    private var out = StandardOutput()
+
+    init(formatter: BatchFormatter) {
+        self.formatter = formatter
+        batch.reserveCapacity(BatchFormatter.batchSize)
+    }
+
+    func flush() {
+        guard !batch.isEmpty else { return }
+        formatter.format(batch, firstNumber: number + 1) { out.write($0) }
+        number += batch.count
+        batch.removeAll(keepingCapacity: true)
+        out.flush()
+    }
+}
+
+/// Standard input ("-") and FIFOs are read as streams: what has arrived is printed before the
+/// reader waits for more.
+func isStream(_ path: String) -> Bool {
+    if path == "-" { return true }
+    var info = stat()
+    return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFIFO
 }
 
 /// Formats packets a batch at a time, the batch split over every core: decoding and writing a

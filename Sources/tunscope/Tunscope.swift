@@ -18,7 +18,7 @@ struct Tunscope: ParsableCommand {
     static func main() {
         var command: ParsableCommand
         do {
-            command = try parseAsRoot()
+            command = try parseAsRoot(arguments())
         } catch {
             let code = exitCode(for: error)
             guard code != .success else { exit(withError: error) }
@@ -32,6 +32,13 @@ struct Tunscope: ParsableCommand {
         } catch {
             exit(withError: error)
         }
+    }
+
+    /// The command line, with tcpdump's habits (`-c1`, `-itun0`, `-nn`) rewritten (TcpdumpHabits).
+    static func arguments() -> [String] {
+        let given = Array(CommandLine.arguments.dropFirst())
+        guard TcpdumpHabits.mayNeedRewriting(given), let habits = TcpdumpHabits.fromCommands() else { return given }
+        return habits.rewrite(given)
     }
 
     /// "tunscope print" when the command line names a subcommand, else "tunscope".
