@@ -206,34 +206,32 @@ extension Monitor {
         return "watching \(names.joined(separator: ", ")): s, p and t need tunscope as the far end of a tun; r and e inject"
     }
 
-    /// Sends `packet` out of the device it came through, as if the kernel sent it (a tun's
-    /// holder reads it); it comes back into the list through capture.
-    func inject(_ packet: Bytes, number: Int, into watched: WatchCapture, what: String) {
-        guard let (device, bytes) = injectable(packet, watched) else { return }
+    /// Sends `bytes` (as the device carries them) out of device `device`, as if the kernel sent
+    /// it (a tun's holder reads it); it comes back into the list through capture.
+    func inject(_ bytes: Bytes, device: Int, number: Int, into watched: WatchCapture, what: String) {
         watched.inject(bytes, device: device)
         say("packet \(number) \(what) injected into \(watched.devices[device].name)")
     }
 
     /// The device a stored packet goes back out of, and its bytes as that device carries them;
-    /// nil (and a message) when it cannot: `any` takes no injection, and a cooked packet from an
+    /// an error that says why not: `any` takes no injection, and a cooked packet from an
     /// Ethernet device has lost its Ethernet header.
-    private func injectable(_ packet: Bytes, _ watched: WatchCapture) -> (Int, Bytes)? {
+    func injectionTarget(of p: StoredPacket, in watched: WatchCapture) throws -> (device: Int, bytes: Bytes) {
+        let packet = p.packet.bytes
         guard watched.linkType == .linuxSLL2 else {
             if watched.devices[0].name == "any" {
-                say("'any' takes no injected packets: watch the device itself (-i DEV) to resend", error: true)
-                return nil
+                throw EditError("'any' takes no injected packets: watch the device itself (-i DEV) to resend")
             }
             return (0, packet)
         }
-        let index = packet.count >= 20 ? Int(packet[4]) << 24 | Int(packet[5]) << 16 | Int(packet[6]) << 8 | Int(packet[7]) : -1
+        let index = LinuxCooked.origin(ofSLL2: packet).map { Int($0.interfaceIndex) }
         guard let device = watched.devices.firstIndex(where: { $0.interfaceIndex == index }) else {
-            say("this packet came through no device watched here: nothing to inject it into", error: true)
-            return nil
+            throw EditError("packet \(p.number) came through no device watched here: nothing to inject it into")
         }
+        let name = watched.devices[device].name
         guard watched.devices[device].linkType != .ethernet else {
-            say("\(watched.devices[device].name)'s frames are kept without their Ethernet header when several devices are watched: "
-                + "watch it alone (-i \(watched.devices[device].name)) to resend them", error: true)
-            return nil
+            throw EditError("\(name)'s frames are kept without their Ethernet header when several devices are watched: "
+                            + "watch it alone (-i \(name)) to resend them")
         }
         return (device, Bytes(packet[20...]))
     }
@@ -282,7 +280,12 @@ extension Monitor {
                 say("select a packet to resend", error: true)
                 return
             }
-            inject(p.packet.bytes, number: p.number, into: watched, what: "resent")
+            do {
+                let target = try injectionTarget(of: p, in: watched)
+                inject(target.bytes, device: target.device, number: p.number, into: watched, what: "resent")
+            } catch {
+                say("\(error)", error: true)
+            }
             return
         }
         guard let (host, _) = sender() else { return }
@@ -302,7 +305,9 @@ extension Monitor {
     /// are watched beside the tun (the lab's outside interface). A copy from such a device cannot
     /// be written: tunscope is the far end of the tun only (and libpcap's injection there would
     /// put a packet on the wire that the tun's side never sent, which is not what r means).
+    /// Watching, the packet as its device carries it (see `injectionTarget`).
     func farEndBytes(of p: StoredPacket) throws -> Bytes {
+        if let watched { return try injectionTarget(of: p, in: watched).bytes }
         guard let held = capture as? LiveCapture else { return p.packet.bytes }
         if let bytes = held.farEndBytes(p.packet.bytes) { return bytes }
         let index = LinuxCooked.origin(ofSLL2: p.packet.bytes)?.interfaceIndex
@@ -395,7 +400,10 @@ extension Monitor {
         case .edit:
             if let watched, capture?.isRunning == true {
                 do {
-                    inject(try editedSelection(p.text), number: selected ?? 0, into: watched, what: "edited (\(p.text))")
+                    guard let (packet, _) = selectedPacket else { throw EditError("select a packet first") }
+                    let device = try injectionTarget(of: packet, in: watched).device
+                    inject(try editedSelection(p.text), device: device, number: packet.number, into: watched,
+                           what: "edited (\(p.text))")
                 } catch {
                     say("\(error)", error: true)
                 }

@@ -49,8 +49,9 @@ public struct CaptureInterface: Sendable {
         switch kind {
         case .tun, .tap:
             let tap = kind == .tap ? "--tap " : ""
-            return isRunning ? "\(kind) held by a program (tunscope can hold it once that program lets go)"
-                : "\(kind) nobody holds: tunscope can (tunscope \(tap)-i \(name))"
+            guard isRunning else { return "\(kind) nobody holds: tunscope can (tunscope \(tap)-i \(name))" }
+            let holder = DeviceHolder.of(device: name).map { "held by \($0)" } ?? "held by a program"
+            return "\(kind) \(holder): tunscope watches it (tunscope -i \(name))"
         case .missing where name == "any": return "every interface at once (libpcap's pseudo-device)"
         case .missing: return "not a network device: libpcap's \(description ?? "pseudo-device")"
         case .other: return kind.description

@@ -29,6 +29,9 @@ public final class WatchCapture: LiveSource {
     /// Every interface of that namespace, by index, read as capture started.
     public let interfaceNames: InterfaceNames
 
+    /// Bytes kept of each packet, as tcpdump keeps them.
+    public static let snapLength = PcapLiveHandle.snapLength
+
     /// A device being watched, as the capture thread found it.
     public struct Device: Sendable {
         public let name: String

@@ -55,7 +55,7 @@ enum LiveOpening {
             let type = Int32(watched.linkType.rawValue)
             let name = pcap_datalink_val_to_name(type).map { String(cString: $0) } ?? "\(type)"
             let what = pcap_datalink_val_to_description(type).map { " (\(String(cString: $0)))" } ?? ""
-            return "\(watched.title), link-type \(name)\(what), snapshot length 262144 bytes"
+            return "\(watched.title), link-type \(name)\(what), snapshot length \(WatchCapture.snapLength) bytes"
         }
         let held = source as! LiveCapture
         // The addresses read from the device: tunscope is the far end, the peer address.

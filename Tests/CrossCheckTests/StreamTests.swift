@@ -244,11 +244,11 @@ struct StreamTests {
             #expect(line("veth0").contains("an Ethernet device") && line("veth1").contains("an Ethernet device"), "\(text)")
             #expect(line("lo").contains("the loopback device") && line("any").contains("every interface"), "\(text)")
         }
-        // Held by a program: its carrier is on.
+        // Held by a program: its carrier is on, and -D names it.
         let holder = try Background([Tools.tunscope, "print", "-q", "-i", "tun0"], in: ns.name)
         defer { _ = holder.stop(signal: SIGTERM) }
         try holder.waitFor("listening on tun0", timeout: 5, onStandardError: true)
-        #expect(try ns.run([Tools.tunscope, "-D"]).contains("a tun device held by a program"))
+        #expect(try ns.run([Tools.tunscope, "-D"]).contains("a tun device held by tunscope, pid \(holder.pid): tunscope watches it (tunscope -i tun0)"))
     }
 
     /// -itun0, -c1 and -fudp on a live device, as tcpdump users type them (udp: the kernel's own

@@ -97,6 +97,42 @@ struct WatchTests {
         #expect(w.ended() && w.file("status") == "0\n", "\(w.file("stderr") ?? "")")
     }
 
+    /// Two devices on one screen: the Interface column, an edited SYN-ACK injected into the tun
+    /// it came through (the program reads it), and a veth's cooked frame refused.
+    @Test func theMonitorOnTwoDevicesInjectsIntoTheDeviceAPacketCameThrough() throws {
+        let lab = try Exercise(synAfter: 1.0)
+        defer { lab.remove() }
+        try lab.ns.run(["ip", "link", "add", "veth0", "type", "veth", "peer", "name", "veth1"])
+        for veth in ["veth0", "veth1"] {
+            try lab.ns.run(["sysctl", "-q", "-w", "net.ipv6.conf.\(veth).disable_ipv6=1"])
+            try lab.ns.run(["ip", "link", "set", veth, "up"])
+        }
+        let w = try ScreenEndToEndTests.Window("ip netns exec \(lab.ns.name) \(Tools.tunscope) -i tun0 -i veth0", width: 160, height: 40)
+        defer { w.close() }
+        try w.waitFor("watching tun0 (held by python3, pid \(lab.program.pid)), veth0")
+        try w.waitFor("Out tun0")
+        #expect(w.screen.contains("Interface") && w.screen.contains("In  tun0      192.0.2.2"), "\(w.screen)")
+        // The second TCP packet is the SYN-ACK on tun0: edited, it goes back into tun0 and the
+        // program reads it.
+        try w.keys("/", "C-u", "tcp", "Enter")
+        try w.waitFor("filter: tcp")
+        try w.keys("g", "j", "e")
+        try w.keys("-l", "ip.ttl=9")
+        try w.keys("Enter")
+        try w.waitFor("edited (ip.ttl=9) injected into tun0")
+        #expect(Root.eventually(timeout: 5) { lab.reads.contains { $0.dropFirst(16).hasPrefix("09") } }, "\(lab.reads)")
+        // An ARP frame on veth0, kept under a cooked header, cannot go back out.
+        try lab.ns.run(["ip", "addr", "add", "198.51.100.1/24", "dev", "veth0"])
+        try lab.ns.run(["ping", "-c", "1", "-W", "1", "-I", "veth0", "198.51.100.9"], allowFailure: true)
+        try w.keys("/", "C-u", "arp", "Enter")
+        try w.waitFor("filter: arp")
+        try w.waitFor("Out veth0")
+        try w.keys("G", "r")
+        try w.waitFor("veth0's frames are kept without their Ethernet header when several devices are watched")
+        try w.keys("q")
+        #expect(w.ended() && w.file("status") == "0\n", "\(w.file("stderr") ?? "")")
+    }
+
     @Test func aVethIsWatchedWithTcpdumpsLinesAndItsDeletionKeepsTheFile() throws {
         let a = try Namespace(), b = try Namespace()
         defer {
