@@ -77,6 +77,11 @@ struct WatchTests {
         try w.waitFor("watching tun0 (held by python3, pid \(lab.program.pid))")
         try w.waitFor("Out 192.0.2.1")
         #expect(w.screen.contains("In  192.0.2.2        192.0.2.1        TCP"), "\(w.screen)")
+        // r on the SYN-ACK (packet 2), well before the kernel sends it again (1 s later): the
+        // program reads it twice.
+        try w.keys("g", "j", "r")
+        try w.waitFor("packet 2 resent injected into tun0")
+        #expect(Root.eventually(timeout: 0.5) { lab.reads.count >= 2 }, "the program read: \(lab.reads)")
         // The handshake pane draws the program's connection: the SYN, the SYN-ACK and its first
         // retransmission about a second later, and what is wrong in words.
         try w.waitFor("client 192.0.2.2:30732")
@@ -267,6 +272,27 @@ struct WatchTests {
         let from = max(aFirst, bFirst), to = min(aLast, bLast)
         let inside = { (line: Substring) in line.prefix(15) >= from && line.prefix(15) <= to }
         return (a.filter(inside), b.filter(inside))
+    }
+
+    /// Root opens the capture, then is given up (as tcpdump -Z), and -w's file is the user's.
+    @Test func watchingStartedWithSudoGivesUpRoot() throws {
+        let ns = try Namespace()
+        defer { ns.remove() }
+        try ns.run(["ip", "link", "add", "veth0", "type", "veth", "peer", "name", "veth1"])
+        try ns.run(["ip", "link", "set", "veth0", "up"])
+        let file = Root.temporary("watched-mine.pcap")
+        try FileManager.default.setAttributes([.posixPermissions: 0o1777],
+                                              ofItemAtPath: URL(fileURLWithPath: file).deletingLastPathComponent().path)
+        let capture = try Background(["env", "SUDO_UID=65534", "SUDO_GID=65534", "SUDO_USER=nobody",
+                                      Tools.tunscope, "print", "-i", "veth0", "-w", file], in: ns.name)
+        try capture.waitFor("watching veth0", timeout: 5, onStandardError: true)
+        let status = (try? String(contentsOfFile: "/proc/\(capture.pid)/status", encoding: .utf8)) ?? "gone: \(capture.standardError)"
+        let uids = status.split(separator: "\n").first { $0.hasPrefix("Uid:") } ?? ""
+        #expect(uids.split(whereSeparator: { $0 == "\t" || $0 == " " }).dropFirst().allSatisfy { $0 == "65534" }, "\(uids)")
+        try ns.run(["ping", "-c", "1", "-W", "1", "-I", "veth0", "198.51.100.9"], allowFailure: true)
+        #expect(capture.stop(signal: SIGTERM).0 == 0)
+        let owner = try FileManager.default.attributesOfItem(atPath: file)[.ownerAccountID] as? NSNumber
+        #expect(owner?.intValue == 65534)
     }
 
     @Test func whatCannotBeWatchedSaysWhyInOneLine() throws {
