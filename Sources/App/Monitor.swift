@@ -109,7 +109,7 @@ public final class Monitor {
     var lastPaneAreas: [Pane: Rect] = [:]
 
     private var decoded: (number: Int, packet: StoredPacket, dissection: Dissection)?
-    var cachedTreeRows: (number: Int, folded: Set<String>, unfolded: Set<String>, rows: [TreeRow])?
+    var cachedTreeRows: (number: Int, horizon: Int, folded: Set<String>, unfolded: Set<String>, rows: [TreeRow])?
     private var rate: (count: Int, time: Double, perSecond: Double) = (0, 0, 0)
     private var lastSeen: (newest: Int, log: Int) = (0, 0)
 

@@ -22,13 +22,18 @@ struct TreeRow {
 extension Monitor {
     /// The rows of the selected packet's tree as folding leaves them. The tree, the hex pane and
     /// the explanation line all ask each frame: they are made once per packet and folding.
+    /// In a cooked capture, made again while packets that may be its other copy across NAT
+    /// (`natRows`) still arrive: the lab's outside copy of a packet comes a few milliseconds
+    /// after the tun's.
     func treeRows() -> [TreeRow] {
         guard let n = selected else { return [] }
-        if let cached = cachedTreeRows, cached.number == n, cached.folded == foldedLayers, cached.unfolded == unfoldedFields {
+        let horizon = linkType == .linuxSLL2 ? min(store.newestNumber, n + Self.natNeighbours) : 0
+        if let cached = cachedTreeRows, cached.number == n, cached.horizon == horizon, cached.folded == foldedLayers,
+           cached.unfolded == unfoldedFields {
             return cached.rows
         }
         let rows = makeTreeRows()
-        cachedTreeRows = (n, foldedLayers, unfoldedFields, rows)
+        cachedTreeRows = (n, horizon, foldedLayers, unfoldedFields, rows)
         return rows
     }
 

@@ -134,3 +134,42 @@ struct ObservedLadderTests {
         #expect(Self.ladder(m, 120, 40)[0] == " no TCP connection seen yet")
     }
 }
+
+/// The tree's NAT node in a cooked capture (the lab shows the tun and its outside interface).
+struct NATNodeTests {
+    /// A SYN as tunscope wrote it into tun0 (index 2), or as the router sent it out of its veth
+    /// (index 3) after masquerading: source 198.51.100.1, port 40123, TTL one less.
+    static func syn(outside: Bool) -> Bytes {
+        var ip = IPv4Repr(source: IPv4Address(outside ? "198.51.100.1" : "192.0.2.2")!, destination: IPv4Address("198.51.100.80")!,
+                          proto: .tcp, ttl: outside ? 63 : 64)
+        ip.identification = 0x4242
+        let packet = PacketBuilder.build(
+            ip: .v4(ip), transport: TCPRepr(sourcePort: outside ? 40123 : 30732, destinationPort: 80, sequenceNumber: 4_101_019_787,
+                                            acknowledgmentNumber: 0, flags: .syn, options: [.mss(1460)]))
+        var header = Bytes(repeating: 0, count: 20)
+        header[0] = 0x08
+        header[7] = outside ? 3 : 2
+        header[8] = outside ? 0x00 : 0xff
+        header[9] = outside ? 0x01 : 0xfe
+        header[10] = outside ? 4 : 0
+        return header + packet
+    }
+
+    @Test func theNATNodeAppearsOnceTheOtherCopyArrivesWithTheSamePacketSelected() {
+        let store = PacketStore()
+        store.append(CapturedPacket(bytes: Self.syn(outside: false), seconds: 1_700_000_000, microseconds: 10))
+        let m = Monitor(store: store, host: nil, linkType: .linuxSLL2, sourceName: "lab", theme: .builtIn, lines: .unicode)
+        m.interfaceNames = [2: "tun0", 3: "veth-out"]
+        _ = m.refresh(now: 1)
+        #expect(m.selected == 1)
+        #expect(!m.treeRows().contains { $0.text.hasPrefix("[NAT rewrote") })
+        // The router's copy comes a few milliseconds later; the selection stays on the tun's.
+        store.append(CapturedPacket(bytes: Self.syn(outside: true), seconds: 1_700_000_000, microseconds: 90))
+        m.follow = false
+        _ = m.refresh(now: 2)
+        #expect(m.selected == 1)
+        let rows = m.treeRows().map(\.text)
+        #expect(rows.contains("[NAT rewrote this packet into packet 2 on veth-out]"), "\(rows)")
+        #expect(rows.contains { $0.contains("192.0.2.2") && $0.contains("198.51.100.1") }, "\(rows)")
+    }
+}
