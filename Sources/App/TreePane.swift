@@ -53,7 +53,7 @@ extension Monitor {
             // Fields come in tree order with their levels: a folded field hides those deeper than it after it.
             var hiddenBelow = Int.max
             for (i, f) in layer.fields.enumerated() {
-                if Int(f.level) > hiddenBelow { continue }
+                if Int(f.level) > hiddenBelow || f.isHidden { continue }
                 hiddenBelow = Int.max
                 let name = f.name.description
                 let fieldFolded = !unfoldedFields.contains(name)

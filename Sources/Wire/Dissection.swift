@@ -110,6 +110,13 @@ public struct Field: Sendable {
         return true
     }
 
+    /// A field Wireshark keeps out of the tree but prints in JSON (`ip.version` in IPv6's
+    /// layer, `http.request.line`): one whose label is empty.
+    public var isHidden: Bool {
+        if case let .literal(s) = label { return s.utf8CodeUnitCount == 0 }
+        return false
+    }
+
     /// Whether this is the field with display-filter name `name`.
     public func isNamed(_ name: String) -> Bool {
         self.name.withUTF8Buffer { $0.elementsEqual(name.utf8) }

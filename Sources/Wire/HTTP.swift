@@ -26,6 +26,8 @@ enum TextProtocol {
     }
 
     /// tcpdump's `httpcmds`: HTTP and WebDAV methods.
+    static var httpMethodNames: [[UInt8]] { httpMethods }
+
     private static let httpMethods: [[UInt8]] = [
         "GET", "PUT", "COPY", "HEAD", "LOCK", "MOVE", "POLL", "POST", "BCOPY", "BMOVE", "MKCOL", "TRACE", "LABEL",
         "MERGE", "DELETE", "SEARCH", "UNLOCK", "REPORT", "UPDATE", "NOTIFY", "BDELETE", "CONNECT", "OPTIONS",
@@ -157,4 +159,105 @@ extension Summary {
     }
 
     private static let sshPrefix: [UInt8] = Array("SSH-".utf8)
+}
+
+/// HTTP/1.x (RFC 9112) as tshark shows a message: the request or status line and its parts,
+/// then a field per header line it names. Only a message whose header block ends within the
+/// segment is decoded: tshark waits for the rest of one cut short and shows nothing of it.
+/// The cost is one pass over the header bytes.
+public enum HTTP {
+    /// The ports tshark decodes HTTP on by default that tunscope decodes.
+    static func isPort(_ p: UInt16) -> Bool { p == 80 || p == 8080 }
+
+    /// Header names (lower case) and the fields tshark gives them.
+    static let headers: [(name: [UInt8], field: StaticString, label: StaticString)] = [
+        ("host", "http.host", "Host"), ("user-agent", "http.user_agent", "User-Agent"), ("accept", "http.accept", "Accept"),
+        ("accept-encoding", "http.accept_encoding", "Accept-Encoding"), ("accept-language", "http.accept_language", "Accept-Language"),
+        ("connection", "http.connection", "Connection"), ("content-type", "http.content_type", "Content-Type"),
+        ("content-length", "http.content_length_header", "Content-Length"), ("server", "http.server", "Server"),
+        ("referer", "http.referer", "Referer"), ("cookie", "http.cookie", "Cookie"), ("set-cookie", "http.set_cookie", "Set-Cookie"),
+        ("location", "http.location", "Location"), ("date", "http.date", "Date"), ("last-modified", "http.last_modified", "Last-Modified"),
+        ("cache-control", "http.cache_control", "Cache-Control"), ("transfer-encoding", "http.transfer_encoding", "Transfer-Encoding"),
+        ("content-encoding", "http.content_encoding", "Content-Encoding"), ("authorization", "http.authorization", "Authorization"),
+        ("upgrade", "http.upgrade", "Upgrade"),
+    ].map { (Array($0.0.utf8), $0.1, $0.2) }
+}
+
+extension Dissector {
+    static func dissectHTTP(_ b: Bytes, at start: Int, end: Int, into d: inout Dissection) {
+        // The header block must end (an empty line) within the bytes.
+        var lines: [Range<Int>] = []  // each without its line end
+        var i = start, lineStart = start, complete = false
+        while i < end {
+            if b[i] == ASCII.lineFeed {
+                let lineEnd = i > lineStart && b[i - 1] == ASCII.carriageReturn ? i - 1 : i
+                if lineEnd == lineStart { complete = true; i += 1; break }
+                lines.append(lineStart..<lineEnd)
+                lineStart = i + 1
+            }
+            i += 1
+        }
+        guard complete, let first = lines.first else { return }
+        let parts = splitRequestLine(b, first)
+        guard parts.count == 3 else { return }
+        let isResponse = b[parts[0]].starts(with: Array("HTTP/".utf8))
+        if !isResponse {
+            let method = b[parts[0]]
+            guard b[parts[2]].starts(with: Array("HTTP/".utf8)),
+                  TextProtocol.httpMethodNames.contains(where: { $0.elementsEqual(method) }) else { return }
+        }
+        var fields = FieldList(capacity: 24)
+        let text = { (f: inout FieldList, r: Range<Int>) -> FieldValue in .text(f.text(String(decoding: b[r], as: UTF8.self))) }
+        let lineEnd = { (r: Range<Int>) -> Int in r.upperBound < end && b[r.upperBound] == ASCII.carriageReturn ? r.upperBound + 2 : r.upperBound + 1 }
+        fields.add(Field(isResponse ? "http.response.first_line" : "http.request.first_line",
+                         fields.text(String(decoding: b[first], as: UTF8.self) + "\\r\\n"), .none, range: first.lowerBound..<lineEnd(first),
+                         explain: isResponse ? "The status line: version, status code, reason phrase." : "The request line: method, target, version.")) { f in
+            if isResponse {
+                f.add(Field("http.response.version", "Response Version", text(&f, parts[0]), range: parts[0], explain: "The HTTP version the server speaks."))
+                f.add(Field("http.response.code", "Status Code", .uint(UInt64(decimalValue(b, parts[1]) ?? 0)), range: parts[1],
+                            explain: "What became of the request: 2xx success, 3xx redirect, 4xx client error, 5xx server error."))
+                f.add(Field("http.response.phrase", "Response Phrase", text(&f, parts[2]), range: parts[2], explain: "The status in words, for people."))
+            } else {
+                f.add(Field("http.request.method", "Request Method", text(&f, parts[0]), range: parts[0], explain: "What the client asks the server to do."))
+                f.add(Field("http.request.uri", "Request URI", text(&f, parts[1]), range: parts[1], explain: "What the request is about: a path and query."))
+                f.add(Field("http.request.version", "Request Version", text(&f, parts[2]), range: parts[2], explain: "The HTTP version the client speaks."))
+            }
+        }
+        for line in lines.dropFirst() {
+            guard let colon = b[line].firstIndex(of: 58) else { continue }
+            var valueStart = colon + 1
+            while valueStart < line.upperBound && (b[valueStart] == ASCII.space || b[valueStart] == ASCII.tab) { valueStart += 1 }
+            let name = b[line.lowerBound..<colon]
+            if let known = HTTP.headers.first(where: { $0.name.count == name.count && zip($0.name, name).allSatisfy { $0 == ($1 | 0x20) } }) {
+                let value = valueStart..<line.upperBound
+                if known.field.description == "http.content_length_header" {
+                    fields.add(Field(known.field, .literal(known.label), text(&fields, value), range: line, explain: "The body's length in bytes.")) { f in
+                        if let n = decimalValue(b, value) {
+                            f.add(Field("http.content_length", "Content length", .uint(UInt64(n)), range: value, explain: "The body's length in bytes."))
+                        }
+                    }
+                } else {
+                    fields.add(Field(known.field, .literal(known.label), text(&fields, value), range: line, explain: "A header line the message carries."))
+                }
+            }
+            // tshark keeps each header line whole in a hidden field.
+            fields.add(Field(isResponse ? "http.response.line" : "http.request.line", "",
+                             .text(fields.text(String(decoding: b[line], as: UTF8.self) + "\r\n")), range: line.lowerBound..<lineEnd(line),
+                             explain: "A header line, whole."))
+        }
+        d.add("http", title: "Hypertext Transfer Protocol", range: start..<end, fields: fields)
+    }
+
+    /// The request or status line's three parts: up to the first space, to the second, the rest.
+    private static func splitRequestLine(_ b: Bytes, _ line: Range<Int>) -> [Range<Int>] {
+        guard let s1 = b[line].firstIndex(of: ASCII.space) else { return [] }
+        guard let s2 = b[(s1 + 1)..<line.upperBound].firstIndex(of: ASCII.space) else { return [] }
+        return [line.lowerBound..<s1, (s1 + 1)..<s2, (s2 + 1)..<line.upperBound]
+    }
+
+    /// Digits only, at most 18 of them; nil otherwise.
+    private static func decimalValue(_ b: Bytes, _ r: Range<Int>) -> Int? {
+        guard !r.isEmpty, r.count <= 18, b[r].allSatisfy(ASCII.isDigit) else { return nil }
+        return b[r].reduce(0) { $0 * 10 + Int($1 - 48) }
+    }
 }

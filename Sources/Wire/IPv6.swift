@@ -129,6 +129,8 @@ extension Dissector {
         var fields = FieldList()
         fields.add(Field("ipv6.version", "Version", .uint(6), mask: 0xf000_0000, range: r(0, 4),
                          explain: "IP version: 6. Routers use it to tell IPv6 from IPv4."))
+        // Wireshark also gives IPv6's version nibble the name ip.version, hidden from the tree.
+        fields.add(Field("ip.version", "", .uint(6), mask: 0xf000_0000, range: r(0, 4), explain: "IP version: 6."))
         fields.add(Field("ipv6.tclass", "Traffic Class", .uint(UInt64(h.trafficClass)), base: .hex(digits: 2), mask: 0x0ff0_0000,
                          range: r(0, 4), explain: "DSCP and ECN, as in IPv4's type-of-service byte."))
         fields.add(Field("ipv6.flow", "Flow Label", .uint(UInt64(h.flowLabel)), base: .hex(digits: 5), mask: 0x000f_ffff,

@@ -447,6 +447,19 @@ extension Dissector {
                              explain: "The data this segment carries, for the application above TCP."))
         }
         d.add("tcp", title: title(), range: start..<min(start + hl, end), payload: payload, fields: fields)
+        if !payload.isEmpty && !ip.quoted && hl >= TCPHeader.minimumLength {
+            dissectTCPApplication(b, h.sourcePort, h.destinationPort, payload, into: &d)
+        }
+    }
+
+    /// The application above TCP, by port, as tshark picks it by default.
+    private static func dissectTCPApplication(_ b: Bytes, _ source: UInt16, _ destination: UInt16, _ payload: Range<Int>,
+                                              into d: inout Dissection) {
+        if source == TLS.port || destination == TLS.port {
+            dissectTLS(b, at: payload.lowerBound, end: payload.upperBound, into: &d)
+        } else if HTTP.isPort(source) || HTTP.isPort(destination) {
+            dissectHTTP(b, at: payload.lowerBound, end: payload.upperBound, into: &d)
+        }
     }
 
     /// A header cut short (inside an ICMP error only its first 8 bytes need be quoted): the

@@ -21,7 +21,7 @@ public enum TreeFormatter {
     /// A newline (ending the layer's title) and the layer's fields, a line each.
     static func writeFields(_ layer: Layer, bytes: Bytes, into w: inout TextWriter) {
         w.write(byte: 10)
-        for f in layer.fields {
+        for f in layer.fields where !f.isHidden {
             w.write(spaces: 4 * (Int(f.level) + 1))
             writeFieldText(f, layer, bytes: bytes, into: &w)
             w.write(byte: 10)

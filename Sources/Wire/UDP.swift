@@ -114,6 +114,9 @@ extension Dissector {
         // as tcpdump does, so a DNS message cut short does not make the error look malformed.
         if start + 8 < payloadEnd && !ip.quoted && (h.sourcePort == DNS.port || h.destinationPort == DNS.port) {
             dissectDNS(b, at: start + 8, end: payloadEnd, into: &d)
+        } else if start + 8 < payloadEnd && !ip.quoted && (h.sourcePort == QUIC.port || h.destinationPort == QUIC.port)
+                    && isQUICLongHeader(b, at: start + 8, end: payloadEnd) {
+            dissectQUIC(b, at: start + 8, end: payloadEnd, into: &d)
         } else if start + 8 < payloadEnd {
             d.addData((start + 8)..<payloadEnd, explain: "The datagram's payload, for an application tunscope does not decode.")
         }
