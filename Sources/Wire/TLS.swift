@@ -119,25 +119,28 @@ extension Dissector {
         var fields = FieldList(capacity: 32)
         var i = start
         var title = "Transport Layer Security"
+        // A ServerHello choosing TLS 1.3 makes tshark name the records after it TLSv1.3 and an
+        // application data record's type "Opaque Type".
+        var tls13 = false
         while i + TLS.Offset.recordHeaderLength <= end, TLS.startsRecord(b, at: i, end: end) {
             let length = Int(b.be16(i + TLS.Offset.length))
             let body = (i + TLS.Offset.recordHeaderLength)..<(i + TLS.Offset.recordHeaderLength + length)
             // A record the segment does not hold whole: tshark waits for the next segment and shows nothing of it.
             guard body.upperBound <= end else { break }
-            addRecord(b, at: i, body: body, to: &fields, describing: d.describes)
+            addRecord(b, at: i, body: body, tls13: &tls13, to: &fields, describing: d.describes)
             i = body.upperBound
         }
         if i == start { title += " (record continues in a later segment)" }
         d.add("tls", title: title, range: start..<end, fields: fields)
     }
 
-    private static func addRecord(_ b: Bytes, at start: Int, body: Range<Int>, to fields: inout FieldList, describing: Bool) {
+    private static func addRecord(_ b: Bytes, at start: Int, body: Range<Int>, tls13: inout Bool, to fields: inout FieldList, describing: Bool) {
         let type = b[start]
         let version = b.be16(start + TLS.Offset.version)
         let r = { (offset: Int, length: Int) in (start + offset)..<(start + offset + length) }
         var heading: FieldText = "TLS Record Layer"
         if describing {
-            var s = "\(TLS.versionName(version).short) Record Layer: "
+            var s = "\(tls13 ? "TLSv1.3" : TLS.versionName(version).short) Record Layer: "
             switch type {
             case TLS.ContentType.handshake:
                 s += "Handshake Protocol: "
@@ -158,8 +161,9 @@ extension Dissector {
         fields.add(Field("tls.record", heading, .none, range: start..<body.upperBound,
                          explain: "One TLS record: a 5-byte header (type, version, length) and its body.")) { f in
             // Wireshark names an application data record's type "Opaque Type", as TLS 1.3 calls it.
-            let typeName: StaticString = type == TLS.ContentType.applicationData ? "tls.record.opaque_type" : "tls.record.content_type"
-            let typeLabel: FieldText = type == TLS.ContentType.applicationData ? "Opaque Type" : "Content Type"
+            let opaque = tls13 && type == TLS.ContentType.applicationData
+            let typeName: StaticString = opaque ? "tls.record.opaque_type" : "tls.record.content_type"
+            let typeLabel: FieldText = opaque ? "Opaque Type" : "Content Type"
             f.add(Field(typeName, typeLabel, .uint(UInt64(type)), note: describing ? f.text("(\(TLS.contentTypeName(type) ?? "Unknown"))") : nil,
                         range: r(TLS.Offset.contentType, 1), explain: "What the record carries: 20 change cipher spec, 21 alert, 22 handshake, 23 application data."))
             f.add(Field("tls.record.version", "Version", .uint(UInt64(version)), base: .hex(digits: 4),
@@ -168,7 +172,7 @@ extension Dissector {
             f.add(Field("tls.record.length", "Length", .uint(UInt64(body.count)), range: r(TLS.Offset.length, 2),
                         explain: "Bytes in the record's body."))
             switch type {
-            case TLS.ContentType.handshake: addHandshake(b, body, to: &f, describing: describing)
+            case TLS.ContentType.handshake: addHandshake(b, body, tls13: &tls13, to: &f, describing: describing)
             case TLS.ContentType.alert where body.count == 2:
                 f.add(Field("tls.alert_message", "Alert Message", .none, range: body, explain: "A warning or a fatal error ending the connection.")) { f in
                     f.add(Field("tls.alert_message.level", "Level", .uint(UInt64(b[body.lowerBound])),
@@ -178,7 +182,7 @@ extension Dissector {
                                 range: body.lowerBound + 1..<body.upperBound, explain: "Which alert (RFC 8446 6): 0 close_notify, 40 handshake_failure, ..."))
                 }
             case TLS.ContentType.alert:
-                f.add(Field("tls.alert_message", "Alert Message", .bytes, note: "(encrypted)", range: body,
+                f.add(Field("tls.alert_message", "Alert Message: Encrypted Alert", .none, range: body,
                             explain: "An alert sent after keys were agreed, so encrypted."))
             case TLS.ContentType.changeCipherSpec:
                 f.add(Field("tls.change_cipher_spec", "Change Cipher Spec Message", .none, range: body,
@@ -198,7 +202,7 @@ extension Dissector {
     /// The handshake messages in a record's body. A message longer than the body is a fragment
     /// (its rest in the next record): only its heading, as tshark shows it. A record whose body
     /// is too short for a message header holds an encrypted one.
-    private static func addHandshake(_ b: Bytes, _ body: Range<Int>, to f: inout FieldList, describing: Bool) {
+    private static func addHandshake(_ b: Bytes, _ body: Range<Int>, tls13: inout Bool, to f: inout FieldList, describing: Bool) {
         var i = body.lowerBound
         guard body.count >= TLS.Offset.handshakeHeaderLength else {
             f.add(Field("tls.handshake", "Handshake Protocol: Encrypted Handshake Message", .none, range: body,
@@ -219,7 +223,7 @@ extension Dissector {
                             range: i..<i + 1, explain: "1 ClientHello, 2 ServerHello, 11 Certificate, 20 Finished, ..."))
                 f.add(Field("tls.handshake.length", "Length", .uint(UInt64(length)), range: i + 1..<i + 4, explain: "Bytes in the message's body."))
                 if type == TLS.HandshakeType.clientHello || type == TLS.HandshakeType.serverHello {
-                    addHello(b, message, client: type == TLS.HandshakeType.clientHello, to: &f, describing: describing)
+                    addHello(b, message, client: type == TLS.HandshakeType.clientHello, tls13: &tls13, to: &f, describing: describing)
                 }
             }
             i = message.upperBound
@@ -228,7 +232,7 @@ extension Dissector {
 
     /// ClientHello and ServerHello (RFC 8446 4.1.2, 4.1.3): version, random, session id, cipher
     /// suites, compression methods, extensions. Stops at the first length the message cannot hold.
-    private static func addHello(_ b: Bytes, _ m: Range<Int>, client: Bool, to f: inout FieldList, describing: Bool) {
+    private static func addHello(_ b: Bytes, _ m: Range<Int>, client: Bool, tls13: inout Bool, to f: inout FieldList, describing: Bool) {
         var i = m.lowerBound
         let end = m.upperBound
         guard i + 2 + TLS.Offset.randomLength <= end else { return }
@@ -303,6 +307,7 @@ extension Dissector {
             let type = b.be16(i), length = Int(b.be16(i + 2))
             let body = (i + 4)..<(i + 4 + length)
             guard body.upperBound <= extensionsEnd else { return }
+            if !client && type == TLS.ExtensionType.supportedVersions && length == 2 && b.be16(body.lowerBound) == 0x0304 { tls13 = true }
             f.add(Field("tls.handshake.extension", describing ? f.text("Extension: \(TLS.extensionName(type)) (len=\(length))") : "Extension", .none,
                         range: i..<body.upperBound, explain: "One hello extension: type, length, body.")) { f in
                 f.add(Field("tls.handshake.extension.type", "Type", .uint(UInt64(type)), note: describing ? f.text("(\(TLS.extensionName(type)))") : nil,

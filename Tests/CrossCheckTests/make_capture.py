@@ -239,6 +239,74 @@ def dns_packets():
     return out
 
 
+# TLS on TCP 443 (a ClientHello with SNI and ALPN, a ServerHello with CCS and application data
+# in one segment, alerts, records cut by the segment, a continuation, a handshake fragment, odd
+# lengths), HTTP on 80 and 8080, and QUIC on UDP 443 (Initial, Handshake, Version Negotiation,
+# short header, cut short). Each TCP packet is its own connection (its own ports), so tshark's
+# stream analysis never takes one for a retransmission. Built by hand, without the rng.
+def tls_http_quic_packets():
+    def ext(t, body): return t.to_bytes(2, "big") + len(body).to_bytes(2, "big") + body
+    def vec8(b): return bytes([len(b)]) + b
+    def vec16(b): return len(b).to_bytes(2, "big") + b
+    def handshake(t, body): return bytes([t]) + len(body).to_bytes(3, "big") + body
+    def record(t, body, version=0x0303): return bytes([t]) + version.to_bytes(2, "big") + vec16(body)
+    exts = (ext(0, vec16(b"\x00" + vec16(b"www.example.test"))) + ext(16, vec16(vec8(b"h2") + vec8(b"http/1.1")))
+            + ext(43, vec8(b"\x03\x04\x03\x03")) + ext(10, vec16(b"\x00\x1d\x00\x17")) + ext(23, b""))
+    hello = (b"\x03\x03" + bytes(range(32)) + vec8(bytes(range(32, 64))) + vec16(bytes.fromhex("13011302c02fc030009c"))
+             + vec8(b"\x00") + vec16(exts))
+    client_hello = record(22, handshake(1, hello), 0x0301)
+    server = (b"\x03\x03" + bytes(range(100, 132)) + vec8(b"") + b"\x13\x01\x00"
+              + vec16(ext(43, b"\x03\x04") + ext(51, b"\x00\x1d" + vec16(bytes(32)))))
+    server_hello = record(22, handshake(2, server)) + record(20, b"\x01") + record(23, bytes(range(40)))
+    payloads = [
+        client_hello, server_hello, record(21, b"\x02\x28"), record(21, b"\x01\x00") + record(23, b"abc"),
+        record(23, bytes(range(17))) + record(22, handshake(14, b"")), record(21, bytes(26)),  # encrypted alert
+        client_hello[:60], client_hello[60:], client_hello[:4], b"\x16\x03\x01\x00", record(22, b"\x01\x00\x00\x10\x03\x03"),
+        record(21, b"\x02\x28") + b"\x17\x03", record(22, b"\x0b\x00"), record(20, b"\x01", 0x0300), b"not TLS at all",
+        record(22, handshake(1, hello[:50])), record(22, handshake(1, b"\x03\x03" + bytes(32) + b"\x20" + bytes(4))),
+    ]
+    out = []
+    client, server_ip = "192.0.2.2", "198.51.100.80"
+    for k, p in enumerate(payloads):
+        sport = 41000 + k
+        if k % 3 == 1:
+            out.append(IP(src=server_ip, dst=client) / TCP(sport=443, dport=sport, flags="PA", seq=1000 + k, ack=1) / p)
+        else:
+            out.append(IP(src=client, dst=server_ip) / TCP(sport=sport, dport=443, flags="PA", seq=1000 + k, ack=1) / p)
+    out.append(IPv6(src="2001:db8::2", dst="2001:db8::1") / TCP(sport=41100, dport=443, flags="PA", seq=5, ack=1) / client_hello)
+    http = [
+        (80, b"GET /a/b?x=1&y=2 HTTP/1.1\r\nHost: example.test\r\nUser-Agent: curl/8.0\r\nAccept: */*\r\n"
+             b"Accept-Encoding: gzip\r\nConnection: keep-alive\r\nX-Other: 1\r\n\r\n"),
+        (80, b"POST /form HTTP/1.1\r\nHost: example.test\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+             b"Content-Length: 3\r\n\r\na=1"),
+        (80, b"HTTP/1.1 404 Not Found\r\nServer: tunscope-test\r\nContent-Length: 0\r\nDate: Sun, 06 Dec 2026 10:00:00 GMT\r\n\r\n"),
+        (80, b"HTTP/1.0 301 Moved Permanently\r\nLocation: http://example.test/\r\nContent-Length: 0\r\n\r\n"),
+        (8080, b"GET / HTTP/1.0\r\nHost: a\r\n\r\n"),
+        (80, b"GET /only-a-line HTTP/1.1\r\nHost: exa"),  # headers cut short: tshark waits, shows nothing
+    ]
+    for k, (port, p) in enumerate(http):
+        sport = 42000 + k
+        if p.startswith(b"HTTP/"):
+            out.append(IP(src=server_ip, dst=client) / TCP(sport=port, dport=sport, flags="PA", seq=1, ack=1) / p)
+        else:
+            out.append(IP(src=client, dst=server_ip) / TCP(sport=sport, dport=port, flags="PA", seq=1, ack=1) / p)
+    dcid, scid = bytes(range(8)), bytes(range(10, 15))
+    initial = bytes([0xc3]) + b"\x00\x00\x00\x01" + vec8(dcid) + vec8(scid) + b"\x00" + b"\x44\x00" + bytes(range(256)) * 4
+    quic = [
+        initial,
+        bytes([0xc1]) + b"\x00\x00\x00\x01" + vec8(dcid) + vec8(b"") + b"\x05token" + b"\x40\x20" + bytes(32),
+        bytes([0xe1]) + b"\x00\x00\x00\x01" + vec8(scid) + vec8(dcid) + b"\x40\x30" + bytes(48),
+        bytes([0xd1]) + b"\x00\x00\x00\x01" + vec8(dcid) + vec8(scid) + b"\x10" + bytes(16),
+        bytes([0xc0]) + b"\x00\x00\x00\x00" + vec8(dcid) + vec8(scid) + b"\x00\x00\x00\x01\xff\x00\x00\x1d",
+        bytes([0x41]) + scid + bytes(30),
+        initial[:9], initial[:20], initial[:3],
+    ]
+    for k, p in enumerate(quic):
+        out.append(IP(src=client, dst=server_ip) / UDP(sport=50000 + k, dport=443) / p)
+    out.append(IPv6(src="2001:db8::2", dst="2001:db8::1") / UDP(sport=50100, dport=443) / initial[:200])
+    return out
+
+
 # Link-layer packets for Ethernet captures: ARP requests, replies and a gratuitous ARP, VLAN tags.
 def ethernet_frames():
     me, peer = "02:00:00:00:00:01", "02:00:00:00:00:02"
@@ -270,6 +338,7 @@ def ethernet_frames():
 
 GROUPS = [tcp_packets, udp_packets, icmp_packets, ipv4_packets, ipv6_packets, dns_packets, bad_checksum_packets,
           malformed_packets]
+GROUPS.append(tls_http_quic_packets)
 
 
 def frame(packet, linktype):
