@@ -42,6 +42,20 @@ public enum TLS {
         return type >= ContentType.changeCipherSpec && type <= ContentType.heartbeat && b[start + 1] == 3 && b[start + 2] <= 4
     }
 
+    /// Wireshark's Protocol column for a TLS layer: the last record's version ("TLSv1.2"), or
+    /// TLSv1.3 once a ServerHello chose it; nil for a layer without records.
+    public static func columnName(_ layer: Layer) -> String? {
+        var name: String?
+        var serverHello = false
+        for f in layer.fields {
+            guard case let .uint(v) = f.value else { continue }
+            if f.isNamed("tls.record.version") && name != "TLSv1.3" { name = versionName(UInt16(truncatingIfNeeded: v)).short.description }
+            if f.isNamed("tls.handshake.type") { serverHello = v == UInt64(HandshakeType.serverHello) }
+            if serverHello && f.isNamed("tls.handshake.extensions.supported_version") && v == 0x0304 { name = "TLSv1.3" }
+        }
+        return name
+    }
+
     static func contentTypeName(_ t: UInt8) -> StaticString? {
         switch t {
         case ContentType.changeCipherSpec: return "Change Cipher Spec"
