@@ -23,7 +23,7 @@ public enum DHCP {
         return t >= 1 && Int(t) <= names.count ? names[Int(t) - 1] : nil
     }
 
-    /// Wireshark's names for the options tunscope names (the rest read "Unknown").
+    /// Wireshark's names for the options tunscope names (the rest read "Unassigned" or "Private").
     static func optionName(_ code: UInt8) -> String {
         switch code {
         case 0: return "Padding"
@@ -64,7 +64,8 @@ public enum DHCP {
         case 121: return "Classless Static Route"
         case 252: return "Private/Proxy autodiscovery"
         case 255: return "End"
-        default: return "Unknown"
+        case 224...254: return "Private"
+        default: return "Unassigned"
         }
     }
 
@@ -368,17 +369,24 @@ extension Dissector {
                 i += 1
                 continue
             }
-            guard i + 2 <= end else {
-                problem = "DHCP option \(code) has no length byte"
+            let name = DHCP.optionName(code)
+            guard i + 2 <= end, i + 2 + Int(b[i + 1]) <= end else {
+                // As tshark: the option's code and length as far as they go, then the complaint.
+                let typeText: FieldText = describes ? fields.text("(\(code)) \(name)") : ""
+                let hasLength = i + 2 <= end
+                fields.add(Field("dhcp.option.type", "Option", .uintShown(UInt64(code), shown: typeText), range: i..<end,
+                                 explain: "An option: its code, its length and its value.")) {
+                    if hasLength {
+                        $0.add(Field("dhcp.option.length", "Length", .uint(UInt64(b[i + 1])), range: (i + 1)..<(i + 2),
+                                     explain: "Bytes in the option's value."))
+                    }
+                }
+                problem = hasLength ? "DHCP option \(code) says \(b[i + 1]) bytes, \(end - i - 2) left" : "DHCP option \(code) has no length byte"
+                stop = end
                 break
             }
             let length = Int(b[i + 1])
-            guard i + 2 + length <= end else {
-                problem = "DHCP option \(code) says \(length) bytes, \(end - i - 2) left"
-                break
-            }
             let data = (i + 2)..<(i + 2 + length)
-            let name = DHCP.optionName(code)
             var suffix = ""
             if describes {
                 switch code {
@@ -392,13 +400,15 @@ extension Dissector {
                              explain: "An option: its code, its length and its value.")) {
                 $0.add(Field("dhcp.option.length", "Length", .uint(UInt64(length)), range: (i + 1)..<(i + 2),
                              explain: "Bytes in the option's value."))
-                if !dissectDHCPOptionValue(code, b, data, into: &$0, messageType: &messageType, describes: describes) && length > 0 {
-                    $0.add(Field("dhcp.option.value", "Value", .bytes, range: data, explain: "The option's value, undecoded."))
+                // tshark's JSON has every option's value as bytes (its tree hides it where it decodes the value).
+                if length > 0 {
+                    $0.add(Field("dhcp.option.value", "Value", .bytes, range: data, explain: "The option's value as bytes."))
                 }
+                _ = dissectDHCPOptionValue(code, b, data, into: &$0, messageType: &messageType, describes: describes)
             }
             i = data.upperBound
         }
-        stop = max(stop, i)
+        stop = max(stop, min(i, end))
         return messageType
     }
 
