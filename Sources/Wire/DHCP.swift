@@ -507,3 +507,16 @@ extension Summary {
         w.write(decimal: length)
     }
 }
+
+extension Summary {
+    /// Whether the line just written ends where tcpdump's printer jumped out (its GET_ macros
+    /// reading past the capture: BOOTP's and NTP's " [|bootp]" and " [|ntp]"); `tcpdump -X` then
+    /// dumps the whole frame, link-layer header included, not from the network layer.
+    public static func dumpsWholeFrame(_ w: borrowing TextWriter) -> Bool {
+        w.withBytes { b in
+            [" [|bootp]\n", " [|ntp]\n"].contains { mark in
+                b.count >= mark.utf8.count && b.suffix(mark.utf8.count).elementsEqual(mark.utf8)
+            }
+        }
+    }
+}
