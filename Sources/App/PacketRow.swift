@@ -77,7 +77,8 @@ struct PacketRow {
     /// the packet it is about, and the row is about the ICMP message, not the quoted one.
     static func protocolName(_ d: Dissection) -> String {
         let names = ["ip": "IPv4", "ipv6": "IPv6", "tcp": "TCP", "udp": "UDP", "icmp": "ICMP", "icmpv6": "ICMPv6",
-                     "dns": "DNS", "arp": "ARP", "eth": "Ethernet", "vlan": "802.1Q", "http": "HTTP", "quic": "QUIC"]
+                     "dns": "DNS", "arp": "ARP", "eth": "Ethernet", "vlan": "802.1Q", "http": "HTTP", "quic": "QUIC",
+                     "ntp": "NTP", "dhcp": "DHCP"]
         var innermost: String?
         for layer in d.layers where layer.name != "data" {
             // A TLS layer without a record (one continuing in a later segment) leaves the column TCP's.

@@ -17,6 +17,12 @@ public enum FieldValue: Sendable, Equatable {
     /// One letter per bit, highest first, the letter where the bit is set and "·" where it is
     /// clear (Wireshark's `tcp.flags.str`), as text.
     case bitLetters(UInt64, letters: StaticString)
+    /// A number in JSON that the tree shows as text: tshark's "Root Delay: 0.012299 seconds",
+    /// whose JSON value is the raw 806.
+    case uintShown(UInt64, shown: FieldText)
+    /// Text in JSON that the tree shows otherwise: tshark's "Reference ID: 192.0.2.9", whose
+    /// JSON value is "c0:00:02:09".
+    case textShown(FieldText, shown: FieldText)
 
     public static func == (a: FieldValue, b: FieldValue) -> Bool {
         switch (a, b) {
@@ -30,6 +36,8 @@ public enum FieldValue: Sendable, Equatable {
         case let (.text(x), .text(y)): return x == y
         case let (.epochTime(s, u), .epochTime(t, v)): return s == t && u == v
         case let (.bitLetters(x, l), .bitLetters(y, m)): return x == y && l.description == m.description
+        case let (.uintShown(x, s), .uintShown(y, t)): return x == y && s == t
+        case let (.textShown(x, s), .textShown(y, t)): return x == y && s == t
         default: return false
         }
     }
@@ -129,6 +137,8 @@ public struct Field: Sendable {
             return false
         }
         if case let .text(t) = value, names(t) { return true }
+        if case let .uintShown(_, t) = value, names(t) { return true }
+        if case let .textShown(t, u) = value, names(t) || names(u) { return true }
         return names(label) || names(note) || names(explanation)
     }
 }
@@ -229,6 +239,7 @@ public struct Layer: Sendable {
     public func strings(of f: Field) -> FieldStrings {
         var text: String?
         if case let .text(t) = f.value { text = string(t) }
+        if case let .textShown(t, _) = f.value { text = string(t) }
         return FieldStrings(label: string(f.label), note: f.note.map { string($0) }, explanation: string(f.explanation), text: text)
     }
 

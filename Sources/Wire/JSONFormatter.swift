@@ -77,6 +77,9 @@ public enum JSONFormatter {
                     if case let .text(t) = f.pointee.value {
                         text = s.layer == 0 ? frameLayer.string(t) : d.layers[Int(s.layer) - 1].string(t)
                     }
+                    if case let .textShown(t, _) = f.pointee.value {
+                        text = s.layer == 0 ? frameLayer.string(t) : d.layers[Int(s.layer) - 1].string(t)
+                    }
                     writeValue(f, text: text, bytes: bytes, into: &w)
                 }
 
@@ -174,7 +177,8 @@ public enum JSONFormatter {
             w.write(byte: 34)
             w.write(hexBytes: bytes, f.pointee.range, separator: 58)
             w.write(byte: 34)
-        case .text: w.write(jsonString: text ?? "")
+        case .text, .textShown: w.write(jsonString: text ?? "")
+        case let .uintShown(v, _): w.write(unsigned: v)
         case let .epochTime(seconds, microseconds):
             // A number (a double holds microseconds since 1970 exactly enough to print back).
             w.write(epochTime: seconds, microseconds)

@@ -70,6 +70,7 @@ public enum TreeFormatter {
         case let .text(t): layer.write(t, into: &w)
         case let .epochTime(seconds, microseconds): w.write(epochTime: seconds, microseconds)
         case let .bitLetters(value, letters): w.write(bits: value, letters: letters)
+        case let .uintShown(_, shown), let .textShown(_, shown): layer.write(shown, into: &w)
         }
     }
 

@@ -114,6 +114,10 @@ extension Dissector {
         // as tcpdump does, so a DNS message cut short does not make the error look malformed.
         if start + 8 < payloadEnd && !ip.quoted && (h.sourcePort == DNS.port || h.destinationPort == DNS.port) {
             dissectDNS(b, at: start + 8, end: payloadEnd, into: &d)
+        } else if start + 8 < payloadEnd && !ip.quoted && DHCP.isPort(h.sourcePort, h.destinationPort) {
+            dissectDHCP(b, at: start + 8, end: payloadEnd, into: &d)
+        } else if start + 8 < payloadEnd && !ip.quoted && (h.sourcePort == NTP.port || h.destinationPort == NTP.port) {
+            dissectNTP(b, at: start + 8, end: payloadEnd, into: &d)
         } else if start + 8 < payloadEnd && !ip.quoted && (h.sourcePort == QUIC.port || h.destinationPort == QUIC.port)
                     && isQUICLongHeader(b, at: start + 8, end: payloadEnd) {
             dissectQUIC(b, at: start + 8, end: payloadEnd, into: &d)
@@ -159,6 +163,15 @@ extension Summary {
         let length = min(ulen - 8, ip.length - 8)
         if b.be16(start) == DNS.port || b.be16(start + 2) == DNS.port {
             writeDNS(b, at: start + 8, end: min(end, start + 8 + length), length: length, into: &w)
+            return
+        }
+        // tcpdump tries BOOTP's ports before NTP's.
+        if DHCP.isPort(b.be16(start), b.be16(start + 2)) {
+            writeBOOTP(b, at: start + 8, end: min(end, start + 8 + length), length: length, into: &w)
+            return
+        }
+        if b.be16(start) == NTP.port || b.be16(start + 2) == NTP.port {
+            writeNTP(b, at: start + 8, end: min(end, start + 8 + length), length: length, into: &w)
             return
         }
         if ulen - 8 > length && !ip.fragment {

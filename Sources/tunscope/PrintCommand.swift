@@ -276,7 +276,7 @@ struct PacketPrinter {
             text.write(byte: 32)
             Summary.write(p.bytes, linkType: linkType, wireLength: p.originalLength, interfaceNames: interfaceNames, into: &text)
             text.write(byte: 10)
-            if hex { networkStart = Dissector.networkLayerStart(p.bytes, linkType: linkType) }
+            if hex && !Summary.dumpsWholeFrame(text) { networkStart = Dissector.networkLayerStart(p.bytes, linkType: linkType) }
         case .tree:
             let d = Dissector.dissect(p.bytes, linkType: linkType, wireLength: p.originalLength)
             TreeFormatter.write(d, frame: frame, bytes: p.bytes, into: &text)

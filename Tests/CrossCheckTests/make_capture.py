@@ -14,7 +14,7 @@ own protocol numbers, Novell raw 802.3, interfaces this machine does not have).
 import argparse
 import random
 
-from scapy.all import (ARP, Dot3, LLC, CookedLinux, CookedLinuxV2, SNAP, STP, DNS, DNSQR, DNSRR, DNSRROPT, ICMP, IP, IPOption_NOP, IPOption_RR, TCP, UDP, Dot1Q,
+from scapy.all import (ARP, NTP, BOOTP, DHCP, Dot3, LLC, CookedLinux, CookedLinuxV2, SNAP, STP, DNS, DNSQR, DNSRR, DNSRROPT, ICMP, IP, IPOption_NOP, IPOption_RR, TCP, UDP, Dot1Q,
                        IPOption_LSRR, IPOption_SSRR, IPOption_Timestamp, IPOption_Router_Alert,
                        Ether, Raw, PcapWriter, IPv6, IPv6ExtHdrHopByHop, IPv6ExtHdrRouting,
                        IPv6ExtHdrFragment, IPv6ExtHdrDestOpt, ICMPv6EchoRequest, ICMPv6EchoReply,
@@ -239,6 +239,66 @@ def dns_packets():
     return out
 
 
+# NTP on port 123: client, server, symmetric and broadcast time packets (over IPv6 too), a key ID
+# and digest, control messages (mode 6), and packets shorter than their header.
+def ntp_packets():
+    c, s = "192.0.2.2", "198.51.100.123"
+    out = [IP(src=c, dst=s) / UDP(sport=40123, dport=123) / NTP(version=4, mode=3, poll=6, precision=-20, sent=3900000000.25),
+           IP(src=s, dst=c) / UDP(sport=123, dport=40123) / NTP(version=4, mode=4, stratum=2, poll=6, precision=-23, delay=0.0123,
+                                                                dispersion=0.0456, id="192.0.2.9", ref=3900000000.5,
+                                                                orig=3900000000.25, recv=3900000001.5, sent=3900000001.75),
+           IP(src=s, dst=c) / UDP(sport=123, dport=40124) / NTP(version=4, mode=4, stratum=1, id="127.0.0.1", leap=3, poll=10,
+                                                                ref=1000.5, orig=2**31 + 7, sent=4000000000.999),
+           IP(src=c, dst=s) / UDP(sport=123, dport=123) / NTP(version=3, mode=1, stratum=3, poll=0, precision=5),
+           IP(src=s, dst=c) / UDP(sport=123, dport=123) / NTP(version=4, mode=2, stratum=16, poll=17, delay=-1.5),
+           IP(src=s, dst="192.0.2.255") / UDP(sport=123, dport=123) / NTP(version=4, mode=5, stratum=200, poll=4),
+           IPv6(src="2001:db8::1", dst="2001:db8::123") / UDP(sport=40125, dport=123) / NTP(version=4, mode=3)]
+    out.append(IP(src=c, dst=s) / UDP(sport=40126, dport=123) / (bytes(NTP(version=4, mode=3)) + bytes(range(20))))
+    for payload in [bytes.fromhex("e1000000000000000000abcd"),                    # symmetric active, 12 bytes
+                    bytes.fromhex("23"), bytes.fromhex("0b00"), bytes.fromhex("2400060000"),
+                    bytes.fromhex("1602000100000000000000000000"),              # control: read variables
+                    bytes.fromhex("d6820001000000000000000c") + b"version=1\r\n.",  # its response, with data
+                    bytes.fromhex("1ec10002000000000000"),                      # control, cut short
+                    bytes.fromhex("16c2000305000001000c0000"),                  # control: an error response
+                    bytes(NTP(version=2, mode=3))[:47]]:
+        out.append(IP(src=c, dst=s) / UDP(sport=40127, dport=123) / Raw(payload))
+    return out
+
+
+# BOOTP and DHCP on ports 67 and 68: discover, offer, request, ACK, NAK and release with common
+# options, pads, a plain BOOTP reply, other hardware types, odd lengths and options cut short.
+def dhcp_packets():
+    mac = bytes.fromhex("020000000001")
+    client = IP(src="0.0.0.0", dst="255.255.255.255") / UDP(sport=68, dport=67)
+    server = IP(src="192.0.2.1", dst="192.0.2.50") / UDP(sport=67, dport=68)
+    out = [client / BOOTP(chaddr=mac, xid=0x12345678) / DHCP(options=[("message-type", "discover"), ("param_req_list", [1, 3, 6, 15, 119, 252, 42]),
+                                                                       ("hostname", "host1"), ("max_dhcp_size", 1500), ("vendor_class_id", "tunscope"), "end"]),
+           server / BOOTP(op=2, xid=0x12345678, yiaddr="192.0.2.50", siaddr="192.0.2.1", chaddr=mac)
+           / DHCP(options=[("message-type", "offer"), ("server_id", "192.0.2.1"), ("lease_time", 3600), ("renewal_time", 1800),
+                           ("rebinding_time", 93784), ("subnet_mask", "255.255.255.0"), ("router", "192.0.2.1"),
+                           ("name_server", "192.0.2.53", "192.0.2.54"), ("domain", "example.test"), ("broadcast_address", "192.0.2.255"),
+                           "end", "pad", "pad", "pad"]),
+           client / BOOTP(chaddr=mac, xid=0x12345678, flags=0x8000, secs=3)
+           / DHCP(options=[("message-type", "request"), "pad", ("requested_addr", "192.0.2.50"), ("server_id", "192.0.2.1"), "end"]),
+           server / BOOTP(op=2, xid=0x12345678, yiaddr="192.0.2.50", chaddr=mac, hops=1, giaddr="192.0.2.254")
+           / DHCP(options=[("message-type", "ack"), ("lease_time", 0xffffffff), ("server_id", "192.0.2.1"), "end"]),
+           server / BOOTP(op=2, xid=7, chaddr=mac) / DHCP(options=[("message-type", "nak"), ("server_id", "192.0.2.1"), "end"]),
+           IP(src="192.0.2.50", dst="192.0.2.1") / UDP(sport=68, dport=67) / BOOTP(chaddr=mac, ciaddr="192.0.2.50")
+           / DHCP(options=[("message-type", "release"), ("server_id", "192.0.2.1"), (200, b"abc"), "end"]),
+           server / BOOTP(op=2, yiaddr="192.0.2.51", sname=b"boot.example.test", file=b"pxelinux.0", chaddr=mac, options=b"")
+           / Raw(bytes(64)),                                                                  # plain BOOTP, no cookie
+           client / BOOTP(htype=6, chaddr=mac) / DHCP(options=[("message-type", "inform"), "end"]),
+           client / BOOTP(htype=32, hlen=20, chaddr=bytes(range(16))) / DHCP(options=[("message-type", "discover"), "end"]),
+           client / BOOTP(op=3, chaddr=mac) / DHCP(options=["end"])]
+    good = bytes(out[0])
+    for n in (1, 2, 3, 20, 33, 34, 200, 236, 239, 240, 242, 250, len(good) - 29):
+        out.append(client / Raw(good[28:28 + n]))                                    # messages of odd lengths
+    out += [Raw(good[:n]) for n in (29, 31, 61, 62, 270)]                            # cut short (IP says more)
+    long_option = bytearray(good); long_option[243] = 200                              # an option past the end
+    out.append(client / Raw(bytes(long_option[28:])))
+    return out
+
+
 # TLS on TCP 443 (a ClientHello with SNI and ALPN, a ServerHello with CCS and application data
 # in one segment, alerts, records cut by the segment, a continuation, a handshake fragment, odd
 # lengths), HTTP on 80 and 8080, and QUIC on UDP 443 (Initial, Handshake, Version Negotiation,
@@ -337,7 +397,7 @@ def ethernet_frames():
 
 
 GROUPS = [tcp_packets, udp_packets, icmp_packets, ipv4_packets, ipv6_packets, dns_packets, bad_checksum_packets,
-          malformed_packets]
+          malformed_packets, ntp_packets, dhcp_packets]
 GROUPS.append(tls_http_quic_packets)
 
 
