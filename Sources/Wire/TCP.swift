@@ -1003,9 +1003,9 @@ extension Summary {
 
     /// The payload printers tcpdump 4.99.3 chooses by port at default verbosity.
     private enum TcpdumpPayloadPrinter {
-        case text(TextProtocol), ssh
+        case text(TextProtocol), ssh, dns
         /// A printer tunscope does not reproduce (Telnet, BGP, PPTP, Redis, NetBIOS, SMB, BEEP,
-        /// OpenFlow, DNS, MSDP, RPKI-RTR, LDP, NFS): nothing is printed after the length.
+        /// OpenFlow, MSDP, RPKI-RTR, LDP, NFS): nothing is printed after the length.
         case notReproduced
 
         /// The printer for a port and its place in `tcp_print`'s chain of port tests (lower
@@ -1024,6 +1024,7 @@ extension Summary {
             case 21: return (9, .text(.ftp))
             case 80, 8080: return (10, .text(.http))
             case 554, 8554: return (11, .text(.rtsp))
+            case DNS.port: return (12, .dns)
             default: return nil
             }
         }
@@ -1042,6 +1043,7 @@ extension Summary {
         switch chosen {
         case let .text(p): writeTextProtocol(p, b, at: payload, length: length, end: end, into: &w)
         case .ssh: writeSSHVersion(b, at: payload, length: length, end: end, into: &w)
+        case .dns: writeDNS(b, at: payload, end: end, length: length, overTCP: true, into: &w)
         case .notReproduced: break
         }
     }

@@ -158,6 +158,10 @@ extension Summary {
             writeDNS(b, at: start + 8, end: min(end, start + 8 + length), length: length, into: &w)
             return
         }
+        if b.be16(start) == DNS.multicastPort || b.be16(start + 2) == DNS.multicastPort {
+            writeDNS(b, at: start + 8, end: min(end, start + 8 + length), length: length, mdns: true, into: &w)
+            return
+        }
         if ulen - 8 > length && !ip.fragment {
             w.write("UDP, bad length ")
             w.write(decimal: ulen - 8)
