@@ -663,8 +663,7 @@ private struct DNSLine {
         return true
     }
 
-    /// The options of an OPT record, as eopt_print names them, without their values (only the
-    /// framing tcpdump checks): " [NSID,Opt65001]".
+    /// The options of an OPT record as eopt_print prints them: " [NSID 6162,Opt65001]".
     private mutating func writeOptions(_ from: Int, _ to: Int, into w: inout TextWriter) -> Bool {
         guard from < to else { return true }
         w.write(" [")
@@ -687,11 +686,23 @@ private struct DNSLine {
             case 12: w.write("PADDING")
             case 13: w.write("CHAIN")
             case 14: w.write("KEY-TAG")
-            case 15: w.write("CLIENT-TAG")
-            case 16: w.write("SERVER-TAG")
+            case 16: w.write("CLIENT-TAG")
+            case 17: w.write("SERVER-TAG")
             default: w.write("Opt"); w.write(decimal: option)
             }
             guard c + 4 + length <= end else { return false }
+            if length > 0 {
+                // The values of NSID, PADDING and options tcpdump has no printer for; the others
+                // (ECS, COOKIE, KEEPALIVE, EXPIRE, KEY-TAG, DAU/DHU/N3U, CHAIN) are not reproduced.
+                w.write(byte: 32)
+                if option == 12 {
+                    w.write("(")
+                    w.write(decimal: length)
+                    w.write(")")
+                } else if !(5...14).contains(option) {
+                    for k in 0..<length { w.write(hex: UInt64(b[c + 4 + k]), digits: 2) }
+                }
+            }
             c += 4 + length
             if c < to { w.write(",") }
         }
