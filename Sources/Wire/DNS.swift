@@ -7,6 +7,35 @@ enum DNS {
     static let multicastPort: UInt16 = 5353
     /// LLMNR (RFC 4795): Wireshark decodes it as DNS; tcpdump 4.99.3 does not.
     static let llmnrPort: UInt16 = 5355
+
+    /// DNS and the two protocols that carry its messages elsewhere, with Wireshark's names.
+    enum Flavour {
+        case dns, mdns, llmnr
+
+        var layer: String {
+            switch self {
+            case .dns: return "dns"
+            case .mdns: return "mdns"
+            case .llmnr: return "llmnr"
+            }
+        }
+
+        var title: String {
+            switch self {
+            case .dns: return "Domain Name System"
+            case .mdns: return "Multicast Domain Name System"
+            case .llmnr: return "Link-local Multicast Name Resolution"
+            }
+        }
+
+        /// The flavour a UDP datagram between these ports carries, as Wireshark picks it.
+        static func forUDP(_ source: UInt16, _ destination: UInt16) -> Flavour? {
+            if source == DNS.port || destination == DNS.port { return .dns }
+            if source == DNS.multicastPort || destination == DNS.multicastPort { return .mdns }
+            if source == DNS.llmnrPort || destination == DNS.llmnrPort { return .llmnr }
+            return nil
+        }
+    }
     static let maxNameLength = 255
 
     enum Offset {
@@ -207,7 +236,13 @@ enum DNS {
 }
 
 extension Dissector {
-    static func dissectDNS(_ b: Bytes, at start: Int, end: Int, into d: inout Dissection) {
+    /// A DNS message as Wireshark's dns dissector shows it; `flavour` picks its mdns or llmnr
+    /// variant (the same dns.* fields, mDNS's top class bit as QU or cache flush), and
+    /// `overTCP` the two-byte length before the message (RFC 1035 4.2.2).
+    static func dissectDNS(_ b: Bytes, at origin: Int, end: Int, flavour: DNS.Flavour = .dns, overTCP: Bool = false,
+                           into d: inout Dissection) {
+        let start = overTCP ? origin + 2 : origin
+        let mdns = flavour == .mdns
         guard start + DNS.headerLength <= end else {
             d.fail("DNS header needs 12 bytes, \(end - start) left", at: start..<end)
             return
@@ -219,6 +254,10 @@ extension Dissector {
             Field(name, label, .bool(flags & bit != 0), mask: UInt32(bit), range: r(O.flags, 2), explain: explain)
         }
         var fields = FieldList()
+        if overTCP {
+            fields.add(Field("dns.length", "Length", .uint(UInt64(b.be16(origin))), range: origin..<start,
+                             explain: "Over TCP, the message's length in bytes comes first (RFC 1035 4.2.2)."))
+        }
         fields.add(Field("dns.id", "Transaction ID", .uint(UInt64(b.be16(start))), base: .hex(digits: 4), range: r(O.id, 2),
                          explain: "Chosen by the asker; the answer carries the same ID so it can be matched."))
         fields.add(Field("dns.flags", "Flags", .uint(UInt64(flags)), base: .hex(digits: 4), range: r(O.flags, 2),
@@ -248,13 +287,18 @@ extension Dissector {
             do {
                 let (name, next) = try DNS.readName(b, message: start, at: i, end: end)
                 guard next + 4 <= end else { throw DNS.NameError.truncated }
-                let type = b.be16(next), cls = b.be16(next + 2)
+                let type = b.be16(next), rawClass = b.be16(next + 2)
+                let cls = mdns ? rawClass & 0x7fff : rawClass
                 fields.add(Field("dns.qry.name", "Name", .text(fields.text(name == "." ? "<Root>" : String(name.dropLast()))), range: i..<next,
                                  explain: "The name asked about."))
                 fields.add(Field("dns.qry.type", "Type", .uint(UInt64(type)), note: d.describes ? DNS.typeName(type).map { fields.text("(\($0))") } : nil,
                                  range: next..<(next + 2), explain: "The kind of record asked for: 1 A, 28 AAAA, 5 CNAME, 15 MX."))
                 fields.add(Field("dns.qry.class", "Class", .uint(UInt64(cls)), base: .hex(digits: 4), range: (next + 2)..<(next + 4),
                                  explain: "The namespace; 1 is IN, the Internet."))
+                if mdns {
+                    fields.add(Field("dns.qry.qu", "\"QU\" question", .bool(rawClass & 0x8000 != 0), mask: 0x8000, range: (next + 2)..<(next + 4),
+                                     explain: "mDNS (RFC 6762 5.4): the asker would like a unicast answer."))
+                }
                 i = next + 4
             } catch {
                 problem = "DNS question \(describe(error))"
@@ -268,7 +312,8 @@ extension Dissector {
             do {
                 let (name, next) = try DNS.readName(b, message: start, at: i, end: end)
                 guard next + 10 <= end else { throw DNS.NameError.truncated }
-                let type = b.be16(next), cls = b.be16(next + 2), ttl = b.be32(next + 4), length = Int(b.be16(next + 8))
+                let type = b.be16(next), rawClass = b.be16(next + 2), ttl = b.be32(next + 4), length = Int(b.be16(next + 8))
+                let cls = mdns && type != 41 ? rawClass & 0x7fff : rawClass
                 let data = next + 10
                 guard data + length <= end else { throw DNS.NameError.truncated }
                 fields.add(Field("dns.resp.name", "Name", .text(fields.text(name == "." ? "<Root>" : String(name.dropLast()))), range: i..<next,
@@ -278,6 +323,11 @@ extension Dissector {
                 if type != 41 {
                     fields.add(Field("dns.resp.class", "Class", .uint(UInt64(cls)), base: .hex(digits: 4), range: (next + 2)..<(next + 4),
                                      explain: "The namespace; 1 is IN, the Internet."))
+                    if mdns {
+                        fields.add(Field("dns.resp.cache_flush", "Cache flush", .bool(rawClass & 0x8000 != 0), mask: 0x8000,
+                                         range: (next + 2)..<(next + 4),
+                                         explain: "mDNS (RFC 6762 10.2): this record replaces what caches hold for the name and type."))
+                    }
                     fields.add(Field("dns.resp.ttl", "Time to live", .uint(UInt64(ttl)), range: (next + 4)..<(next + 8),
                                      explain: "How many seconds the answer may be cached."))
                 }
@@ -315,7 +365,7 @@ extension Dissector {
                 problem = "DNS record \(describe(error))"
             }
         }
-        d.add("dns", title: "Domain Name System (\(flags & 0x8000 != 0 ? "response" : "query"))",
+        d.add(flavour.layer, title: "\(flavour.title) (\(flags & 0x8000 != 0 ? "response" : "query"))",
                               range: start..<max(i, start + DNS.headerLength), fields: fields)
         if let problem { d.fail(problem, at: i..<end) }
     }

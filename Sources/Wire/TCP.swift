@@ -447,6 +447,12 @@ extension Dissector {
                              explain: "The data this segment carries, for the application above TCP."))
         }
         d.add("tcp", title: title(), range: start..<min(start + hl, end), payload: payload, fields: fields)
+        // DNS over TCP: a segment that holds exactly one length-prefixed message, as Wireshark
+        // decodes it without reassembly (and as tcpdump prints it).
+        if !ip.quoted && (h.sourcePort == DNS.port || h.destinationPort == DNS.port) && payload.count >= 2
+            && Int(b.be16(payload.lowerBound)) == payload.count - 2 {
+            dissectDNS(b, at: payload.lowerBound, end: payload.upperBound, overTCP: true, into: &d)
+        }
     }
 
     /// A header cut short (inside an ICMP error only its first 8 bytes need be quoted): the

@@ -112,8 +112,8 @@ extension Dissector {
         }
         // An ICMP error quotes as much of the datagram as fitted: its payload is shown as data,
         // as tcpdump does, so a DNS message cut short does not make the error look malformed.
-        if start + 8 < payloadEnd && !ip.quoted && (h.sourcePort == DNS.port || h.destinationPort == DNS.port) {
-            dissectDNS(b, at: start + 8, end: payloadEnd, into: &d)
+        if start + 8 < payloadEnd && !ip.quoted, let flavour = DNS.Flavour.forUDP(h.sourcePort, h.destinationPort) {
+            dissectDNS(b, at: start + 8, end: payloadEnd, flavour: flavour, into: &d)
         } else if start + 8 < payloadEnd {
             d.addData((start + 8)..<payloadEnd, explain: "The datagram's payload, for an application tunscope does not decode.")
         }
