@@ -89,12 +89,21 @@ enum DNS {
     ]
 
     enum NameError: Error {
-        case truncated, badPointer, tooLong, badLabelType
+        case truncated, badPointer, tooLong, badLabelType, tooManyPointers
     }
 
     /// Reads the name at `i` of the message starting at `message`: its text ("example.test.", or
     /// "." for the root) and where the name ends in place (after the first pointer, if any).
     static func readName(_ b: Bytes, message: Int, at i: Int, end: Int) throws -> (text: String, next: Int) {
+        var budget = 4 * (end - message) + maxNameLength + 1
+        return try readName(b, message: message, at: i, end: end, budget: &budget)
+    }
+
+    /// As above, each label read and pointer followed taking one pass of `budget`, which the
+    /// names of one message share: a message whose names take more passes than four a byte
+    /// (pointer chains walked by name after name) is malformed rather than a cost that grows
+    /// with the square of its bytes.
+    static func readName(_ b: Bytes, message: Int, at i: Int, end: Int, budget: inout Int) throws -> (text: String, next: Int) {
         var text = ""
         var cursor = i
         var next: Int?
@@ -108,6 +117,8 @@ enum DNS {
                 guard cursor + 1 < end else { throw NameError.truncated }
                 let offset = (length & 0x3f) << 8 | Int(b[cursor + 1])
                 guard offset < limit else { throw NameError.badPointer }
+                budget -= 1
+                guard budget >= 0 else { throw NameError.tooManyPointers }
                 if next == nil { next = cursor + 2 }
                 limit = offset
                 cursor = message + offset
@@ -115,6 +126,8 @@ enum DNS {
                 if length == 0 {
                     return (text.isEmpty ? "." : text, next ?? cursor + 1)
                 }
+                budget -= 1
+                guard budget >= 0 else { throw NameError.tooManyPointers }
                 guard cursor + 1 + length <= end else { throw NameError.truncated }
                 text += label(b[(cursor + 1)...(cursor + length)]) + "."
                 guard text.utf8.count <= maxNameLength else { throw NameError.tooLong }
@@ -283,9 +296,10 @@ extension Dissector {
         }
         var i = start + DNS.headerLength
         var problem: String?
+        var pointerBudget = 4 * (end - start) + DNS.maxNameLength + 1
         for _ in 0..<Int(b.be16(start + O.questions)) {
             do {
-                let (name, next) = try DNS.readName(b, message: start, at: i, end: end)
+                let (name, next) = try DNS.readName(b, message: start, at: i, end: end, budget: &pointerBudget)
                 guard next + 4 <= end else { throw DNS.NameError.truncated }
                 let type = b.be16(next), rawClass = b.be16(next + 2)
                 let cls = mdns ? rawClass & 0x7fff : rawClass
@@ -310,7 +324,7 @@ extension Dissector {
         while problem == nil && recordIndex < records {
             recordIndex += 1
             do {
-                let (name, next) = try DNS.readName(b, message: start, at: i, end: end)
+                let (name, next) = try DNS.readName(b, message: start, at: i, end: end, budget: &pointerBudget)
                 guard next + 10 <= end else { throw DNS.NameError.truncated }
                 let type = b.be16(next), rawClass = b.be16(next + 2), ttl = b.be32(next + 4), length = Int(b.be16(next + 8))
                 let cls = mdns && type != 41 ? rawClass & 0x7fff : rawClass
@@ -341,7 +355,7 @@ extension Dissector {
                     fields.add(Field("dns.aaaa", "AAAA Address", .ipv6(IPv6Address(b, at: data)), range: data..<(data + 16),
                                      explain: "An IPv6 address of the name."))
                 case 5, 2, 12:
-                    let target = try DNS.readName(b, message: start, at: data, end: data + length).text
+                    let target = try DNS.readName(b, message: start, at: data, end: data + length, budget: &pointerBudget).text
                     let name: StaticString = type == 5 ? "dns.cname" : type == 2 ? "dns.ns" : "dns.ptr.domain_name"
                     fields.add(Field(name, type == 5 ? "CNAME" : type == 2 ? "Name Server" : "Domain Name",
                                      .text(fields.text(String(target.dropLast()))), range: data..<(data + length),
@@ -375,6 +389,7 @@ extension Dissector {
         case .badPointer: return "name has a compression pointer that does not point backwards (a loop)"
         case .tooLong: return "name is longer than 255 bytes"
         case .badLabelType: return "name has a label type that does not exist"
+        case .tooManyPointers: return "names take more labels and compression pointers than four a byte of the message"
         default: return "runs past the end of the packet"
         }
     }
@@ -446,12 +461,17 @@ private struct DNSLine {
     let end: Int
     let mdns: Bool
     var steps = 0
+    /// Passes left for all the names of this message: four a byte and a name's worth more. An
+    /// honest message needs far fewer (each name's labels are bytes of it, each pointer two);
+    /// only pointer chains walked again and again by name after name reach it.
+    var nameBudget: Int
 
     init(b: Bytes, message: Int, end: Int, mdns: Bool) {
         self.b = b
         self.message = message
         self.end = end
         self.mdns = mdns
+        nameBudget = 4 * (end - message) + DNS.maxNameLength + 1
     }
 
     mutating func write(length: Int, into w: inout TextWriter) {
@@ -788,8 +808,8 @@ private struct DNSLine {
     /// at most 255 characters of it, "<BAD PTR>" for a pointer that does not go backwards;
     /// returns where the name ends in place, or nil where the line stops. Pointers must go
     /// strictly backwards, so a name follows at most one pointer per byte of the message, and
-    /// each label moves the walk on; past `budget` steps (more than a name of this message can
-    /// honestly take) the name is called too long, as tcpdump would once its walk ended.
+    /// each label moves the walk on; all the names of a message share `nameBudget` passes, past
+    /// which the name is called too long and the line ends.
     private mutating func writeName(at i: Int, into w: inout TextWriter) -> Int? {
         guard var l = labelLength(at: i, into: &w) else { return nil }
         var maxOffset = i - message
@@ -802,13 +822,14 @@ private struct DNSLine {
             return rest
         }
         var characters = 0
-        var budget = 2 * (end - message) + 2
         while v != 0 && c < end {
             steps += 1
-            budget -= 1
-            if budget < 0 {
+            nameBudget -= 1
+            if nameBudget < 0 {
+                // Where tcpdump would walk on (its cost growing with the square of the bytes),
+                // the line ends: the one place tunscope's line may differ from tcpdump's.
                 w.write("<DOMAIN NAME TOO LONG>")
-                return rest
+                return nil
             }
             switch v & 0xc0 {
             case 0xc0:
