@@ -143,9 +143,9 @@ enum DNS {
         guard bytes.contains(where: { $0 < 0x20 || $0 == 0x7f }) else { return String(decoding: bytes, as: UTF8.self) }
         var out: [UInt8] = []
         for c in bytes {
-            let escapes: [UInt8: UInt8] = [7: 97, 8: 98, 9: 116, 10: 110, 11: 118, 12: 102, 13: 114]
-            if let e = escapes[c] {
-                out += [92, e]
+            // "\a" to "\r" by their letters (a table, not a dictionary made for every byte).
+            if c >= 7 && c <= 13 {
+                out += [92, [97, 98, 116, 110, 118, 102, 114][Int(c) - 7]]
             } else if c < 0x20 || c == 0x7f {
                 out += [92, 48 + c >> 6, 48 + (c >> 3) & 7, 48 + c & 7]
             } else {
