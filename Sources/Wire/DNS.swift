@@ -465,6 +465,12 @@ private struct DNSLine {
     /// honest message needs far fewer (each name's labels are bytes of it, each pointer two);
     /// only pointer chains walked again and again by name after name reach it.
     var nameBudget: Int
+    /// For an offset where a chain of pointers starts, where it ends (plus one), or -1 when it
+    /// ends at a pointer that does not go backwards; 0 when not yet followed. Made for the
+    /// first chain of pointers; a chain's end does not depend on how it was reached (arriving
+    /// by a pointer at offset o, only pointers below o are allowed), so each chain is followed
+    /// once however many names use it.
+    var chainEnds: [Int32] = []
 
     init(b: Bytes, message: Int, end: Int, mdns: Bool) {
         self.b = b
@@ -842,8 +848,16 @@ private struct DNSLine {
                     w.write("<BAD PTR>")
                     return nil
                 }
-                maxOffset = offset
-                c = message + offset
+                var target = offset
+                if b[message + offset] & 0xc0 == 0xc0 {
+                    guard let last = chainEnd(from: offset) else {
+                        w.write("<BAD PTR>")
+                        return nil
+                    }
+                    target = last
+                }
+                maxOffset = target
+                c = message + target
                 v = Int(b[c])
                 guard let next = labelLength(at: c, into: &w) else { return nil }
                 l = next
@@ -871,6 +885,35 @@ private struct DNSLine {
         }
         if characters > DNS.maxNameLength { w.write("<DOMAIN NAME TOO LONG>") }
         return rest
+    }
+
+    /// Follows the pointers that start at `offset` (each must go backwards) to the first byte
+    /// that is not one: its offset, or nil for a pointer that does not go backwards. Every offset
+    /// on the way is remembered, so all the chains of a message cost one pass over its bytes.
+    private mutating func chainEnd(from offset: Int) -> Int? {
+        if chainEnds.isEmpty { chainEnds = [Int32](repeating: 0, count: end - message) }
+        var o = offset
+        var result: Int32 = 0
+        while true {
+            steps += 1
+            if chainEnds[o] != 0 { result = chainEnds[o]; break }
+            let at = message + o
+            if b[at] & 0xc0 != 0xc0 || at + 1 >= end { result = Int32(o + 1); break }
+            let next = (Int(b[at]) << 8 | Int(b[at + 1])) & 0x3fff
+            if next >= o { result = -1; break }
+            o = next
+        }
+        o = offset
+        while chainEnds[o] == 0 {
+            steps += 1
+            chainEnds[o] = result
+            let at = message + o
+            if b[at] & 0xc0 != 0xc0 || at + 1 >= end { break }
+            let next = (Int(b[at]) << 8 | Int(b[at + 1])) & 0x3fff
+            if next >= o { break }
+            o = next
+        }
+        return result < 0 ? nil : Int(result) - 1
     }
 
     /// tcpdump's `blabel_print`: an EDNS0 bit label (RFC 2673) as "\[x<hex>/<bits>]".
