@@ -48,3 +48,17 @@ echo
 echo "cost per packet with 10 hosts and with 60,000 hosts (200,000 packets each):"
 row "text, 10 hosts" 200000 "$(best tcpdump -nn -S -r "$out/hosts-10.pcap")" "$(best $tunscope print -r "$out/hosts-10.pcap")"
 row "text, 60,000 hosts" 200000 "$(best tcpdump -nn -S -r "$out/hosts-60000.pcap")" "$(best $tunscope print -r "$out/hosts-60000.pcap")"
+
+# Traffic as it really comes (issue 14): arbitrary payloads on every decoded port, DNS headers
+# claiming 65,535 records, pointer chains and loops, lengths that disagree. Same fixed seed always.
+adv="$out/adversarial-1m.pcap"; adv_small="$out/adversarial-100k.pcap"
+[ -f "$adv" ] || /usr/bin/python3 Benchmarks/make_bench_capture.py "$adv" --adversarial --count 1000000
+[ -f "$adv_small" ] || /usr/bin/python3 Benchmarks/make_bench_capture.py "$adv_small" --adversarial --count 100000
+echo
+echo "adversarial capture (Benchmarks/make_bench_capture.py --adversarial):"
+adv_text=$(best tcpdump -nn -S -r "$adv")
+row "text: tcpdump -nn -S" 1000000 "$adv_text" "$(best $tunscope print -r "$adv")"
+row "text, one core" 1000000 "$adv_text" "$(best taskset -c 0 $tunscope print -r "$adv")"
+row "tree: tshark -V" 100000 "$(best tshark -r "$adv_small" -V)" "$(best $tunscope print -r "$adv_small" --format tree)"
+row "json: tshark -T json" 100000 "$(best tshark -r "$adv_small" -T json)" "$(best $tunscope print -r "$adv_small" --format json)"
+Benchmarks/packet_cost.sh "$tunscope"

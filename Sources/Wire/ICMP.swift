@@ -450,6 +450,8 @@ extension Dissector {
         guard size == ICMPv4Header.routerEntryWords else { return fields.fields }
         for i in 0..<Int(count) {
             let entry = O.body + i * ICMPv4Header.routerEntryLength
+            // The count is the sender's claim: entries stop where the message does.
+            guard m.has(entry, ICMPv4Header.routerEntryLength) else { break }
             fields.add(Field("icmp.router_address", "Router address", .ipv4(IPv4Address(m.long(entry))),
                              range: m.at(entry, 4), explain: "An address of the advertising router."))
             fields.add(Field("icmp.pref_level", "Preference level", .int(Int64(Int32(bitPattern: m.long(entry + 4)))),

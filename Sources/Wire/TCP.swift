@@ -455,7 +455,12 @@ extension Dissector {
     /// The application above TCP, by port, as tshark picks it by default.
     private static func dissectTCPApplication(_ b: Bytes, _ source: UInt16, _ destination: UInt16, _ payload: Range<Int>,
                                               into d: inout Dissection) {
-        if source == TLS.port || destination == TLS.port {
+        // DNS over TCP: a segment that holds exactly one length-prefixed message, as Wireshark
+        // decodes it without reassembly (and as tcpdump prints it).
+        if (source == DNS.port || destination == DNS.port) && payload.count >= 2
+            && Int(b.be16(payload.lowerBound)) == payload.count - 2 {
+            dissectDNS(b, at: payload.lowerBound, end: payload.upperBound, overTCP: true, into: &d)
+        } else if source == TLS.port || destination == TLS.port {
             dissectTLS(b, at: payload.lowerBound, end: payload.upperBound, into: &d)
         } else if HTTP.isPort(source) || HTTP.isPort(destination) {
             dissectHTTP(b, at: payload.lowerBound, end: payload.upperBound, into: &d)
@@ -1016,9 +1021,9 @@ extension Summary {
 
     /// The payload printers tcpdump 4.99.3 chooses by port at default verbosity.
     private enum TcpdumpPayloadPrinter {
-        case text(TextProtocol), ssh
+        case text(TextProtocol), ssh, dns
         /// A printer tunscope does not reproduce (Telnet, BGP, PPTP, Redis, NetBIOS, SMB, BEEP,
-        /// OpenFlow, DNS, MSDP, RPKI-RTR, LDP, NFS): nothing is printed after the length.
+        /// OpenFlow, MSDP, RPKI-RTR, LDP, NFS): nothing is printed after the length.
         case notReproduced
 
         /// The printer for a port and its place in `tcp_print`'s chain of port tests (lower
@@ -1037,6 +1042,7 @@ extension Summary {
             case 21: return (9, .text(.ftp))
             case 80, 8080: return (10, .text(.http))
             case 554, 8554: return (11, .text(.rtsp))
+            case DNS.port: return (12, .dns)
             default: return nil
             }
         }
@@ -1055,6 +1061,7 @@ extension Summary {
         switch chosen {
         case let .text(p): writeTextProtocol(p, b, at: payload, length: length, end: end, into: &w)
         case .ssh: writeSSHVersion(b, at: payload, length: length, end: end, into: &w)
+        case .dns: writeDNS(b, at: payload, end: end, length: length, overTCP: true, into: &w)
         case .notReproduced: break
         }
     }

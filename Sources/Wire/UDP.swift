@@ -112,8 +112,8 @@ extension Dissector {
         }
         // An ICMP error quotes as much of the datagram as fitted: its payload is shown as data,
         // as tcpdump does, so a DNS message cut short does not make the error look malformed.
-        if start + 8 < payloadEnd && !ip.quoted && (h.sourcePort == DNS.port || h.destinationPort == DNS.port) {
-            dissectDNS(b, at: start + 8, end: payloadEnd, into: &d)
+        if start + 8 < payloadEnd && !ip.quoted, let flavour = DNS.Flavour.forUDP(h.sourcePort, h.destinationPort) {
+            dissectDNS(b, at: start + 8, end: payloadEnd, flavour: flavour, into: &d)
         } else if start + 8 < payloadEnd && !ip.quoted && DHCP.isPort(h.sourcePort, h.destinationPort) {
             dissectDHCP(b, at: start + 8, end: payloadEnd, into: &d)
         } else if start + 8 < payloadEnd && !ip.quoted && (h.sourcePort == NTP.port || h.destinationPort == NTP.port) {
@@ -163,6 +163,10 @@ extension Summary {
         let length = min(ulen - 8, ip.length - 8)
         if b.be16(start) == DNS.port || b.be16(start + 2) == DNS.port {
             writeDNS(b, at: start + 8, end: min(end, start + 8 + length), length: length, into: &w)
+            return
+        }
+        if b.be16(start) == DNS.multicastPort || b.be16(start + 2) == DNS.multicastPort {
+            writeDNS(b, at: start + 8, end: min(end, start + 8 + length), length: length, mdns: true, into: &w)
             return
         }
         // tcpdump tries BOOTP's ports before NTP's.

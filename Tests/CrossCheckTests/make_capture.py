@@ -367,6 +367,68 @@ def tls_http_quic_packets():
     return out
 
 
+# DNS as it really comes (issue 14): over TCP with its length prefix (right, wrong, too short),
+# mDNS and LLMNR, names with bytes that need escaping, extended and reserved label types, bit
+# labels, pointers that loop or go forwards, long pointer chains, names past 255 characters,
+# and counts of 65,535 over a few bytes.
+def dns_traffic_packets():
+    import struct
+    s, c = "198.51.100.53", "192.0.2.2"
+    out = []
+
+    def hdr(ident, flags, q, a, n, ar):
+        return struct.pack(">6H", ident, flags, q, a, n, ar)
+
+    def udp(payload, sport=53, dport=40100, src=s, dst=c):
+        out.append(IP(src=src, dst=dst) / UDP(sport=sport, dport=dport) / Raw(payload))
+
+    def tcp(payload, sport=40100, dport=53):
+        out.append(IP(src=c, dst=s) / TCP(sport=sport, dport=dport, flags="PA", seq=1000, ack=2000) / Raw(payload))
+
+    name = b"\x07example\x04test\x00"
+    q = name + b"\x00\x01\x00\x01"
+    a = b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x10\x00\x04\xc6\x33\x64\x50"
+    typ = b"\x00\x01\x00\x01"
+    udp(hdr(1, 0x0100, 1, 65535, 65535, 65535) + q)
+    udp(hdr(2, 0x8180, 1, 65535, 65535, 65535) + q)
+    udp(hdr(3, 0x8180, 65535, 65535, 65535, 65535) + q)
+    udp(hdr(4, 0x0100, 65535, 0, 0, 0) + q)
+    udp(hdr(5, 0x8180, 2, 1, 0, 0) + q + q + a)
+    udp(hdr(6, 0x0100, 1, 0, 0, 0) + b"\xc0\x0c" + typ)                      # points at itself
+    udp(hdr(7, 0x0100, 1, 0, 0, 0) + b"\xc0\x12" + typ + b"\x00")             # points forwards
+    udp(hdr(8, 0x0100, 1, 0, 0, 0) + b"\x05a\x01\x9c\xff\x7f\x00" + typ)      # ^A M-^\ M-^? ^?
+    udp(hdr(9, 0x0100, 1, 0, 0, 0) + b"\x03a\x80b\x00" + typ)
+    udp(hdr(10, 0x0100, 1, 0, 0, 0) + b"\x44abc\x00" + typ)                   # <ELT 4>
+    udp(hdr(11, 0x0100, 1, 0, 0, 0) + b"\x41\x0c\xab\xcd\x03foo\x00" + typ)   # a bit label
+    udp(hdr(12, 0x0100, 1, 0, 0, 0) + b"".join(bytes([63]) + bytes([x]) * 63 for x in b"abcde") + b"\x00" + typ)
+    udp(hdr(13, 0x0100, 1, 0, 0, 0) + b"\x03abc")                              # cut in the name
+    chain = b"\x03foo\x00" + b"".join(struct.pack(">H", 0xc000 | (12 if k == 0 else 17 + 2 * (k - 1))) for k in range(60))
+    udp(hdr(14, 0x0100, 1, 0, 0, 0) + chain + typ)                             # a chain of 60 pointers
+    udp(hdr(15, 0x8180, 1, 1, 0, 0) + q + b"\xc0\x0c\x00\x05\x00\x01\x00\x00\x00\x10\x00\x02\xc0\x40")  # CNAME <BAD PTR>
+    udp(hdr(16, 0x8180, 1, 1, 0, 0) + q + b"\xc0\x0c\x00\x05\x00\x01\x00\x00\x00\x10\x00\x02\x80\x00")  # <BAD LABEL TYPE>
+    udp(hdr(17, 0x8180, 1, 1, 0, 0) + q + b"\xc0\x0c\x00\x21\x00\x01\x00\x00\x00\x10\x00\x08\x00\x01\x00\x02\x00\x35\xc0\x0c")  # SRV
+    udp(hdr(18, 0x8180, 1, 1, 0, 0) + q + b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x10\x00\x02\x01\x02\x03\x04")  # A, rdlength 2
+    udp(hdr(19, 0x0900, 1, 0, 0, 0) + q)                                        # an inverse query
+    udp(hdr(20, 0x8180, 1, 2, 0, 0) + q + b"\xc0\x0c\x00\x63\x00\x01\x00\x00\x00\x10\x00\x00" * 2)
+    # mDNS: QU and QM questions, cache-flush answers; LLMNR (tcpdump prints it as plain UDP).
+    udp(hdr(0, 0x0000, 2, 0, 0, 0) + name + b"\x00\x0c\x80\x01\xc0\x0c\x00\x10\x00\x01", 5353, 5353, c, "224.0.0.251")
+    udp(hdr(0, 0x8400, 0, 2, 0, 0) + name + b"\x00\x01\x80\x01\x00\x00\x00\x78\x00\x04\x0a\x00\x00\x01"
+        + b"\xc0\x0c\x00\x1c\x00\x01\x00\x00\x00\x78\x00\x10\xfe\x80" + b"\x00" * 13 + b"\x01", 5353, 5353, c, "224.0.0.251")
+    udp(hdr(0, 0x0000, 1, 0, 0, 0) + name + b"\x00\x01\x80\x03", 5353, 5353, c, "224.0.0.251")
+    udp(hdr(0x77, 0x0000, 1, 0, 0, 0) + name + typ, 40100, 5355, c, "224.0.0.252")
+    udp(hdr(0x77, 0x8000, 1, 1, 0, 0) + q + a, 5355, 40100)
+    # DNS over TCP: a whole message, a prefix that disagrees, one byte, a message under 12 bytes.
+    m = hdr(30, 0x0100, 1, 0, 0, 0) + q
+    tcp(struct.pack(">H", len(m)) + m)
+    m2 = hdr(31, 0x8180, 1, 1, 0, 0) + q + a
+    tcp(struct.pack(">H", len(m2)) + m2, 53, 40100)
+    tcp(struct.pack(">H", 33494) + m)
+    tcp(b"\x00")
+    tcp(b"\x00\x03abc")
+    tcp(struct.pack(">H", len(m)) + m, 80, 53)                                 # HTTP's printer comes first
+    return out
+
+
 # Link-layer packets for Ethernet captures: ARP requests, replies and a gratuitous ARP, VLAN tags.
 def ethernet_frames():
     me, peer = "02:00:00:00:00:01", "02:00:00:00:00:02"
@@ -399,6 +461,7 @@ def ethernet_frames():
 GROUPS = [tcp_packets, udp_packets, icmp_packets, ipv4_packets, ipv6_packets, dns_packets, bad_checksum_packets,
           malformed_packets, ntp_packets, dhcp_packets]
 GROUPS.append(tls_http_quic_packets)
+GROUPS.append(dns_traffic_packets)
 
 
 def frame(packet, linktype):

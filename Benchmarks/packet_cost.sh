@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# What one packet costs, for the first N packets of the adversarial sequence (every kind several
+# times over): each packet is written 20,000 times into a capture of its own, printed as text
+# (one core, best of three, less the time of an empty capture), and the slowest is set against
+# the median. Goal: none above 20x the median.
+# Usage: Benchmarks/packet_cost.sh [TUNSCOPE] [N]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tunscope=${1:-.build/release/tunscope}; n=${2:-56}; copies=20000
+dir=Benchmarks/out/packet-cost; mkdir -p "$dir"
+best() {
+  local b=""
+  for _ in 1 2 3; do
+    local s e t
+    s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N)
+    t=$(echo "$e - $s" | bc)
+    if [ -z "$b" ] || [ "$(echo "$t < $b" | bc)" = 1 ]; then b=$t; fi
+  done
+  echo "$b"
+}
+[ -f "$dir/empty.pcap" ] || /usr/bin/python3 Benchmarks/make_bench_capture.py "$dir/empty.pcap" --adversarial --count 0
+empty=$(best taskset -c 0 "$tunscope" print -r "$dir/empty.pcap")
+for i in $(seq 0 $((n - 1))); do
+  f="$dir/single-$i.pcap"
+  [ -f "$f" ] || /usr/bin/python3 Benchmarks/make_bench_capture.py "$f" --adversarial --single "$i" --count $copies
+  t=$(best taskset -c 0 "$tunscope" print -r "$f")
+  echo "$i $(echo "($t - $empty) * 1000000 / $copies" | bc -l)"
+done | sort -k2 -g > "$dir/costs.txt"
+median=$(awk '{a[NR]=$2} END {print a[int((NR + 1) / 2)]}' "$dir/costs.txt")
+read -r slowest cost < <(tail -1 "$dir/costs.txt")
+printf "per packet, text, one core: median %.2f us, slowest packet #%s (kind %s of 14) %.2f us = %.1fx the median\n" \
+  "$median" "$slowest" "$((slowest % 14))" "$cost" "$(echo "$cost / $median" | bc -l)"
