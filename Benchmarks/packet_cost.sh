@@ -24,9 +24,12 @@ for i in $(seq 0 $((n - 1))); do
   f="$dir/single-$i.pcap"
   [ -f "$f" ] || /usr/bin/python3 Benchmarks/make_bench_capture.py "$f" --adversarial --single "$i" --count $copies
   t=$(best taskset -c 0 "$tunscope" print -r "$f")
-  echo "$i $(echo "($t - $empty) * 1000000 / $copies" | bc -l)"
+  echo "$i $(echo "($t - $empty) * 1000000 / $copies" | bc -l) $("$tunscope" print -r "$f" -c 1 | wc -c)"
 done | sort -k2 -g > "$dir/costs.txt"
-median=$(awk '{a[NR]=$2} END {print a[int((NR + 1) / 2)]}' "$dir/costs.txt")
-read -r slowest cost < <(tail -1 "$dir/costs.txt")
-printf "per packet, text, one core: median %.2f us, slowest packet #%s (kind %s of 14) %.2f us = %.1fx the median\n" \
-  "$median" "$slowest" "$((slowest % 14))" "$cost" "$(echo "$cost / $median" | bc -l)"
+read -r _ median median_line < <(awk '{a[NR]=$0} END {print a[int((NR + 1) / 2)]}' "$dir/costs.txt")
+read -r slowest cost line < <(tail -1 "$dir/costs.txt")
+printf "per packet, text, one core: median %.2f us (a %s-byte line), slowest packet #%s (kind %s of 14) %.2f us (a %s-byte line) = %.1fx the median\n" \
+  "$median" "$median_line" "$slowest" "$((slowest % 14))" "$cost" "$line" "$(echo "$cost / $median" | bc -l)"
+# A packet's cost follows the line it prints (tcpdump's line, byte for byte): per byte written.
+sort -k2 -g "$dir/costs.txt" | awk '{ r = $2 * 1000 / $3; if (r > m) { m = r; i = $1 } } END { printf "most per byte of line: packet #%s, %.2f ns a byte\n", i, m }'
+awk '{ print $2 * 1000 / $3 }' "$dir/costs.txt" | sort -g | awk '{a[NR]=$1} END {printf "median per byte of line: %.2f ns\n", a[int((NR + 1) / 2)]}'

@@ -603,11 +603,25 @@ private struct DNSLine {
         writeType(type, into: &w)
         if cls != 1 {
             w.write(byte: 32)
-            w.write(DNS.className(cls))
+            writeClass(cls, into: &w)
         }
         if mdns { w.write(rawClass & 0x8000 != 0 ? " (QU)" : " (QM)") }
         w.write("? ")
         return writeName(at: i, into: &w).map { $0 + 4 }
+    }
+
+    /// The class as tcpdump names it ("(Class N)" otherwise), written without making a String.
+    private func writeClass(_ cls: UInt16, into w: inout TextWriter) {
+        switch cls {
+        case 1: w.write("IN")
+        case 3: w.write("CHAOS")
+        case 4: w.write("HS")
+        case 255: w.write("ANY")
+        default:
+            w.write("(Class ")
+            w.write(decimal: cls)
+            w.write(")")
+        }
     }
 
     private func writeType(_ type: UInt16, into w: inout TextWriter) {
@@ -628,7 +642,7 @@ private struct DNSLine {
         let data = next + 10
         if cls != 1 && type != 41 {
             w.write(byte: 32)
-            w.write(DNS.className(cls))
+            writeClass(cls, into: &w)
         }
         if mdns && rawClass & 0x8000 != 0 { w.write(" (Cache flush)") }
         w.write(byte: 32)
