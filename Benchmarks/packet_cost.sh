@@ -8,16 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tunscope=${1:-.build/release/tunscope}; n=${2:-56}; copies=20000
 dir=Benchmarks/out/packet-cost; mkdir -p "$dir"
-best() {
-  local b=""
-  for _ in 1 2 3; do
-    local s e t
-    s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N)
-    t=$(echo "$e - $s" | bc)
-    if [ -z "$b" ] || [ "$(echo "$t < $b" | bc)" = 1 ]; then b=$t; fi
-  done
-  echo "$b"
-}
+. Benchmarks/timing.sh
 [ -f "$dir/empty.pcap" ] || /usr/bin/python3 Benchmarks/make_bench_capture.py "$dir/empty.pcap" --adversarial --count 0
 empty=$(best taskset -c 0 "$tunscope" print -r "$dir/empty.pcap")
 for i in $(seq 0 $((n - 1))); do

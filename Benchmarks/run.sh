@@ -13,17 +13,7 @@ big="$out/bench-1m.pcap"; small="$out/bench-100k.pcap"
 [ -f "$out/hosts-10.pcap" ] || /usr/bin/python3 Benchmarks/make_bench_capture.py "$out/hosts-10.pcap" --count 200000 --hosts 10
 [ -f "$out/hosts-60000.pcap" ] || /usr/bin/python3 Benchmarks/make_bench_capture.py "$out/hosts-60000.pcap" --count 200000 --hosts 60000
 
-# Best of three wall-clock runs of a command, in seconds.
-best() {
-  local b=""
-  for _ in 1 2 3; do
-    local s e t
-    s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N)
-    t=$(echo "$e - $s" | bc)
-    if [ -z "$b" ] || [ "$(echo "$t < $b" | bc)" = 1 ]; then b=$t; fi
-  done
-  echo "$b"
-}
+. Benchmarks/timing.sh
 
 row() {  # name, packets, their seconds, our seconds
   printf "%-34s %9s pkts  %8.3f s %12.0f/s   %8.3f s %12.0f/s   %6.1fx\n" "$1" "$2" "$3" "$(echo "$2 / $3" | bc -l)" \

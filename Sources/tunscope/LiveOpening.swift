@@ -33,8 +33,8 @@ enum LiveOpening {
                      timesProbes: Bool, beside: [String] = [], store: PacketStore) throws -> any LiveSource {
         // /sys shows tunscope's own namespace (a lab's devices are its own tuns): any other
         // kind of device is watched without trying to hold it.
-        let notTunOrTap: Bool
-        if namespace == nil, case .other = DeviceKind(device: devices[0]) { notTunOrTap = true } else { notTunOrTap = false }
+        let kind = namespace == nil ? DeviceKind(device: devices[0]) : .tun
+        let notTunOrTap = if case .other = kind { true } else { false }
         if watch.watch || devices.count > 1 || devices == ["any"] || notTunOrTap {
             return try WatchCapture(devices: devices, namespace: namespace, filter: filter, bufferKiB: watch.bufferSize,
                                     store: store)
