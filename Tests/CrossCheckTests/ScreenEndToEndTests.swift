@@ -234,6 +234,8 @@ struct ScreenEndToEndTests {
         let router = try #require(w.labNamespaces(of: program).first { $0.hasSuffix("-router") })
         let file = Root.temporary("talk.pcap")
         let tcpdump = try Background(["tcpdump", "-i", "tun0", "-nn", "-U", "-w", file, "tcp port 80"], in: router)
+        // Stopped before the lab goes: a tcpdump whose interface vanished under it may never end.
+        defer { _ = tcpdump.stop(signal: SIGKILL) }
         try tcpdump.waitFor("listening on", timeout: 10, onStandardError: true)
 
         try w.keys("d")
@@ -252,10 +254,10 @@ struct ScreenEndToEndTests {
         try w.waitFor("(now CLOSE-WAIT)")
         try w.keys("F")
         try w.waitFor("(now CLOSED)")
+        _ = tcpdump.stop(signal: SIGINT)
 
         try w.keys("q")
         #expect(w.ended(), "tunscope did not quit: \(w.screen)")
-        let (_, _, _) = tcpdump.stop(signal: SIGINT)
         let lines = try Tools.run(["tcpdump", "-nn", "-r", file]).split(separator: "\n").map(String.init)
         let fromTunscope = lines.filter { $0.contains("192.0.2.2.") && $0.contains("> 198.51.100.80.80:") }
         let fromServer = lines.filter { $0.contains("198.51.100.80.80 > 192.0.2.2.") }
