@@ -128,6 +128,16 @@ import Testing
         #expect(DHCPRepr.parse(hostile, at: 0) == nil)
     }
 
+    /// An address option shorter than an address, last in the packet: no address in its title
+    /// (the tree once read four bytes past the packet's end here and trapped).
+    @Test func aShortAddressOptionAtTheEndIsNotReadPastIt() {
+        for code: UInt8 in [1, 50, 54] {
+            let payload = Array(Self.request[28..<(28 + 240)]) + [code, 1, 0x58]
+            let tree = Formatted.tree(PacketBuilder.build(ip: .v4(Self.ip), transport: Self.udp, payload: payload))
+            #expect(tree.contains("    Option: (\(code)) \(DHCP.optionName(code))\n"), "\(tree)")
+        }
+    }
+
     @Test func leaseTimesAreWordedAsWiresharkDoes() {
         #expect(DHCP.durationText(3600) == "1 hour")
         #expect(DHCP.durationText(93784) == "1 day, 2 hours, 3 minutes, 4 seconds")

@@ -391,7 +391,9 @@ extension Dissector {
             if describes {
                 switch code {
                 case 53 where length == 1: suffix = " (\(DHCP.messageTypeName(b[data.lowerBound]) ?? "Unknown"))"
-                case 1, 50, 54 where length == 4: suffix = " (\(IPv4Address(b.be32(data.lowerBound))))"
+                // (`where` binds to the last pattern only: each needs its own.)
+                case 1 where length == 4, 50 where length == 4, 54 where length == 4:
+                    suffix = " (\(IPv4Address(b.be32(data.lowerBound))))"
                 default: break
                 }
             }
