@@ -43,12 +43,21 @@ import Testing
         let dnsLayer = d.layer("dns")
         let texts = dnsLayer?.fields.filter { $0.isNamed("dns.txt") }.map { dnsLayer!.strings(of: $0).text }
         #expect(texts == ["hello", "world", "a\u{01}\u{FFFD}\u{7f}", ""])
+        // tshark reads TXT as ASCII: every byte past 0x7f is U+FFFD, even where they make UTF-8.
+        let ascii = DNS.asciiText([0x61, 0xc3, 0xa9, 0x0b])
+        #expect(ascii.value == "a\u{FFFD}\u{FFFD}\u{0b}" && ascii.shown == "a\u{FFFD}\u{FFFD}\\v")
         #expect(d.field("dns.txt.length")?.value == .uint(5))
         // A string longer than its record runs on into what follows; past the message's end it
         // is cut short: what was there, then the truncation mark.
         var oneAnswer = header + [0xc0, 0x0c, 0, 16, 0, 1, 0, 0, 0, 60, 0, 3, 5, 0x61, 0x62]
         oneAnswer[7] = 1
         #expect(Summary.string(Self.packet(oneAnswer), linkType: .raw).hasSuffix(" 5 1/0/0 TXT \"ab [|domain]"))
+    }
+
+    /// A name server record naming the root: tshark's "<Root>", as for a question's name.
+    @Test func rootAsRecordDataIsNamedRoot() {
+        let dns: Bytes = [0, 9, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0] + Self.exampleQuestion + [0xc0, 0x0c, 0, 2, 0, 1, 0, 0, 0, 60, 0, 1, 0]
+        #expect(Dissector.dissect(Self.packet(dns), linkType: .raw).strings(of: "dns.ns")?.text == "<Root>")
     }
 
     @Test func queryPrintsAsTcpdump() {

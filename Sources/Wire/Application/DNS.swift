@@ -167,6 +167,16 @@ enum DNS {
         }
     }
 
+    /// Text Wireshark reads as ASCII (DNS's TXT strings, BOOTP's names, DHCP's text options):
+    /// each byte past 0x7f is U+FFFD. The JSON holds that text as it is; the tree shows control
+    /// characters escaped (`\001`), as it does a DNS label's.
+    static func asciiText(_ bytes: ArraySlice<UInt8>) -> (value: String, shown: String) {
+        var scalars = String.UnicodeScalarView()
+        for c in bytes { scalars.append(c < 0x80 ? Unicode.Scalar(c) : "\u{FFFD}") }
+        let value = String(scalars)
+        return (value, DNS.label(ArraySlice(value.utf8)))
+    }
+
     /// A label's bytes as text, control characters escaped as Wireshark shows them ("\\f", "\\000").
     static func label(_ bytes: ArraySlice<UInt8>) -> String {
         guard bytes.contains(where: { $0 < 0x20 || $0 == 0x7f }) else { return String(decoding: bytes, as: UTF8.self) }
@@ -387,7 +397,7 @@ extension Dissector {
                     let target = try DNS.readName(b, message: start, at: data, end: data + length, budget: &pointerBudget).text
                     let name: StaticString = type == 5 ? "dns.cname" : type == 2 ? "dns.ns" : "dns.ptr.domain_name"
                     fields.add(Field(name, type == 5 ? "CNAME" : type == 2 ? "Name Server" : "Domain Name",
-                                     .text(fields.text(String(target.dropLast()))), range: data..<(data + length),
+                                     .text(fields.text(target == "." ? "<Root>" : String(target.dropLast()))), range: data..<(data + length),
                                      explain: type == 5 ? "The canonical name: look this name up instead." : "The name this record points to."))
                 case 16:
                     // TXT (RFC 1035 3.3.14): one or more character-strings, each a length byte and text.
@@ -396,7 +406,8 @@ extension Dissector {
                         let n = Int(b[c])
                         fields.add(Field("dns.txt.length", "TXT Length", .uint(UInt64(n)), range: c..<(c + 1),
                                          explain: "Bytes in the string that follows."))
-                        fields.add(Field("dns.txt", "TXT", .text(fields.text(String(decoding: b[(c + 1)..<(c + 1 + n)], as: UTF8.self))),
+                        let text = DNS.asciiText(b[(c + 1)..<(c + 1 + n)])
+                        fields.add(Field("dns.txt", "TXT", .textShown(fields.text(text.value), shown: fields.text(text.shown)),
                                          range: (c + 1)..<(c + 1 + n), explain: "Free-form text: SPF policies, domain ownership proofs."))
                         c += 1 + n
                     }
