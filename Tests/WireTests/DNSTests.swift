@@ -43,7 +43,8 @@ import Testing
         let dnsLayer = d.layer("dns")
         let texts = dnsLayer?.fields.filter { $0.isNamed("dns.txt") }.map { dnsLayer!.strings(of: $0).text }
         #expect(texts == ["hello", "world", "a\u{01}\u{FFFD}\u{7f}", ""])
-        // tshark reads TXT as ASCII: every byte past 0x7f is U+FFFD, even where they make UTF-8.
+        // tshark reads TXT as ASCII (as UTF-8 in mDNS only): every byte past 0x7f is U+FFFD, even
+        // where they make UTF-8.
         let ascii = DNS.asciiText([0x61, 0xc3, 0xa9, 0x0b])
         #expect(ascii.value == "a\u{FFFD}\u{FFFD}\u{0b}" && ascii.shown == "a\u{FFFD}\u{FFFD}\\v")
         #expect(d.field("dns.txt.length")?.value == .uint(5))

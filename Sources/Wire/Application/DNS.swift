@@ -167,9 +167,9 @@ enum DNS {
         }
     }
 
-    /// Text Wireshark reads as ASCII (DNS's TXT strings, BOOTP's names, DHCP's text options):
-    /// each byte past 0x7f is U+FFFD. The JSON holds that text as it is; the tree shows control
-    /// characters escaped (`\001`), as it does a DNS label's.
+    /// Text Wireshark reads as ASCII (TXT strings outside mDNS, BOOTP's names, DHCP's text
+    /// options): each byte past 0x7f is U+FFFD. The JSON holds that text as it is; the tree
+    /// shows control characters escaped (`\001`), as it does a DNS label's.
     static func asciiText(_ bytes: ArraySlice<UInt8>) -> (value: String, shown: String) {
         var scalars = String.UnicodeScalarView()
         for c in bytes { scalars.append(c < 0x80 ? Unicode.Scalar(c) : "\u{FFFD}") }
@@ -406,8 +406,10 @@ extension Dissector {
                         let n = Int(b[c])
                         fields.add(Field("dns.txt.length", "TXT Length", .uint(UInt64(n)), range: c..<(c + 1),
                                          explain: "Bytes in the string that follows."))
-                        let text = DNS.asciiText(b[(c + 1)..<(c + 1 + n)])
-                        fields.add(Field("dns.txt", "TXT", .textShown(fields.text(text.value), shown: fields.text(text.shown)),
+                        // Wireshark reads a TXT string as ASCII, or as UTF-8 in mDNS.
+                        let bytes = b[(c + 1)..<(c + 1 + n)]
+                        let text = mdns ? (String(decoding: bytes, as: UTF8.self), DNS.label(bytes)) : DNS.asciiText(bytes)
+                        fields.add(Field("dns.txt", "TXT", .textShown(fields.text(text.0), shown: fields.text(text.1)),
                                          range: (c + 1)..<(c + 1 + n), explain: "Free-form text: SPF policies, domain ownership proofs."))
                         c += 1 + n
                     }
