@@ -161,6 +161,14 @@ import Testing
         #expect(DHCP.seconds(0x0100) == 1 && DHCP.seconds(0x01ff) == 0x01ff && DHCP.seconds(0x00ff) == 0xff)
     }
 
+    /// A list of addresses shows as many whole ones as its length holds; a single address needs
+    /// exactly four bytes (tshark: "length isn't 4" and no address).
+    @Test func addressListsKeepTheirWholeAddresses() {
+        let payload = Array(Self.request[28..<(28 + 240)]) + [3, 7] + Array(10...16) + [50, 8] + Array(1...8) + [255]
+        let json = Formatted.json(PacketBuilder.build(ip: .v4(Self.ip), transport: Self.udp, payload: payload))
+        #expect(json.contains("\"dhcp.option.router\":\"10.11.12.13\"") && !json.contains("requested_ip_address"), "\(json)")
+    }
+
     /// An address option shorter than an address, last in the packet: no address in its title
     /// (the tree once read four bytes past the packet's end here and trapped).
     @Test func aShortAddressOptionAtTheEndIsNotReadPastIt() {

@@ -445,9 +445,11 @@ extension Dissector {
     private static func dissectDHCPOptionValue(_ code: UInt8, _ b: Bytes, _ data: Range<Int>, into f: inout FieldList,
                                                messageType: inout UInt8?, describes: Bool) -> Bool {
         let length = data.count
-        func addresses(_ name: StaticString, _ label: FieldText, _ explain: FieldText) -> Bool {
-            guard length > 0 && length % 4 == 0 else { return false }
-            for a in stride(from: data.lowerBound, to: data.upperBound, by: 4) {
+        /// One address (`list` false: exactly 4 bytes) or a list of them, as many whole ones as
+        /// the length holds (tshark shows those and complains of the rest).
+        func addresses(_ name: StaticString, _ label: FieldText, _ explain: FieldText, list: Bool = false) -> Bool {
+            guard list ? length >= 4 : length == 4 else { return false }
+            for a in stride(from: data.lowerBound, to: data.upperBound - 3, by: 4) {
                 f.add(Field(name, label, .ipv4(IPv4Address(b.be32(a))), range: a..<(a + 4), explain: explain))
             }
             return true
@@ -479,8 +481,8 @@ extension Dissector {
                             range: a..<(a + 1), explain: "An option the client asks the server to send."))
             }
         case 1: return addresses("dhcp.option.subnet_mask", "Subnet Mask", "The network mask of the address given.")
-        case 3: return addresses("dhcp.option.router", "Router", "A default gateway.")
-        case 6: return addresses("dhcp.option.domain_name_server", "Domain Name Server", "A DNS server to use.")
+        case 3: return addresses("dhcp.option.router", "Router", "A default gateway.", list: true)
+        case 6: return addresses("dhcp.option.domain_name_server", "Domain Name Server", "A DNS server to use.", list: true)
         case 28: return addresses("dhcp.option.broadcast_address", "Broadcast Address", "The subnet's broadcast address.")
         case 50: return addresses("dhcp.option.requested_ip_address", "Requested IP Address", "The address the client asks for.")
         case 54: return addresses("dhcp.option.dhcp_server_id", "DHCP Server Identifier", "The server that made the offer or answered.")
