@@ -313,6 +313,16 @@ public struct TextWriter: ~Copyable {
         write(unsigned: UInt64(microseconds), width: 6)
     }
 
+    /// A time difference with nine decimals, as Wireshark prints relative times: "0.000500000",
+    /// "-1.250000000".
+    public mutating func write(seconds nanoseconds: Int64) {
+        if nanoseconds < 0 { write(byte: 45) }
+        let magnitude = nanoseconds.magnitude
+        write(unsigned: magnitude / 1_000_000_000)
+        write(byte: 46)
+        write(unsigned: magnitude % 1_000_000_000, width: 9)
+    }
+
     /// One letter per bit of `value`, highest first: the letter where the bit is set, "·" where clear.
     public mutating func write(bits value: UInt64, letters: StaticString) {
         letters.withUTF8Buffer { letters in

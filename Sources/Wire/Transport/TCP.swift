@@ -396,7 +396,7 @@ extension Dissector {
             fields.add(Field("tcp.len", "TCP Segment Len", .uint(UInt64(segmentLength)), range: payload,
                              explain: "Payload bytes in this segment (IP payload length minus the TCP header)."))
         }
-        addSequenceFields(b, start, to: &fields)
+        addSequenceFields(b, start, quotedByICMPv4: ip.quoted && ip.isIPv4, to: &fields)
         fields.add(Field("tcp.hdr_len", "Header Length", .uint(UInt64(hl)), note: d.describes ? fields.text("bytes (\(hl / 4))") : nil, mask: 0xf0,
                          range: at(O.dataOffset, 1),
                          explain: "Data offset: header size in 32-bit words (shown in bytes); over 20 means options."))
@@ -478,7 +478,8 @@ extension Dissector {
             title += ", Src Port: \(b.be16(start)), Dst Port: \(b.be16(start + TCPHeader.Offset.destinationPort))"
         }
         if available >= TCPHeader.Offset.acknowledgmentNumber {
-            addSequenceFields(b, start, acknowledgment: available >= TCPHeader.Offset.dataOffset, to: &fields)
+            addSequenceFields(b, start, acknowledgment: available >= TCPHeader.Offset.dataOffset, quotedByICMPv4: ip.quoted && ip.isIPv4,
+                              to: &fields)
             title += ", Seq: \(b.be32(start + TCPHeader.Offset.sequenceNumber))"
         }
         if available > 0 {
@@ -501,11 +502,20 @@ extension Dissector {
 
     /// Sequence and (unless told not to) acknowledgment numbers; the caller checks that their
     /// bytes are there.
-    private static func addSequenceFields(_ b: Bytes, _ start: Int, acknowledgment: Bool = true, to fields: inout FieldList) {
+    /// Inside an ICMP (v4) error tshark shows the quoted sequence number as `tcp.seq`, raw, and
+    /// no `tcp.seq_raw`.
+    private static func addSequenceFields(_ b: Bytes, _ start: Int, acknowledgment: Bool = true, quotedByICMPv4: Bool = false,
+                                          to fields: inout FieldList) {
         let O = TCPHeader.Offset.self
-        fields.add(Field("tcp.seq_raw", "Sequence Number (raw)", .uint(UInt64(b.be32(start + O.sequenceNumber))),
+        if quotedByICMPv4 {
+            fields.add(Field("tcp.seq", "Sequence Number", .uint(UInt64(b.be32(start + O.sequenceNumber))),
+                             range: (start + O.sequenceNumber)..<(start + O.sequenceNumber + 4),
+                             explain: "Number of the first payload byte of the segment the error is about."))
+        } else {
+            fields.add(Field("tcp.seq_raw", "Sequence Number (raw)", .uint(UInt64(b.be32(start + O.sequenceNumber))),
                          range: (start + O.sequenceNumber)..<(start + O.sequenceNumber + 4),
                          explain: "Number of the first payload byte; a SYN's is the initial sequence number, chosen at random."))
+        }
         if acknowledgment {
             fields.add(Field("tcp.ack_raw", "Acknowledgment number (raw)", .uint(UInt64(b.be32(start + O.acknowledgmentNumber))),
                              range: (start + O.acknowledgmentNumber)..<(start + O.acknowledgmentNumber + 4),
