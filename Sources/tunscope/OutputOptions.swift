@@ -24,6 +24,9 @@ struct OutputOptions: ParsableArguments {
     @Flag(name: .customShort("x"), help: "Hex and ASCII under each packet, as tcpdump -X.")
     var hex = false
 
+    @Flag(help: "Tree and JSON without stream analysis (tcp.stream, relative numbers, tcp.analysis): each packet alone.")
+    var noAnalysis = false
+
     @OptionGroup var store: StoreOptions
 
     func validate() throws {
