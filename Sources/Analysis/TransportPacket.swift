@@ -13,7 +13,10 @@ public struct TransportPacket: Sendable, Equatable {
 
     public var kind: Kind
     public var source: TCPEndpoint
+    /// Where Wireshark says the packet goes (past a source route, the route's last address).
     public var destination: TCPEndpoint
+    /// The destination address in the IP header itself, which tcpdump uses.
+    public var headerDestination: IPAddress
     /// Inside an ICMP error: the conversation is looked up, nothing is analysed.
     public var quoted = false
 
@@ -73,6 +76,7 @@ public struct TransportPacket: Sendable, Equatable {
         guard captured >= (kind == .tcp ? 16 : 8) else { return nil }
         source = TCPEndpoint(ip.source, b.be16(start))
         destination = TCPEndpoint(ip.destination, b.be16(start + 2))
+        headerDestination = ip.headerDestination
         self.quoted = quoted
         guard kind == .tcp else {
             // A length field shorter than the header: Wireshark calls the datagram malformed and
@@ -136,6 +140,7 @@ public struct TransportPacket: Sendable, Equatable {
 struct IPPayload {
     var source: IPAddress
     var destination: IPAddress
+    var headerDestination: IPAddress
     var proto: IPProtocol
     var start: Int
     var end: Int
@@ -151,6 +156,7 @@ struct IPPayload {
             guard quoted || h.totalLength >= h.headerLength else { return nil }
             source = .v4(h.source)
             destination = .v4(h.finalDestination)
+            headerDestination = .v4(h.destination)
             proto = h.proto
             self.start = start + h.headerLength
             end = quoted ? bytes.count : start + h.totalLength
@@ -175,6 +181,7 @@ struct IPPayload {
             guard at <= end else { return nil }
             source = .v6(h.source)
             destination = .v6(final)
+            headerDestination = .v6(h.destination)
             proto = next
             self.start = at
         default:

@@ -285,7 +285,9 @@ struct PacketPrinter {
         case .text:
             clock.write(seconds: p.seconds, microseconds: p.microseconds, into: &text)
             text.write(byte: 32)
+            text.tcpdumpOffsets = annotation.tcpdumpOffsets
             Summary.write(p.bytes, linkType: linkType, wireLength: p.originalLength, interfaceNames: interfaceNames, into: &text)
+            text.tcpdumpOffsets = nil
             text.write(byte: 10)
             if hex && !Summary.dumpsWholeFrame(text) { networkStart = Dissector.networkLayerStart(p.bytes, linkType: linkType) }
         case .tree:

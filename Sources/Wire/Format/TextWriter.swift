@@ -9,6 +9,10 @@ public struct TextWriter: ~Copyable {
     private var base: UnsafeMutablePointer<UInt8>
     public private(set) var count = 0
     private var capacity: Int
+    /// What the next TCP summary line subtracts from its numbers, as tcpdump without -S does
+    /// (nil: the raw numbers, tcpdump -S). The caller sets it around `Summary.write`, from the
+    /// segments before (see Analysis's `TcpdumpSequenceTracker`).
+    public var tcpdumpOffsets: TCPNumberOffsets?
 
     public init(capacity: Int = 256) {
         self.capacity = max(capacity, 64)

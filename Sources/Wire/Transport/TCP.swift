@@ -936,6 +936,20 @@ struct TCPOptionInfo {
 
 // MARK: - Summary
 
+/// What tcpdump without -S subtracts from a segment's numbers: its sequence and acknowledgment
+/// numbers, and the edges of its SACK blocks.
+public struct TCPNumberOffsets: Sendable, Equatable {
+    public var seq: UInt32
+    public var ack: UInt32
+    public var sack: UInt32
+
+    public init(seq: UInt32, ack: UInt32, sack: UInt32) {
+        self.seq = seq
+        self.ack = ack
+        self.sack = sack
+    }
+}
+
 extension Summary {
     /// tcpdump 4.99.3's `tcp_print` with -nn -S at default verbosity: endpoints, flags, raw
     /// sequence numbers, window, urgent pointer, options, length, then the first line of the
@@ -983,17 +997,18 @@ extension Summary {
         }
         let length = ip.length - hl
         let control = TCPFlags(rawValue: UInt16(flags))
+        let seq = h.sequenceNumber &- (w.tcpdumpOffsets?.seq ?? 0)
         if length > 0 || !control.isDisjoint(with: [.syn, .fin, .rst]) {
             w.write(", seq ")
-            w.write(unsigned: UInt64(h.sequenceNumber))
+            w.write(unsigned: UInt64(seq))
             if length > 0 {
                 w.write(byte: 58)
-                w.write(unsigned: UInt64(h.sequenceNumber &+ UInt32(truncatingIfNeeded: length)))
+                w.write(unsigned: UInt64(seq &+ UInt32(truncatingIfNeeded: length)))
             }
         }
         if control.contains(.ack) {
             w.write(", ack ")
-            w.write(unsigned: UInt64(h.acknowledgmentNumber))
+            w.write(unsigned: UInt64(h.acknowledgmentNumber &- (w.tcpdumpOffsets?.ack ?? 0)))
         }
         w.write(", win ")
         w.write(unsigned: UInt64(h.window))
@@ -1148,12 +1163,13 @@ extension Summary {
                     w.write(byte: 32)
                     w.write(decimal: valueLength / TCPOption.sackBlockLength)
                     w.write(byte: 32)
+                    let offset = w.tcpdumpOffsets?.sack ?? 0
                     for i in stride(from: 0, to: valueLength, by: TCPOption.sackBlockLength) {
                         if missing(i + 8) { return nil }
                         w.write(byte: 123)
-                        w.write(unsigned: UInt64(b.be32(cp + i)))
+                        w.write(unsigned: UInt64(b.be32(cp + i) &- offset))
                         w.write(byte: 58)
-                        w.write(unsigned: UInt64(b.be32(cp + i + 4)))
+                        w.write(unsigned: UInt64(b.be32(cp + i + 4) &- offset))
                         w.write(byte: 125)
                     }
                 }
