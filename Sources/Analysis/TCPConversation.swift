@@ -125,7 +125,7 @@ struct TCPConversation: ActiveConversation {
             r.acksFrame = ta.acksFrame
             r.ackRTT = ta.ackRTT
             r.initialRTT = initialRTT
-            r.bytesInFlight = ta.bytesInFlight
+            r.bytesInFlight = ta.bytesInFlight == 0 ? nil : ta.bytesInFlight
             r.pushBytesSent = ta.pushBytesSent
             r.rto = ta.rto
             r.rtoFrame = ta.rtoFrame
@@ -199,7 +199,7 @@ struct TCPConversation: ActiveConversation {
                 break checks
             }
             if repeatsLast && window != 0 && window == fwd.window {
-                fwd.duplicateAcks += 1
+                fwd.duplicateAcks = fwd.duplicateAcks == -1 ? 1 : fwd.duplicateAcks + 1
                 ta.flags.insert(.duplicateAck)
                 ta.duplicateAckNumber = fwd.duplicateAcks
                 ta.duplicateAckFrame = fwd.lastNonDuplicateAck
@@ -211,10 +211,19 @@ struct TCPConversation: ActiveConversation {
         }
 
         // An ACK past what the other side was seen to send: a segment of theirs was not captured.
+        // Said once per thing the other side did: after a gap in what it sent (the bound moves
+        // up to its highest sequence number), or once after each new acknowledgment from it
+        // (`duplicateAcks` -1 keeps the note from repeating meanwhile). Wireshark 4.0 compares
+        // the bound with the highest sequence number as plain numbers.
         if rev.maxSeqToBeAcked != 0 && after(ack, rev.maxSeqToBeAcked) && flags.contains(.ack) {
-            ta.flags.insert(.ackLostSegment)
-            // Said once: what the other side was seen to send counts as acknowledged from here.
-            rev.maxSeqToBeAcked = rev.nextSeq
+            ta.touch()
+            if rev.maxSeqToBeAcked < rev.nextSeq {
+                rev.maxSeqToBeAcked = rev.nextSeq
+                ta.flags.insert(.ackLostSegment)
+            } else {
+                if rev.duplicateAcks == 0 { ta.flags.insert(.ackLostSegment) }
+                rev.duplicateAcks = -1
+            }
         }
 
         if seglen > 0 || !flags.isDisjoint(with: [.syn, .fin]) {
@@ -269,10 +278,6 @@ struct TCPConversation: ActiveConversation {
                 firstSeq = min(firstSeq, u.seq &- fwd.base)
             }
             let inFlight = (lastSeq &- firstSeq) &- rev.sackBytes
-            if inFlight > 0 && inFlight < 2_000_000_000 {
-                ta.touch()
-                ta.bytesInFlight = inFlight &- (flags.isDisjoint(with: [.syn, .fin]) ? 0 : 1)
-            }
             // Bytes sent since the last PSH: a PSH segment counts itself after a run without one.
             let push = flags.contains(.psh)
             if push != fwd.pushSetLast && push || !push && !fwd.pushSetLast {
@@ -282,7 +287,11 @@ struct TCPConversation: ActiveConversation {
             }
             fwd.pushSetLast = push
             ta.touch()
-            ta.pushBytesSent = fwd.pushBytesSent
+            if inFlight > 0 && inFlight < 2_000_000_000 {
+                ta.bytesInFlight = inFlight &- (flags.isDisjoint(with: [.syn, .fin]) ? 0 : 1)
+            }
+            // Wireshark 4.0 shows this only beside a bytes in flight other than 0.
+            if (ta.bytesInFlight ?? 0) != 0 { ta.pushBytesSent = fwd.pushBytesSent }
         }
     }
 
@@ -298,7 +307,8 @@ struct TCPConversation: ActiveConversation {
             ta.flags.insert(.spuriousRetransmission)
             return
         }
-        if notAdvanced && rev.duplicateAcks >= 2 && rev.lastAck == seq
+        // The count is unsigned in Wireshark: the -1 left by an ACKed-unseen note counts as many.
+        if notAdvanced && UInt32(bitPattern: rev.duplicateAcks) >= 2 && rev.lastAck == seq
             && UInt64(bitPattern: time - rev.lastAckTime) < 20_000_000 {
             ta.flags.insert(.fastRetransmission)
             return

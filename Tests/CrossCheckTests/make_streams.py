@@ -7,6 +7,7 @@ resets, four-tuple reuse, connections seen from the middle, UDP conversations, I
 
 Usage: make_streams.py OUT.pcap
 """
+import random
 import sys
 
 from scapy.all import IP, IPv6, TCP, UDP, Raw, PcapWriter
@@ -184,6 +185,69 @@ w.handshake(options=[("WScale", 7)])
 at(w.seg(True, "PA", data(1000)), 0.001)
 at(w.seg(True, "PA", data(1048)), 0.0001)
 at(w.seg(False, "A", window=16), 0.001)
+
+# 12: the four-tuple reused after a FIN close with the same ISN (the same stream, for Wireshark
+# 4.0), data with FIN, SACK blocks; a UDP conversation with an empty datagram in the middle.
+k = Conn("192.0.2.12", "198.51.100.14", 40012, 80, 777, 888)
+k.handshake()
+at(k.seg(True, "FPA", data(30)), 0.001)
+at(k.seg(False, "FA"), 0.001)
+at(k.seg(True, "A"), 0.001)
+k2 = Conn("192.0.2.12", "198.51.100.14", 40012, 80, 777, 999)
+k2.handshake(0.2)
+s1 = k2.cseq
+at(k2.seg(True, "A", data(100)), 0.001)
+k2.cseq += 100
+at(k2.seg(True, "A", data(100)), 0.0001)
+at(k2.seg(False, "A", ack=s1 + 100, options=[("NOP", None), ("NOP", None), ("SAck", (s1 + 200, s1 + 300))]), 0.001)
+at(k2.seg(True, "PA", data(100)), 0.0001)
+for i, n in enumerate([20, 0, 20]):
+    at(IP(src="192.0.2.21", dst="198.51.100.54") / UDP(sport=50100, dport=43210) / Raw(data(n)), 0.002)
+
+# 13: a soup: three connections whose segments come with numbers near what is expected, now
+# and then repeated, skipped, reordered, with odd windows, flags and SACK blocks (fixed seed).
+rng = random.Random(15)
+soup = [Conn("192.0.2.30", "203.0.113.30", 41000, 443, rng.randrange(2**32), rng.randrange(2**32)),
+        Conn("192.0.2.31", "203.0.113.31", 41001, 444, rng.randrange(2**32), rng.randrange(2**32)),
+        Conn("2001:db8::30", "2001:db8::31", 41002, 445, rng.randrange(2**32), rng.randrange(2**32), v6=True)]
+for c in soup:
+    c.handshake(0.0003)
+sent = {id(c): [] for c in soup}
+for step in range(400):
+    c = rng.choice(soup)
+    client = rng.random() < 0.6
+    roll = rng.random()
+    own = c.cseq if client else c.sseq
+    other = c.sseq if client else c.cseq
+    window = rng.choice([65535, 65535, 65535, 0, 1000, 4096])
+    gap = rng.choice([0.0001, 0.0005, 0.002, 0.01, 0.3])
+    options = None
+    if rng.random() < 0.1:
+        options = [("NOP", None), ("NOP", None), ("SAck", (other + 10, other + 110))]
+    if roll < 0.45:
+        n = rng.choice([1, 10, 100, 536, 1000])
+        p = c.seg(client, rng.choice(["A", "PA"]), data(n), window=window, options=options)
+        sent[id(c)].append((client, p))
+        at(p, gap)
+    elif roll < 0.6:
+        at(c.seg(client, "A", window=window, options=options), gap)
+    elif roll < 0.7 and sent[id(c)]:
+        _, p = rng.choice(sent[id(c)][-6:])
+        at(p.copy(), gap)  # a segment again
+    elif roll < 0.78:
+        n = rng.choice([10, 100])
+        if client:
+            c.cseq += n  # lost on the way
+        else:
+            c.sseq += n
+    elif roll < 0.86:
+        at(c.seg(client, "A", seq=own - 1, window=window), gap)  # keep-alive-like
+    elif roll < 0.9:
+        at(c.seg(client, "A", data(1), window=window), gap)
+    elif roll < 0.95:
+        at(c.seg(client, "A", ack=other + rng.choice([-100, 50, 1000]), window=window), gap)
+    else:
+        at(c.seg(client, rng.choice(["FA", "RA", "R", "UA"]), window=window), gap)
 
 with PcapWriter(sys.argv[1], linktype=101, sync=True) as out:
     for p in packets:
