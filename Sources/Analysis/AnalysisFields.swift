@@ -26,66 +26,98 @@ extension Layer {
                                 previous: "udp.time_delta", "Time since previous frame")
         }
         // After the checksum, before the payload.
-        let end = fields.firstIndex { $0.level == 0 && $0.isNamed("udp.payload") } ?? fields.count
+        let end = fields.firstIndex { $0.level == 0 && $0.hasName("udp.payload") } ?? fields.count
         fields.insert(contentsOf: added, at: end)
     }
 
     mutating func addStreamFields(_ t: TCPSegmentAnalysis, describing: Bool) {
         let at = range.lowerBound..<range.lowerBound
-        var out: [Field] = []
-        out.reserveCapacity(fields.count + 24)
-        var rawSeq: Range<Int>?
-        for f in fields {
-            var f = f
-            if f.level == 0 && (f.isNamed("tcp.seq_raw") || f.isNamed("tcp.seq")) {
-                rawSeq = f.range
-            }
-            if f.level == 0 && f.isNamed("tcp.payload") { appendTimesAndAnalysis(t, at: at, into: &out, describing: describing) }
-            if f.isNamed("tcp.seq") { continue }  // the raw one a quoted header has; ours follows
-            if f.level == 0 && f.isNamed("tcp.seq_raw"), let seq = t.seq {
-                out.append(Field("tcp.seq", "Sequence Number", .uint(UInt64(seq)), note: t.relative ? "   (relative sequence number)" : nil,
-                                 range: f.range, explain: "The sequence number counted from this direction's first (its SYN's is 0), as Wireshark shows it."))
-            }
-            if case let .uint(v) = f.value, f.isNamed("tcp.options.sack_le") || f.isNamed("tcp.options.sack_re")
-                || f.isNamed("tcp.options.sack.dsack_le") || f.isNamed("tcp.options.sack.dsack_re") {
-                f.value = .uint(UInt64(UInt32(truncatingIfNeeded: v) &- t.otherBase))
-            }
-            if f.level == 0 && f.isNamed("tcp.ack_raw"), let ack = t.ack {
-                out.append(Field("tcp.ack", "Acknowledgment Number", .uint(UInt64(ack)), note: t.ackIsRelative ? "   (relative ack number)" : nil,
-                                 range: f.range, explain: "The acknowledgment number counted from the other direction's first sequence number."))
-            }
-            out.append(f)
-            if f.level == 0 && f.isNamed("tcp.dstport") {
-                out.append(Field("tcp.stream", "Stream index", .uint(UInt64(t.stream)), range: at,
-                                 explain: "Which TCP conversation this is, counted from 0 in order of first packet (Wireshark's numbering).",
-                                 generated: true))
-                let completeness: FieldValue = describing
-                    ? .uintShown(UInt64(t.completeness), shown: text("\(Self.completenessWords(t.completeness)) (\(t.completeness))"))
-                    : .uint(UInt64(t.completeness))
-                out.append(Field("tcp.completeness", "Conversation completeness", completeness, range: at,
-                                 explain: "What of the conversation was seen before this segment: 1 SYN, 2 SYN-ACK, 4 ACK, 8 data, 16 FIN, 32 RST.",
-                                 generated: true))
-            }
-            if f.level == 0 && f.isNamed("tcp.seq_raw"), let next = t.nextSeq {
-                out.append(Field("tcp.nxtseq", "Next Sequence Number", .uint(UInt64(next)), note: "   (relative sequence number)", range: at,
-                                 explain: "The sequence number the next segment from this side should have.", generated: true))
-            }
-            if f.level == 0 && f.isNamed("tcp.window_size_value"), let size = t.windowSize {
-                out.append(Field("tcp.window_size", "Calculated window size", .uint(UInt64(size)), range: f.range,
-                                 explain: "The window with the scale factor the handshake agreed applied.", generated: true))
-                if let factor = t.scaleFactor {
-                    let note: FieldText? = factor == -1 ? "(unknown)" : factor == -2 ? "(no window scaling used)" : nil
-                    out.append(Field("tcp.window_size_scalefactor", "Window size scaling factor", .int(Int64(factor)), note: note,
-                                     range: f.range, explain: "What the window is multiplied by: -1 when the handshake was not seen, -2 when it did not agree on scaling.",
-                                     generated: true))
+        // Where each addition goes, found in one pass; then the additions are inserted from the
+        // last place back, in the layer's own array (fields are large: a fresh array for each
+        // packet would cost more than moving them).
+        var afterPorts: Int?, beforeSeqRaw: Int?, beforeAckRaw: Int?, afterWindow: Int?, payload: Int?
+        for i in fields.indices {
+            if fields[i].level > 0 {
+                // SACK edges (in the options) are relative to the other side.
+                if case let .uint(v) = fields[i].value, fields[i].hasName("tcp.options.sack_le") || fields[i].hasName("tcp.options.sack_re")
+                    || fields[i].hasName("tcp.options.sack.dsack_le") || fields[i].hasName("tcp.options.sack.dsack_re") {
+                    fields[i].value = .uint(UInt64(UInt32(truncatingIfNeeded: v) &- t.otherBase))
                 }
+                continue
             }
+            let f = fields[i]
+            if f.hasName("tcp.dstport") { afterPorts = i + 1 }
+            else if f.hasName("tcp.seq_raw") { beforeSeqRaw = i }
+            else if f.hasName("tcp.ack_raw") { beforeAckRaw = i }
+            else if f.hasName("tcp.window_size_value") { afterWindow = i + 1 }
+            else if f.hasName("tcp.payload") { payload = i }
         }
-        if !fields.contains(where: { $0.level == 0 && $0.isNamed("tcp.payload") }) {
-            appendTimesAndAnalysis(t, at: at, into: &out, describing: describing)
+        // JSON reads names and values, not their order: there the additions go at the end,
+        // which moves nothing.
+        guard describing else {
+            if let i = afterPorts {
+                fields.append(Field("tcp.stream", "", .uint(UInt64(t.stream)), range: at, explain: ""))
+                fields.append(Field("tcp.completeness", "", .uint(UInt64(t.completeness)), range: fields[i - 1].range, explain: ""))
+            }
+            if beforeSeqRaw != nil, let seq = t.seq {
+                fields.append(Field("tcp.seq", "", .uint(UInt64(seq)), range: at, explain: ""))
+                if let next = t.nextSeq { fields.append(Field("tcp.nxtseq", "", .uint(UInt64(next)), range: at, explain: "")) }
+            }
+            if beforeAckRaw != nil, let ack = t.ack { fields.append(Field("tcp.ack", "", .uint(UInt64(ack)), range: at, explain: "")) }
+            if afterWindow != nil, let size = t.windowSize {
+                fields.append(Field("tcp.window_size", "", .uint(UInt64(size)), range: at, explain: ""))
+                if let factor = t.scaleFactor { fields.append(Field("tcp.window_size_scalefactor", "", .int(Int64(factor)), range: at, explain: "")) }
+            }
+            // Moved out and back, so appending copies nothing (the layer keeps its strings meanwhile).
+            var list = fields
+            fields = []
+            appendTimesAndAnalysis(t, at: at, into: &list, describing: false)
+            fields = list
+            return
         }
-        _ = rawSeq
-        fields = out
+        var tail: [Field] = []
+        appendTimesAndAnalysis(t, at: at, into: &tail, describing: describing)
+        fields.reserveCapacity(fields.count + tail.count + 8)
+        fields.insert(contentsOf: tail, at: payload ?? fields.count)
+        if let i = afterWindow, let size = fields[i - 1].hasName("tcp.window_size_value") ? t.windowSize : nil {
+            let window = fields[i - 1].range
+            var added = [Field("tcp.window_size", "Calculated window size", .uint(UInt64(size)), range: window,
+                               explain: "The window with the scale factor the handshake agreed applied.", generated: true)]
+            if let factor = t.scaleFactor {
+                let note: FieldText? = factor == -1 ? "(unknown)" : factor == -2 ? "(no window scaling used)" : nil
+                added.append(Field("tcp.window_size_scalefactor", "Window size scaling factor", .int(Int64(factor)), note: note,
+                                   range: window, explain: "What the window is multiplied by: -1 when the handshake was not seen, -2 when it did not agree on scaling.",
+                                   generated: true))
+            }
+            fields.insert(contentsOf: added, at: i)
+        }
+        if let i = beforeAckRaw, let ack = t.ack {
+            fields.insert(Field("tcp.ack", "Acknowledgment Number", .uint(UInt64(ack)), note: t.ackIsRelative ? "   (relative ack number)" : nil,
+                                range: fields[i].range, explain: "The acknowledgment number counted from the other direction's first sequence number."),
+                          at: i)
+        }
+        if let i = beforeSeqRaw, let seq = t.seq {
+            // tcp.seq before tcp.seq_raw, tcp.nxtseq after it.
+            if let next = t.nextSeq {
+                fields.insert(Field("tcp.nxtseq", "Next Sequence Number", .uint(UInt64(next)), note: "   (relative sequence number)", range: at,
+                                    explain: "The sequence number the next segment from this side should have.", generated: true), at: i + 1)
+            }
+            fields.insert(Field("tcp.seq", "Sequence Number", .uint(UInt64(seq)), note: t.relative ? "   (relative sequence number)" : nil,
+                                range: fields[i].range, explain: "The sequence number counted from this direction's first (its SYN's is 0), as Wireshark shows it."),
+                          at: i)
+        }
+        if let i = afterPorts {
+            let completeness: FieldValue = describing
+                ? .uintShown(UInt64(t.completeness), shown: text("\(Self.completenessWords(t.completeness)) (\(t.completeness))"))
+                : .uint(UInt64(t.completeness))
+            fields.insert(contentsOf: [
+                Field("tcp.stream", "Stream index", .uint(UInt64(t.stream)), range: at,
+                      explain: "Which TCP conversation this is, counted from 0 in order of first packet (Wireshark's numbering).", generated: true),
+                Field("tcp.completeness", "Conversation completeness", completeness, range: at,
+                      explain: "What of the conversation was seen before this segment: 1 SYN, 2 SYN-ACK, 4 ACK, 8 data, 16 FIN, 32 RST.",
+                      generated: true),
+            ], at: i)
+        }
         if describing, let seq = t.seq { retitle(seq: seq, ack: t.ack) }
     }
 

@@ -61,7 +61,7 @@ public struct StreamAnalyzer: Sendable {
             nextUDPStream &+= 1
             forgottenConversations += udp.bound(maximumConversations)
         }
-        return udp.conversations[slot].add(p, frame: frame, time: time)
+        return udp[slot].add(p, frame: frame, time: time)
     }
 
     private mutating func analyzeTCP(_ p: TransportPacket, frame: UInt32, time: Int64) -> TCPSegmentAnalysis {
@@ -79,15 +79,15 @@ public struct StreamAnalyzer: Sendable {
         // by a new connection, which takes a stream of its own.
         var reused = false
         let synOnly = p.flags.intersection([.syn, .ack]) == .syn
-        if synOnly && !isNew && tcp.conversations[slot].base(of: p.source) != nil
-            && tcp.conversations[slot].base(of: p.source) != p.seq {
+        if synOnly && !isNew && tcp[slot].base(of: p.source) != nil
+            && tcp[slot].base(of: p.source) != p.seq {
             var fresh = TCPConversation(stream: nextTCPStream, first: p.source, time: time)
             fresh.completeness = Completeness.synSent
             nextTCPStream &+= 1
             slot = tcp.replace(key, with: fresh)
             reused = true
         }
-        let result = tcp.conversations[slot].add(p, frame: frame, time: time, isNew: isNew, reused: reused)
+        let result = tcp[slot].add(p, frame: frame, time: time, isNew: isNew, reused: reused)
         forgottenConversations += tcp.bound(maximumConversations)
         return result
     }
@@ -98,19 +98,33 @@ enum Completeness {
     static let synSent: UInt8 = 1, synAck: UInt8 = 2, ack: UInt8 = 4, data: UInt8 = 8, fin: UInt8 = 16, rst: UInt8 = 32
 }
 
-/// Conversations by their endpoints, in slots that are reused once forgotten.
+/// Conversations by their endpoints, in slots that are reused once forgotten. The slots live in
+/// blocks of fixed size, so a growing table never copies the conversations it has.
 struct ConversationTable<Conversation: ActiveConversation>: Sendable {
-    var conversations: [Conversation] = []
-    private var slots: [EndpointPair: Int] = [:]
+    private static var blockSize: Int { 4096 }
+    private var blocks: [[Conversation]] = []
+    private var used = 0
+    private var slots: [EndpointPair: Int]
     private var free: [Int] = []
     private var clock: UInt64 = 0
 
+    /// Room for this many conversations before the table grows (growing rehashes every key).
+    init(capacity: Int = 1 << 16) {
+        slots = Dictionary(minimumCapacity: capacity)
+    }
+
     var count: Int { slots.count }
+
+    /// The conversation in slot `s`, read and changed in place.
+    subscript(_ s: Int) -> Conversation {
+        get { blocks[s / Self.blockSize][s % Self.blockSize] }
+        _modify { yield &blocks[s / Self.blockSize][s % Self.blockSize] }
+    }
 
     mutating func slot(_ key: EndpointPair) -> Int? {
         guard let s = slots[key] else { return nil }
         clock &+= 1
-        conversations[s].lastActive = clock
+        self[s].lastActive = clock
         return s
     }
 
@@ -120,11 +134,16 @@ struct ConversationTable<Conversation: ActiveConversation>: Sendable {
         c.lastActive = clock
         let s: Int
         if let reusable = free.popLast() {
-            conversations[reusable] = c
             s = reusable
+            self[s] = c
         } else {
-            conversations.append(c)
-            s = conversations.count - 1
+            s = used
+            used += 1
+            if s / Self.blockSize == blocks.count {
+                blocks.append([])
+                blocks[blocks.count - 1].reserveCapacity(Self.blockSize)
+            }
+            blocks[s / Self.blockSize].append(c)
         }
         slots[key] = s
         return s
@@ -134,19 +153,18 @@ struct ConversationTable<Conversation: ActiveConversation>: Sendable {
     mutating func replace(_ key: EndpointPair, with c: Conversation) -> Int {
         let s = slots[key]!
         var c = c
-        c.lastActive = conversations[s].lastActive
-        conversations[s] = c
+        c.lastActive = self[s].lastActive
+        self[s] = c
         return s
     }
 
     /// Forgets the least recently active eighth when there are more than `maximum`; returns how many.
     mutating func bound(_ maximum: Int) -> Int {
         guard slots.count > maximum else { return 0 }
-        let victims = slots.sorted { conversations[$0.value].lastActive < conversations[$1.value].lastActive }
-            .prefix(slots.count / 8)
+        let victims = slots.sorted { self[$0.value].lastActive < self[$1.value].lastActive }.prefix(slots.count / 8)
         for (key, s) in victims {
             slots[key] = nil
-            conversations[s] = Conversation.empty
+            self[s] = Conversation.empty
             free.append(s)
         }
         return victims.count

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// How a field's value reads in the tree (`tshark -V`) and in JSON.
 public enum FieldValue: Sendable, Equatable {
     /// A heading with children and no value of its own ("Options").
@@ -135,6 +141,21 @@ public struct Field: Sendable {
     public var isHidden: Bool {
         if case let .literal(s) = label { return s.utf8CodeUnitCount == 0 }
         return false
+    }
+
+    /// Whether this is the field named `name`, comparing the bytes (cheap: for code that looks
+    /// at every field of every packet).
+    @inline(__always)
+    public func hasName(_ name: StaticString) -> Bool {
+        let count = name.utf8CodeUnitCount
+        guard self.name.utf8CodeUnitCount == count else { return false }
+        let a = UnsafeRawPointer(self.name.utf8Start), b = UnsafeRawPointer(name.utf8Start)
+        guard count >= 8 else { return memcmp(a, b, count) == 0 }
+        // Words from both ends first: names of one length mostly differ there.
+        guard a.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self) == b.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self),
+              a.loadUnaligned(as: UInt64.self) == b.loadUnaligned(as: UInt64.self)
+        else { return false }
+        return count <= 16 || memcmp(a, b, count) == 0
     }
 
     /// Whether this is the field with display-filter name `name`.

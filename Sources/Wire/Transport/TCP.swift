@@ -385,7 +385,8 @@ extension Dissector {
         let O = TCPHeader.Offset.self
         let at = { (offset: Int, length: Int) in (start + offset)..<(start + offset + length) }
         let hl = h.headerLength
-        var fields = FieldList(capacity: 48)
+        // Room for what stream analysis adds too (see Analysis's Dissection.add).
+        var fields = FieldList(capacity: 64)
         addPortFields(b, start, to: &fields)
         // What the segment length is: the IP payload minus the header (unknown for a fragment,
         // and Wireshark does not show it inside an ICMP error).
