@@ -62,32 +62,45 @@ public struct ObservedSegment: Sendable, Equatable {
         UInt32(truncatingIfNeeded: payloadLength) &+ (flags.contains(.syn) ? 1 : 0) &+ (flags.contains(.fin) ? 1 : 0)
     }
 
-    /// Where the IP header starts: after Ethernet and any VLAN tags, after a Linux cooked v2
-    /// header, or at 0 for raw IP. Nil for
-    /// a frame that does not carry IP, or a link type tunscope does not decode.
+    /// Where the IP header starts: after Ethernet or a Linux cooked header (v1 or v2), any VLAN
+    /// tags, and an 802.2 LLC/SNAP header that says IP; or at 0 for raw IP. Nil for a frame
+    /// that does not carry IP, or a link type tunscope does not decode.
     static func networkStart(_ bytes: Bytes, linkType: LinkType) -> Int? {
         switch linkType {
         case .ethernet:
-            var at = EthernetHeader.length - 2
-            while at + 2 <= bytes.count {
-                let type = bytes.be16(at)
-                if type == EtherType.vlan {
-                    at += 4
-                    continue
-                }
-                return type == EtherType.ipv4 || type == EtherType.ipv6 ? at + 2 : nil
-            }
-            return nil
+            return ipAfterType(bytes, at: EthernetHeader.length - 2)
         case .raw, .rawOpenBSD, .linktypeRaw, .ipv4, .ipv6:
             return 0
+        case .linuxSLL:
+            // Linux cooked v1: the protocol field is the last 2 of its 16 bytes.
+            return ipAfterType(bytes, at: 14)
         case .linuxSLL2:
-            // The cooked header's protocol field says what follows its 20 bytes.
-            guard bytes.count > 20 else { return nil }
-            let type = bytes.be16(0)
-            return type == EtherType.ipv4 || type == EtherType.ipv6 ? 20 : nil
+            // v2: the protocol field comes first, the payload after 20 bytes.
+            guard bytes.count >= 20 else { return nil }
+            return ipAfterType(bytes, at: 0, payload: 20)
         default:
             return nil
         }
+    }
+
+    /// The IP header's start after the type field at `at` (its payload at `payload`, right after
+    /// the field unless said): through VLAN tags, and an LLC/SNAP header when the field is a length.
+    private static func ipAfterType(_ bytes: Bytes, at: Int, payload: Int? = nil) -> Int? {
+        guard at + 2 <= bytes.count else { return nil }
+        var type = bytes.be16(at)
+        var next = payload ?? at + 2
+        while type == EtherType.vlan {
+            guard next + 4 <= bytes.count else { return nil }
+            type = bytes.be16(next + 2)
+            next += 4
+        }
+        // An 802.3 length (or Linux's 802.2 marker, 4) then LLC: SNAP (AA AA 03, an OUI, a type).
+        if type <= 1500 {
+            guard next + 8 <= bytes.count, bytes[next] == 0xaa, bytes[next + 1] == 0xaa, bytes[next + 2] == 3 else { return nil }
+            type = bytes.be16(next + 6)
+            next += 8
+        }
+        return type == EtherType.ipv4 || type == EtherType.ipv6 ? next : nil
     }
 }
 

@@ -120,4 +120,20 @@ struct EndpointPair: Hashable, Sendable {
     init(_ a: TCPEndpoint, _ b: TCPEndpoint) {
         (low, high) = a.precedes(b) ? (a, b) : (b, a)
     }
+
+    /// A few words rather than each enum and its payload: the tables hash a key per packet.
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(UInt64(low.port) << 16 | UInt64(high.port))
+        Self.combine(low.address, into: &hasher)
+        Self.combine(high.address, into: &hasher)
+    }
+
+    private static func combine(_ address: IPAddress, into hasher: inout Hasher) {
+        switch address {
+        case let .v4(a): hasher.combine(UInt64(a.value))
+        case let .v6(a):
+            hasher.combine(a.high)
+            hasher.combine(a.low)
+        }
+    }
 }

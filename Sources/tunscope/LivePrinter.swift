@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Analysis
 import App
 import Capture
 import Wire
@@ -34,6 +35,7 @@ struct LivePrinter {
         var out = StandardOutput()
         var printer = PacketPrinter(format: output.format, hex: output.hex, linkType: capture.linkType,
                                      interfaceNames: capture.interfaceNames)
+        var streams = StreamAnnotator(output, linkType: capture.linkType)
         var text = TextWriter(capacity: 1 << 16)  // the records of one batch taken from the store
         var next = 1  // the number of the next packet to take from the store
         var missed = 0
@@ -55,7 +57,8 @@ struct LivePrinter {
                 batch.forEach { bytes, seconds, microseconds, originalLength in
                     let packet = CapturedPacket(bytes: Bytes(bytes), seconds: seconds, microseconds: microseconds,
                                                 originalLength: originalLength)
-                    printer.format(packet, number: number, into: &text)
+                    let annotation = streams.annotate(packet, number: number)
+                    printer.format(packet, number: number, annotation: annotation, into: &text)
                     number += 1
                 }
                 text.withBytes { out.write($0) }

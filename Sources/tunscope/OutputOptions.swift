@@ -24,11 +24,20 @@ struct OutputOptions: ParsableArguments {
     @Flag(name: .customShort("x"), help: "Hex and ASCII under each packet, as tcpdump -X.")
     var hex = false
 
+    @Flag(help: "Text lines with tcpdump's relative sequence numbers (tcpdump -nn without -S).")
+    var relative = false
+
+    @Flag(help: "Tree and JSON without stream analysis (tcp.stream, relative numbers, tcp.analysis): each packet alone.")
+    var noAnalysis = false
+
     @OptionGroup var store: StoreOptions
 
     func validate() throws {
         if let count, count < 1 {
             throw ValidationError("-c needs a positive number of packets, not \(count).")
+        }
+        if relative && format != .text {
+            throw ValidationError("--relative changes the text lines; the tree and JSON show relative numbers already (tcp.seq beside tcp.seq_raw).")
         }
         if hex && format == .json {
             throw ValidationError("-x adds hex lines, which JSON Lines cannot hold: use it with --format text or tree.")

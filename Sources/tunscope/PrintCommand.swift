@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Analysis
 import App
 import ArgumentParser
 import Capture
@@ -92,6 +93,7 @@ struct PrintCommand: ParsableCommand {
         // An SLL2 packet's interface is named as tcpdump names it: by this machine's interfaces.
         let names = reader.linkType == .linuxSLL2 ? LocalInterfaces.names() : [:]
         let formatter = BatchFormatter(format: output.format, hex: output.hex, linkType: reader.linkType, interfaceNames: names)
+        var streams = StreamAnnotator(output, linkType: reader.linkType)
         var number = 0
         defer { out.flush() }
         var batch: [CapturedPacket] = []
@@ -110,7 +112,9 @@ struct PrintCommand: ParsableCommand {
                 damage = error
             }
             if batch.isEmpty { break }
-            formatter.format(batch, firstNumber: number + 1) { out.write($0) }
+            // The analysis follows the packets in order; the formatting then splits them over the cores.
+            let annotations = streams.annotate(batch, firstNumber: number + 1)
+            formatter.format(batch, firstNumber: number + 1, annotations: annotations) { out.write($0) }
             number += batch.count
         }
         // Where: the packets before the damage were all printed.
@@ -139,7 +143,8 @@ extension PrintCommand {
         guard reader.linkType.isSupported else {
             throw CaptureError("\(stream.name): link type \(reader.linkType.rawValue) is not one tunscope decodes (Ethernet, raw IP, IPv4 and IPv6 are)")
         }
-        let printer = BatchPrinter(formatter: BatchFormatter(format: output.format, hex: output.hex, linkType: reader.linkType))
+        let printer = BatchPrinter(formatter: BatchFormatter(format: output.format, hex: output.hex, linkType: reader.linkType),
+                                   streams: StreamAnnotator(output, linkType: reader.linkType))
         defer { printer.flush() }
         stream.willWait = { printer.flush() }
         let limit = output.count ?? Int.max
@@ -161,19 +166,22 @@ extension PrintCommand {
 /// written, and flushed (the next may be a while coming).
 final class BatchPrinter {
     let formatter: BatchFormatter
+    var streams: StreamAnnotator
     var batch: [CapturedPacket] = []
     /// Packets printed so far.
     private(set) var number = 0
     private var out = StandardOutput()
 
-    init(formatter: BatchFormatter) {
+    init(formatter: BatchFormatter, streams: StreamAnnotator) {
         self.formatter = formatter
+        self.streams = streams
         batch.reserveCapacity(BatchFormatter.batchSize)
     }
 
     func flush() {
         guard !batch.isEmpty else { return }
-        formatter.format(batch, firstNumber: number + 1) { out.write($0) }
+        let annotations = streams.annotate(batch, firstNumber: number + 1)
+        formatter.format(batch, firstNumber: number + 1, annotations: annotations) { out.write($0) }
         number += batch.count
         batch.removeAll(keepingCapacity: true)
         out.flush()
@@ -209,7 +217,8 @@ final class BatchFormatter: @unchecked Sendable {
     /// Formats `packets` and hands their records to `write` in packet order, a part at a time.
     /// The parts' buffers are kept for the next call (fresh megabytes each batch would cost page
     /// faults).
-    func format(_ packets: [CapturedPacket], firstNumber: Int, write: (UnsafeRawBufferPointer) -> Void) {
+    func format(_ packets: [CapturedPacket], firstNumber: Int, annotations: [StreamAnnotation] = [],
+                write: (UnsafeRawBufferPointer) -> Void) {
         let parts = min(workers, max(1, packets.count / 64))
         let format = self.format, hex = self.hex, linkType = self.linkType, names = self.interfaceNames
         let results = self.results
@@ -217,7 +226,9 @@ final class BatchFormatter: @unchecked Sendable {
             let range = (packets.count * part / parts)..<(packets.count * (part + 1) / parts)
             var printer = PacketPrinter(format: format, hex: hex, linkType: linkType, interfaceNames: names)
             results.withPart(part) { text in
-                for i in range { printer.format(packets[i], number: firstNumber + i, into: &text) }
+                for i in range {
+                    printer.format(packets[i], number: firstNumber + i, annotation: i < annotations.count ? annotations[i] : .none, into: &text)
+                }
             }
         }
         for part in 0..<parts { results.parts[part].withBytes(write) }
@@ -267,22 +278,26 @@ struct PacketPrinter {
     }
 
     /// Appends the packet's record to `text`.
-    mutating func format(_ p: CapturedPacket, number: Int, into text: inout TextWriter) {
+    mutating func format(_ p: CapturedPacket, number: Int, annotation: StreamAnnotation = .none, into text: inout TextWriter) {
         let frame = FrameInfo(number: number, seconds: p.seconds, microseconds: p.microseconds, originalLength: p.originalLength)
         var networkStart = 0
         switch format {
         case .text:
             clock.write(seconds: p.seconds, microseconds: p.microseconds, into: &text)
             text.write(byte: 32)
+            text.tcpdumpOffsets = annotation.tcpdumpOffsets
             Summary.write(p.bytes, linkType: linkType, wireLength: p.originalLength, interfaceNames: interfaceNames, into: &text)
+            text.tcpdumpOffsets = nil
             text.write(byte: 10)
             if hex && !Summary.dumpsWholeFrame(text) { networkStart = Dissector.networkLayerStart(p.bytes, linkType: linkType) }
         case .tree:
-            let d = Dissector.dissect(p.bytes, linkType: linkType, wireLength: p.originalLength)
+            var d = Dissector.dissect(p.bytes, linkType: linkType, wireLength: p.originalLength)
+            d.add(annotation.analysis)
             TreeFormatter.write(d, frame: frame, bytes: p.bytes, into: &text)
             text.write(byte: 10)
         case .json:
-            let d = Dissector.dissect(p.bytes, linkType: linkType, wireLength: p.originalLength, describing: false)
+            var d = Dissector.dissect(p.bytes, linkType: linkType, wireLength: p.originalLength, describing: false)
+            d.add(annotation.analysis)
             JSONFormatter.write(d, frame: frame, bytes: p.bytes, into: &text)
         }
         if hex {

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// How a field's value reads in the tree (`tshark -V`) and in JSON.
 public enum FieldValue: Sendable, Equatable {
     /// A heading with children and no value of its own ("Options").
@@ -23,6 +29,12 @@ public enum FieldValue: Sendable, Equatable {
     /// Text in JSON that the tree shows otherwise: tshark's "Reference ID: 192.0.2.9", whose
     /// JSON value is "c0:00:02:09".
     case textShown(FieldText, shown: FieldText)
+    /// A time difference, in nanoseconds, shown with nine decimals ("0.000500000"): Wireshark's
+    /// relative times (`tcp.time_delta`, `tcp.analysis.ack_rtt`). A number in JSON.
+    case seconds(nanoseconds: Int64)
+    /// A field that is there or not and has no value (Wireshark's FT_NONE items such as
+    /// `tcp.analysis.retransmission`): JSON writes it as "", the tree shows its label alone.
+    case present
 
     public static func == (a: FieldValue, b: FieldValue) -> Bool {
         switch (a, b) {
@@ -38,6 +50,8 @@ public enum FieldValue: Sendable, Equatable {
         case let (.bitLetters(x, l), .bitLetters(y, m)): return x == y && l.description == m.description
         case let (.uintShown(x, s), .uintShown(y, t)): return x == y && s == t
         case let (.textShown(x, s), .textShown(y, t)): return x == y && s == t
+        case let (.seconds(x), .seconds(y)): return x == y
+        case (.present, .present): return true
         default: return false
         }
     }
@@ -87,6 +101,9 @@ public struct Field: Sendable {
     public var name: StaticString
     /// Depth in its layer's tree: 0 for the layer's own fields, 1 for their children, and so on.
     public var level: UInt8 = 0
+    /// Made by tunscope rather than read from the bytes (Wireshark's generated items, which
+    /// tshark's tree shows in brackets: "[Stream index: 0]").
+    public var generated = false
     public var base: ValueBase
     /// For a bit field, which bits of its bytes it is (0: a whole-byte field). The tree shows
     /// them as tshark does ("0100 .... = Version: 4").
@@ -100,9 +117,10 @@ public struct Field: Sendable {
 
     public init(
         _ name: StaticString, _ label: FieldText, _ value: FieldValue, base: ValueBase = .decimal, note: FieldText? = nil,
-        mask: UInt32 = 0, range: Range<Int>, explain: FieldText
+        mask: UInt32 = 0, range: Range<Int>, explain: FieldText, generated: Bool = false
     ) {
         self.name = name
+        self.generated = generated
         self.label = label
         self.value = value
         self.base = base
@@ -123,6 +141,21 @@ public struct Field: Sendable {
     public var isHidden: Bool {
         if case let .literal(s) = label { return s.utf8CodeUnitCount == 0 }
         return false
+    }
+
+    /// Whether this is the field named `name`, comparing the bytes (cheap: for code that looks
+    /// at every field of every packet).
+    @inline(__always)
+    public func hasName(_ name: StaticString) -> Bool {
+        let count = name.utf8CodeUnitCount
+        guard self.name.utf8CodeUnitCount == count else { return false }
+        let a = UnsafeRawPointer(self.name.utf8Start), b = UnsafeRawPointer(name.utf8Start)
+        guard count >= 8 else { return memcmp(a, b, count) == 0 }
+        // Words from both ends first: names of one length mostly differ there.
+        guard a.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self) == b.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self),
+              a.loadUnaligned(as: UInt64.self) == b.loadUnaligned(as: UInt64.self)
+        else { return false }
+        return count <= 16 || memcmp(a, b, count) == 0
     }
 
     /// Whether this is the field with display-filter name `name`.

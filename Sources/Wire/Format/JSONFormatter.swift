@@ -186,6 +186,8 @@ public enum JSONFormatter {
             w.write(byte: 34)
             w.write(bits: value, letters: letters)
             w.write(byte: 34)
+        case let .seconds(nanoseconds): w.write(seconds: nanoseconds)
+        case .present: w.write("\"\"")
         }
     }
 }

@@ -9,6 +9,10 @@ public struct TextWriter: ~Copyable {
     private var base: UnsafeMutablePointer<UInt8>
     public private(set) var count = 0
     private var capacity: Int
+    /// What the next TCP summary line subtracts from its numbers, as tcpdump without -S does
+    /// (nil: the raw numbers, tcpdump -S). The caller sets it around `Summary.write`, from the
+    /// segments before (see Analysis's `TcpdumpSequenceTracker`).
+    public var tcpdumpOffsets: TCPNumberOffsets?
 
     public init(capacity: Int = 256) {
         self.capacity = max(capacity, 64)
@@ -311,6 +315,16 @@ public struct TextWriter: ~Copyable {
         write(decimal: seconds)
         write(byte: 46)
         write(unsigned: UInt64(microseconds), width: 6)
+    }
+
+    /// A time difference with nine decimals, as Wireshark prints relative times: "0.000500000",
+    /// "-1.250000000".
+    public mutating func write(seconds nanoseconds: Int64) {
+        if nanoseconds < 0 { write(byte: 45) }
+        let magnitude = nanoseconds.magnitude
+        write(unsigned: magnitude / 1_000_000_000)
+        write(byte: 46)
+        write(unsigned: magnitude % 1_000_000_000, width: 9)
     }
 
     /// One letter per bit of `value`, highest first: the letter where the bit is set, "·" where clear.

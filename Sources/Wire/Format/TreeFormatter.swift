@@ -38,8 +38,9 @@ public enum TreeFormatter {
     /// "0100 .... = Version: 4", "Time to Live: 64", "Flags: 0x002 (SYN)".
     static func writeFieldText(_ f: Field, _ layer: Layer, bytes: Bytes, into w: inout TextWriter) {
         if f.mask != 0 { writeBits(f, bytes: bytes, into: &w) }
+        if f.generated { w.write(byte: 91) }
         layer.write(f.label, into: &w)
-        if f.hasValue {
+        if f.hasValue, f.value != .present {
             w.write(": ")
             writeValue(f, layer, bytes: bytes, into: &w)
         }
@@ -47,6 +48,7 @@ public enum TreeFormatter {
             w.write(byte: 32)
             layer.write(note, into: &w)
         }
+        if f.generated { w.write(byte: 93) }
     }
 
     /// The value as the tree shows it: decimal or 0x-hex, Set/Not set, addresses, hex bytes.
@@ -71,6 +73,8 @@ public enum TreeFormatter {
         case let .epochTime(seconds, microseconds): w.write(epochTime: seconds, microseconds)
         case let .bitLetters(value, letters): w.write(bits: value, letters: letters)
         case let .uintShown(_, shown), let .textShown(_, shown): layer.write(shown, into: &w)
+        case let .seconds(nanoseconds): w.write(seconds: nanoseconds)
+        case .present: break
         }
     }
 

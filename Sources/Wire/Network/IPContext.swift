@@ -21,6 +21,12 @@ public struct IPContext: Sendable {
         self.fragment = fragment
     }
 
+    /// Whether the addresses are IPv4 ones.
+    public var isIPv4: Bool {
+        if case .v4 = pseudo { return true }
+        return false
+    }
+
     /// tcpdump's address pair before a port-less summary: "192.0.2.2 > 192.0.2.1".
     public func writeAddresses(into w: inout TextWriter) {
         switch pseudo {

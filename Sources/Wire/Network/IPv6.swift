@@ -62,7 +62,7 @@ public struct IPv6Repr: Sendable, Equatable {
 }
 
 /// IPv6 extension headers tunscope walks (RFC 8200 4): hop-by-hop, routing, fragment, destination.
-enum IPv6Extension {
+public enum IPv6Extension {
     static let fragmentLength = 8
 
     static func isExtension(_ p: IPProtocol) -> Bool {
@@ -76,7 +76,7 @@ enum IPv6Extension {
 
     /// The packet's final destination named by a routing header with segments left (RFC 8200
     /// 8.1): the last address of type 0, the first segment of a segment routing header (type 4).
-    static func finalDestination(_ b: Bytes, at i: Int, length: Int) -> IPv6Address? {
+    public static func finalDestination(_ b: Bytes, at i: Int, length: Int) -> IPv6Address? {
         let type = b[i + 2], segmentsLeft = b[i + 3]
         guard segmentsLeft > 0, length >= 24 else { return nil }
         switch type {

@@ -385,7 +385,8 @@ extension Dissector {
         let O = TCPHeader.Offset.self
         let at = { (offset: Int, length: Int) in (start + offset)..<(start + offset + length) }
         let hl = h.headerLength
-        var fields = FieldList(capacity: 48)
+        // Room for what stream analysis adds too (see Analysis's Dissection.add).
+        var fields = FieldList(capacity: 64)
         addPortFields(b, start, to: &fields)
         // What the segment length is: the IP payload minus the header (unknown for a fragment,
         // and Wireshark does not show it inside an ICMP error).
@@ -396,7 +397,7 @@ extension Dissector {
             fields.add(Field("tcp.len", "TCP Segment Len", .uint(UInt64(segmentLength)), range: payload,
                              explain: "Payload bytes in this segment (IP payload length minus the TCP header)."))
         }
-        addSequenceFields(b, start, to: &fields)
+        addSequenceFields(b, start, quotedByICMPv4: ip.quoted && ip.isIPv4, to: &fields)
         fields.add(Field("tcp.hdr_len", "Header Length", .uint(UInt64(hl)), note: d.describes ? fields.text("bytes (\(hl / 4))") : nil, mask: 0xf0,
                          range: at(O.dataOffset, 1),
                          explain: "Data offset: header size in 32-bit words (shown in bytes); over 20 means options."))
@@ -478,7 +479,8 @@ extension Dissector {
             title += ", Src Port: \(b.be16(start)), Dst Port: \(b.be16(start + TCPHeader.Offset.destinationPort))"
         }
         if available >= TCPHeader.Offset.acknowledgmentNumber {
-            addSequenceFields(b, start, acknowledgment: available >= TCPHeader.Offset.dataOffset, to: &fields)
+            addSequenceFields(b, start, acknowledgment: available >= TCPHeader.Offset.dataOffset, quotedByICMPv4: ip.quoted && ip.isIPv4,
+                              to: &fields)
             title += ", Seq: \(b.be32(start + TCPHeader.Offset.sequenceNumber))"
         }
         if available > 0 {
@@ -501,11 +503,20 @@ extension Dissector {
 
     /// Sequence and (unless told not to) acknowledgment numbers; the caller checks that their
     /// bytes are there.
-    private static func addSequenceFields(_ b: Bytes, _ start: Int, acknowledgment: Bool = true, to fields: inout FieldList) {
+    /// Inside an ICMP (v4) error tshark shows the quoted sequence number as `tcp.seq`, raw, and
+    /// no `tcp.seq_raw`.
+    private static func addSequenceFields(_ b: Bytes, _ start: Int, acknowledgment: Bool = true, quotedByICMPv4: Bool = false,
+                                          to fields: inout FieldList) {
         let O = TCPHeader.Offset.self
-        fields.add(Field("tcp.seq_raw", "Sequence Number (raw)", .uint(UInt64(b.be32(start + O.sequenceNumber))),
+        if quotedByICMPv4 {
+            fields.add(Field("tcp.seq", "Sequence Number", .uint(UInt64(b.be32(start + O.sequenceNumber))),
+                             range: (start + O.sequenceNumber)..<(start + O.sequenceNumber + 4),
+                             explain: "Number of the first payload byte of the segment the error is about."))
+        } else {
+            fields.add(Field("tcp.seq_raw", "Sequence Number (raw)", .uint(UInt64(b.be32(start + O.sequenceNumber))),
                          range: (start + O.sequenceNumber)..<(start + O.sequenceNumber + 4),
                          explain: "Number of the first payload byte; a SYN's is the initial sequence number, chosen at random."))
+        }
         if acknowledgment {
             fields.add(Field("tcp.ack_raw", "Acknowledgment number (raw)", .uint(UInt64(b.be32(start + O.acknowledgmentNumber))),
                              range: (start + O.acknowledgmentNumber)..<(start + O.acknowledgmentNumber + 4),
@@ -926,6 +937,20 @@ struct TCPOptionInfo {
 
 // MARK: - Summary
 
+/// What tcpdump without -S subtracts from a segment's numbers: its sequence and acknowledgment
+/// numbers, and the edges of its SACK blocks.
+public struct TCPNumberOffsets: Sendable, Equatable {
+    public var seq: UInt32
+    public var ack: UInt32
+    public var sack: UInt32
+
+    public init(seq: UInt32, ack: UInt32, sack: UInt32) {
+        self.seq = seq
+        self.ack = ack
+        self.sack = sack
+    }
+}
+
 extension Summary {
     /// tcpdump 4.99.3's `tcp_print` with -nn -S at default verbosity: endpoints, flags, raw
     /// sequence numbers, window, urgent pointer, options, length, then the first line of the
@@ -973,17 +998,18 @@ extension Summary {
         }
         let length = ip.length - hl
         let control = TCPFlags(rawValue: UInt16(flags))
+        let seq = h.sequenceNumber &- (w.tcpdumpOffsets?.seq ?? 0)
         if length > 0 || !control.isDisjoint(with: [.syn, .fin, .rst]) {
             w.write(", seq ")
-            w.write(unsigned: UInt64(h.sequenceNumber))
+            w.write(unsigned: UInt64(seq))
             if length > 0 {
                 w.write(byte: 58)
-                w.write(unsigned: UInt64(h.sequenceNumber &+ UInt32(truncatingIfNeeded: length)))
+                w.write(unsigned: UInt64(seq &+ UInt32(truncatingIfNeeded: length)))
             }
         }
         if control.contains(.ack) {
             w.write(", ack ")
-            w.write(unsigned: UInt64(h.acknowledgmentNumber))
+            w.write(unsigned: UInt64(h.acknowledgmentNumber &- (w.tcpdumpOffsets?.ack ?? 0)))
         }
         w.write(", win ")
         w.write(unsigned: UInt64(h.window))
@@ -1138,12 +1164,13 @@ extension Summary {
                     w.write(byte: 32)
                     w.write(decimal: valueLength / TCPOption.sackBlockLength)
                     w.write(byte: 32)
+                    let offset = w.tcpdumpOffsets?.sack ?? 0
                     for i in stride(from: 0, to: valueLength, by: TCPOption.sackBlockLength) {
                         if missing(i + 8) { return nil }
                         w.write(byte: 123)
-                        w.write(unsigned: UInt64(b.be32(cp + i)))
+                        w.write(unsigned: UInt64(b.be32(cp + i) &- offset))
                         w.write(byte: 58)
-                        w.write(unsigned: UInt64(b.be32(cp + i + 4)))
+                        w.write(unsigned: UInt64(b.be32(cp + i + 4) &- offset))
                         w.write(byte: 125)
                     }
                 }

@@ -1,0 +1,50 @@
+import Analysis
+import Capture
+import Wire
+
+/// What stream analysis adds to one packet's record: Wireshark's conversation fields for the
+/// tree and JSON, tcpdump's relative numbers for the text line (--relative).
+struct StreamAnnotation: Sendable {
+    var analysis = PacketAnalysis.none
+    var tcpdumpOffsets: TCPNumberOffsets?
+
+    static let none = StreamAnnotation()
+}
+
+/// Follows the packets in order for what their records need of the packets before them: stream
+/// analysis for the tree and JSON (unless --no-analysis), tcpdump's relative numbers for text
+/// lines with --relative. Runs on the reading thread, a batch at a time, before the batch is
+/// formatted on every core.
+struct StreamAnnotator {
+    private var analyzer: StreamAnalyzer?
+    private var tcpdump: TcpdumpSequenceTracker?
+
+    init(_ output: OutputOptions, linkType: LinkType) {
+        if output.format != .text && !output.noAnalysis { analyzer = StreamAnalyzer(linkType: linkType) }
+        if output.format == .text && output.relative { tcpdump = TcpdumpSequenceTracker(linkType: linkType) }
+    }
+
+    /// Whether there is anything to add (otherwise records are made without annotations).
+    var isActive: Bool { analyzer != nil || tcpdump != nil }
+
+    mutating func annotate(_ packet: CapturedPacket, number: Int) -> StreamAnnotation {
+        var a = StreamAnnotation()
+        if analyzer != nil {
+            a.analysis = analyzer!.analyze(packet.bytes, number: number,
+                                           microseconds: Int64(packet.seconds) * 1_000_000 + Int64(packet.microseconds),
+                                           wireLength: packet.originalLength)
+        }
+        if tcpdump != nil {
+            a.tcpdumpOffsets = tcpdump!.offsets(packet.bytes, wireLength: packet.originalLength)
+        }
+        return a
+    }
+
+    mutating func annotate(_ packets: [CapturedPacket], firstNumber: Int) -> [StreamAnnotation] {
+        guard isActive else { return [] }
+        var out: [StreamAnnotation] = []
+        out.reserveCapacity(packets.count)
+        for (i, p) in packets.enumerated() { out.append(annotate(p, number: firstNumber + i)) }
+        return out
+    }
+}
