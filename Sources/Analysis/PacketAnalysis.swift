@@ -7,10 +7,14 @@ import Wire
 public struct PacketAnalysis: Sendable, Equatable {
     public var tcp: TCPSegmentAnalysis?
     public var udp: UDPDatagramAnalysis?
+    /// The datagram this packet completed, when it is the fragment that did (`FragmentReassembler`):
+    /// given to `Dissector.dissect`, which shows its layers.
+    public var reassembled: ReassembledDatagram?
 
-    public init(tcp: TCPSegmentAnalysis? = nil, udp: UDPDatagramAnalysis? = nil) {
+    public init(tcp: TCPSegmentAnalysis? = nil, udp: UDPDatagramAnalysis? = nil, reassembled: ReassembledDatagram? = nil) {
         self.tcp = tcp
         self.udp = udp
+        self.reassembled = reassembled
     }
 
     public static let none = PacketAnalysis()

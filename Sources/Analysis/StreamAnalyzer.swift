@@ -40,9 +40,16 @@ public struct StreamAnalyzer: Sendable {
 
     /// Takes the next packet: its bytes (at least its headers), its number in the capture (from
     /// 1), its time in microseconds since the epoch, and its length on the wire when the
-    /// capture kept fewer bytes.
-    public mutating func analyze(_ bytes: Bytes, number: Int, microseconds: Int64, wireLength: Int? = nil) -> PacketAnalysis {
-        guard let packet = TransportPacket(bytes, linkType: linkType, wireLength: wireLength) else { return .none }
+    /// capture kept fewer bytes. `reassembled`: the datagram the packet completed (see
+    /// `FragmentReassembler`), whose TCP or UDP header is the one analysed, as Wireshark does.
+    public mutating func analyze(_ bytes: Bytes, number: Int, microseconds: Int64, wireLength: Int? = nil,
+                                 reassembled: ReassembledDatagram? = nil) -> PacketAnalysis {
+        let transport = if let reassembled {
+            TransportPacket(reassembled: reassembled, of: bytes, linkType: linkType)
+        } else {
+            TransportPacket(bytes, linkType: linkType, wireLength: wireLength)
+        }
+        guard let packet = transport else { return .none }
         let time = microseconds &* 1000
         let frame = UInt32(truncatingIfNeeded: number)
         switch packet.kind {

@@ -4,7 +4,8 @@ import Wire
 /// numbers, flags, window and the options that change later packets (window scale, SACK). Read
 /// from the bytes through Wire's views, the way Wireshark's TCP and UDP dissectors see them:
 /// fragments are left alone (Wireshark dissects a datagram's transport header only once it has
-/// reassembled it), and a header quoted inside an ICMP or ICMPv6 error is read too, marked
+/// reassembled it, in the packet that completed it, or in a first fragment it does not
+/// reassemble), and a header quoted inside an ICMP or ICMPv6 error is read too, marked
 /// `quoted`, because Wireshark files it under its conversation as well.
 public struct TransportPacket: Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
@@ -64,6 +65,18 @@ public struct TransportPacket: Sendable, Equatable {
             self.init(bytes, ip: inner, quoted: true)
         default:
             return nil
+        }
+    }
+
+    /// The TCP or UDP header of the datagram a fragment completed (`reassembled`, see
+    /// `FragmentReassembler`): the addresses from the packet's IP header, the rest from the datagram.
+    public init?(reassembled: ReassembledDatagram, of bytes: Bytes, linkType: LinkType) {
+        guard let start = ObservedSegment.networkStart(bytes, linkType: linkType),
+              let ip = IPPayload(bytes, at: start, reassembled: reassembled.payload)
+        else { return nil }
+        switch ip.proto {
+        case .tcp, .udp: self.init(reassembled.payload, ip: ip, quoted: false)
+        default: return nil
         }
     }
 
@@ -136,7 +149,9 @@ public struct TransportPacket: Sendable, Equatable {
 
 /// Where an IP packet's payload is, as Wireshark's IP dissectors hand it on: the addresses,
 /// the protocol after IPv6's extension headers, and the payload's bounds by the header's length
-/// (the bytes captured may end sooner). Nil for fragments and for headers that do not hold.
+/// (the bytes captured may end sooner). Nil for fragments (but a first fragment Wireshark does
+/// not reassemble) and for headers that do not hold; with `reassembled`, the payload of the
+/// datagram a fragment completed, whose bounds are in those bytes.
 struct IPPayload {
     var source: IPAddress
     var destination: IPAddress
@@ -145,13 +160,17 @@ struct IPPayload {
     var start: Int
     var end: Int
 
-    init?(_ bytes: Bytes, at start: Int, quoted: Bool = false) {
+    init?(_ bytes: Bytes, at start: Int, quoted: Bool = false, reassembled: Bytes? = nil) {
         guard start < bytes.count else { return nil }
         switch bytes[start] >> 4 {
         case 4:
-            guard let h = IPv4Header(bytes, at: start), h.headerLength >= IPv4Header.minimumLength,
-                  h.fragmentOffset == 0, !h.moreFragments
-            else { return nil }
+            guard let h = IPv4Header(bytes, at: start), h.headerLength >= IPv4Header.minimumLength else { return nil }
+            let isFragment = h.fragmentOffset != 0 || h.moreFragments
+            if reassembled == nil {
+                guard !isFragment || (h.fragmentOffset == 0 && (quoted || !h.isTakenForReassembly(end: bytes.count))) else { return nil }
+            } else {
+                guard isFragment else { return nil }
+            }
             // A quoted header's total length describes the original, not what was quoted.
             guard quoted || h.totalLength >= h.headerLength else { return nil }
             source = .v4(h.source)
@@ -164,21 +183,30 @@ struct IPPayload {
             guard let h = IPv6Header(bytes, at: start) else { return nil }
             end = quoted ? bytes.count : start + IPv6Header.length + h.payloadLength
             guard quoted || h.payloadLength > 0 else { return nil }
-            var next = h.nextHeader
-            var at = start + IPv6Header.length
             var final = h.destination
-            while next == .hopByHop || next == .ipv6Route || next == .ipv6DestinationOptions {
-                guard at + 2 <= bytes.count else { return nil }
-                let length = (Int(bytes[at + 1]) + 1) * 8
-                // A routing header with segments left names where the packet is going in the end.
-                if next == .ipv6Route, at + length <= bytes.count,
-                   let destination = IPv6Extension.finalDestination(bytes, at: at, length: length) {
-                    final = destination
+            guard case var (next, at)? = Self.skipExtensions(bytes, from: start + IPv6Header.length, next: h.nextHeader, final: &final),
+                  at <= end
+            else { return nil }
+            if next == .ipv6Fragment {
+                // An atomic fragment (no offset, no More Fragments) is whole; a fragment that
+                // completed a datagram goes on in it, after the fragment header.
+                guard at + IPv6Extension.fragmentLength <= min(end, bytes.count) else { return nil }
+                let isFragment = IPv6Extension.isFragment(offsetAndFlags: bytes.be16(at + 2))
+                guard isFragment == (reassembled != nil) else { return nil }
+                let after = IPProtocol(bytes[at])
+                if let reassembled {
+                    guard case let (n, a)? = Self.skipExtensions(reassembled, from: 0, next: after, final: &final) else { return nil }
+                    (next, at) = (n, a)
+                    end = reassembled.count
+                } else {
+                    guard case let (n, a)? = Self.skipExtensions(bytes, from: at + IPv6Extension.fragmentLength, next: after, final: &final),
+                          a <= end
+                    else { return nil }
+                    (next, at) = (n, a)
                 }
-                next = IPProtocol(bytes[at])
-                at += length
+            } else if reassembled != nil {
+                return nil
             }
-            guard at <= end else { return nil }
             source = .v6(h.source)
             destination = .v6(final)
             headerDestination = .v6(h.destination)
@@ -187,5 +215,28 @@ struct IPPayload {
         default:
             return nil
         }
+        if let reassembled, bytes[start] >> 4 == 4 {
+            self.start = 0
+            end = reassembled.count
+        }
+    }
+
+    /// Past IPv6's hop-by-hop, routing and destination options headers from `at`, where `next`
+    /// says what comes: what follows them and where. A routing header with segments left names
+    /// the final destination. Nil when a header is cut short.
+    private static func skipExtensions(_ bytes: Bytes, from at: Int, next: IPProtocol,
+                                       final: inout IPv6Address) -> (IPProtocol, Int)? {
+        var next = next, at = at
+        while next == .hopByHop || next == .ipv6Route || next == .ipv6DestinationOptions {
+            guard at + 2 <= bytes.count else { return nil }
+            let length = (Int(bytes[at + 1]) + 1) * 8
+            if next == .ipv6Route, at + length <= bytes.count,
+               let destination = IPv6Extension.finalDestination(bytes, at: at, length: length) {
+                final = destination
+            }
+            next = IPProtocol(bytes[at])
+            at += length
+        }
+        return (next, at)
     }
 }

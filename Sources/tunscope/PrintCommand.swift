@@ -291,12 +291,14 @@ struct PacketPrinter {
             text.write(byte: 10)
             if hex && !Summary.dumpsWholeFrame(text) { networkStart = Dissector.networkLayerStart(p.bytes, linkType: linkType) }
         case .tree:
-            var d = Dissector.dissect(p.bytes, linkType: linkType, wireLength: p.originalLength)
+            var d = Dissector.dissect(p.bytes, linkType: linkType, wireLength: p.originalLength,
+                                      reassembled: annotation.analysis.reassembled)
             d.add(annotation.analysis)
             TreeFormatter.write(d, frame: frame, bytes: p.bytes, into: &text)
             text.write(byte: 10)
         case .json:
-            var d = Dissector.dissect(p.bytes, linkType: linkType, wireLength: p.originalLength, describing: false)
+            var d = Dissector.dissect(p.bytes, linkType: linkType, wireLength: p.originalLength, describing: false,
+                                      reassembled: annotation.analysis.reassembled)
             d.add(annotation.analysis)
             JSONFormatter.write(d, frame: frame, bytes: p.bytes, into: &text)
         }

@@ -11,16 +11,20 @@ struct StreamAnnotation: Sendable {
     static let none = StreamAnnotation()
 }
 
-/// Follows the packets in order for what their records need of the packets before them: stream
-/// analysis for the tree and JSON (unless --no-analysis), tcpdump's relative numbers for text
-/// lines with --relative. Runs on the reading thread, a batch at a time, before the batch is
-/// formatted on every core.
+/// Follows the packets in order for what their records need of the packets before them: IP
+/// reassembly and stream analysis for the tree and JSON (unless --no-analysis), tcpdump's
+/// relative numbers for text lines with --relative. Runs on the reading thread, a batch at a
+/// time, before the batch is formatted on every core.
 struct StreamAnnotator {
+    private var reassembler: FragmentReassembler?
     private var analyzer: StreamAnalyzer?
     private var tcpdump: TcpdumpSequenceTracker?
 
     init(_ output: OutputOptions, linkType: LinkType) {
-        if output.format != .text && !output.noAnalysis { analyzer = StreamAnalyzer(linkType: linkType) }
+        if output.format != .text && !output.noAnalysis {
+            reassembler = FragmentReassembler(linkType: linkType)
+            analyzer = StreamAnalyzer(linkType: linkType)
+        }
         if output.format == .text && output.relative { tcpdump = TcpdumpSequenceTracker(linkType: linkType) }
     }
 
@@ -30,9 +34,12 @@ struct StreamAnnotator {
     mutating func annotate(_ packet: CapturedPacket, number: Int) -> StreamAnnotation {
         var a = StreamAnnotation()
         if analyzer != nil {
-            a.analysis = analyzer!.analyze(packet.bytes, number: number,
-                                           microseconds: Int64(packet.seconds) * 1_000_000 + Int64(packet.microseconds),
-                                           wireLength: packet.originalLength)
+            let microseconds = Int64(packet.seconds) * 1_000_000 + Int64(packet.microseconds)
+            // A fragment that completes a datagram is analysed as the datagram's TCP or UDP.
+            let reassembled = reassembler?.add(packet.bytes, number: number, microseconds: microseconds)
+            a.analysis = analyzer!.analyze(packet.bytes, number: number, microseconds: microseconds,
+                                           wireLength: packet.originalLength, reassembled: reassembled)
+            a.analysis.reassembled = reassembled
         }
         if tcpdump != nil {
             a.tcpdumpOffsets = tcpdump!.offsets(packet.bytes, wireLength: packet.originalLength)

@@ -26,7 +26,9 @@ import Testing
         #expect(h.source == IPv6Address("2001:db8::1") && h.destination == IPv6Address("2001:db8::2"))
         #expect(Summary.string(Self.echo, linkType: .raw) == "IP6 2001:db8::1 > 2001:db8::2: ICMP6, echo request, id 1, seq 2, length 18")
         let d = Dissector.dissect(Self.echo, linkType: .raw)
-        #expect(d.layers.map(\.name) == ["ipv6", "icmpv6"])
+        // The payload is data, as tshark shows it.
+        #expect(d.layers.map(\.name) == ["ipv6", "icmpv6", "data"])
+        #expect(d.field("data.len")?.value == .uint(10))
         #expect(d.field("icmpv6.checksum.status")?.value == .uint(1))
         #expect(d.field("icmpv6.echo.sequence_number")?.value == .uint(2))
         let built = PacketBuilder.build(ip: .v6(IPv6Repr(parsing: h)), transport: ICMPv6Repr.echoRequest(identifier: 1, sequence: 2),

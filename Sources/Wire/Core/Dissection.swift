@@ -26,6 +26,9 @@ public enum FieldValue: Sendable, Equatable {
     /// A number in JSON that the tree shows as text: tshark's "Root Delay: 0.012299 seconds",
     /// whose JSON value is the raw 806.
     case uintShown(UInt64, shown: FieldText)
+    /// Bytes in JSON (the field's range) that the tree shows as text: tshark's `ip.fragments`,
+    /// whose JSON value is the reassembled datagram and whose tree line lists the fragments.
+    case bytesShown(shown: FieldText)
     /// Text in JSON that the tree shows otherwise: tshark's "Reference ID: 192.0.2.9", whose
     /// JSON value is "c0:00:02:09".
     case textShown(FieldText, shown: FieldText)
@@ -49,6 +52,7 @@ public enum FieldValue: Sendable, Equatable {
         case let (.epochTime(s, u), .epochTime(t, v)): return s == t && u == v
         case let (.bitLetters(x, l), .bitLetters(y, m)): return x == y && l.description == m.description
         case let (.uintShown(x, s), .uintShown(y, t)): return x == y && s == t
+        case let (.bytesShown(s), .bytesShown(t)): return s == t
         case let (.textShown(x, s), .textShown(y, t)): return x == y && s == t
         case let (.seconds(x), .seconds(y)): return x == y
         case (.present, .present): return true
@@ -301,6 +305,13 @@ public struct Dissection: Sendable {
     /// Whether layer titles and the notes made per packet are wanted. JSON reads only names
     /// and values, so it decodes without them, which saves a string per title and note.
     public let describes: Bool
+    /// When this packet completed a fragmented datagram: the frame's bytes followed by the
+    /// datagram's (Wireshark's second data source, "Reassembled IPv4"). The layers dissected
+    /// from the datagram, and the fields that show it, have ranges from the frame's end on, into
+    /// these bytes; nil when every range is in the frame. See `bytes(frame:)`.
+    public internal(set) var reassembledSource: Bytes?
+    /// The datagram handed to `Dissector.dissect` for this packet, until the IP layer takes it.
+    var pendingReassembly: ReassembledDatagram?
 
     public init(describing: Bool = true) {
         describes = describing
@@ -324,6 +335,19 @@ public struct Dissection: Sendable {
     mutating func add(_ name: String, title: @autoclosure () -> String, range: Range<Int>, payload: Range<Int>? = nil,
                       fields: [Field]) {
         layers.append(Layer(name, title: describes ? title() : "", range: range, payload: payload, fields: fields))
+    }
+
+    /// The bytes the fields' ranges index: the frame's, or with a reassembled datagram after them.
+    public func bytes(frame: Bytes) -> Bytes { reassembledSource ?? frame }
+
+    /// Takes the reassembled datagram for the IP layer that shows it, and makes the bytes it is
+    /// dissected from: the frame's followed by the datagram's. Nil when there is none (or it was taken).
+    mutating func takeReassembly(frame: Bytes) -> (datagram: ReassembledDatagram, bytes: Bytes)? {
+        guard let r = pendingReassembly else { return nil }
+        pendingReassembly = nil
+        let joined = frame + r.payload
+        reassembledSource = joined
+        return (r, joined)
     }
 
     public struct Malformed: Sendable, Equatable {

@@ -7,9 +7,15 @@
 public enum Dissector {
     /// `wireLength` is the packet's length on the wire, when the capture kept fewer bytes.
     /// Without `describing`, layer titles and the notes made per packet are left out (see
-    /// `Dissection.describes`).
-    public static func dissect(_ bytes: Bytes, linkType: LinkType, wireLength: Int? = nil, describing: Bool = true) -> Dissection {
-        var d = dissectBytes(bytes, linkType: linkType, describing: describing)
+    /// `Dissection.describes`). `reassembled`: the datagram this packet completed, from the
+    /// fragments before it (reassembly follows the packets in order, see Analysis'
+    /// `FragmentReassembler`); its layers follow the IP layer, as Wireshark shows them.
+    public static func dissect(_ bytes: Bytes, linkType: LinkType, wireLength: Int? = nil, describing: Bool = true,
+                               reassembled: ReassembledDatagram? = nil) -> Dissection {
+        var d = Dissection(describing: describing)
+        d.pendingReassembly = reassembled
+        dissectBytes(bytes, linkType: linkType, into: &d)
+        d.pendingReassembly = nil
         if let wireLength, wireLength > bytes.count, d.malformed != nil {
             d.malformed = nil
             d.cutByCapture = true
@@ -17,8 +23,7 @@ public enum Dissector {
         return d
     }
 
-    private static func dissectBytes(_ bytes: Bytes, linkType: LinkType, describing: Bool) -> Dissection {
-        var d = Dissection(describing: describing)
+    private static func dissectBytes(_ bytes: Bytes, linkType: LinkType, into d: inout Dissection) {
         switch linkType.rawValue {
         case LinkType.ethernet.rawValue:
             dissectEthernet(bytes, at: 0, end: bytes.count, into: &d)
@@ -32,7 +37,6 @@ public enum Dissector {
         default:
             d.fail("link type \(linkType.rawValue) is not one tunscope decodes", at: 0..<bytes.count)
         }
-        return d
     }
 
     /// IPv4 or IPv6, by the version nibble (raw IP captures and tun devices carry both).

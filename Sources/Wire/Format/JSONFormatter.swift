@@ -20,6 +20,7 @@ public enum JSONFormatter {
         buffers.reserveCapacity(d.layers.count + 1)
         frameLayer.fields.withUnsafeBufferPointer { frame in
             buffers.append(frame)
+            let bytes = d.bytes(frame: bytes)
             withBuffers(d.layers[...], &buffers) { write(fields: $0, frameLayer, d, bytes: bytes, into: &w) }
         }
     }
@@ -172,7 +173,7 @@ public enum JSONFormatter {
             w.write(byte: 34)
             w.write(mac: m.value)
             w.write(byte: 34)
-        case .bytes:
+        case .bytes, .bytesShown:
             // tshark's bytes format: colon-separated hex.
             w.write(byte: 34)
             w.write(hexBytes: bytes, f.pointee.range, separator: 58)

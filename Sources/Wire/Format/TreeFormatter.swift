@@ -4,9 +4,10 @@ public enum TreeFormatter {
     public static func write(_ d: Dissection, frame: FrameInfo, bytes: Bytes, into w: inout TextWriter) {
         frame.writeTitle(capturedLength: bytes.count, into: &w)
         writeFields(frame.layer(capturedLength: bytes.count, describing: false), bytes: bytes, into: &w)
+        let source = d.bytes(frame: bytes)
         for layer in d.layers {
             w.write(layer.title)
-            writeFields(layer, bytes: bytes, into: &w)
+            writeFields(layer, bytes: source, into: &w)
         }
         if d.cutByCapture {
             w.write("[Packet size limited during capture: \(bytes.count) of \(frame.originalLength) bytes kept]\n")
@@ -72,7 +73,7 @@ public enum TreeFormatter {
         case let .text(t): layer.write(t, into: &w)
         case let .epochTime(seconds, microseconds): w.write(epochTime: seconds, microseconds)
         case let .bitLetters(value, letters): w.write(bits: value, letters: letters)
-        case let .uintShown(_, shown), let .textShown(_, shown): layer.write(shown, into: &w)
+        case let .uintShown(_, shown), let .textShown(_, shown), let .bytesShown(shown): layer.write(shown, into: &w)
         case let .seconds(nanoseconds): w.write(seconds: nanoseconds)
         case .present: break
         }

@@ -137,6 +137,9 @@ extension Dissector {
         if let q = quotedStart, q < bodyEnd {
             dissectIP(b, at: q, end: bodyEnd, quoted: true, into: &d)
         }
+        if (type == ICMPv6Type.echoRequest || type == ICMPv6Type.echoReply) && start + 8 < bodyEnd {
+            d.addData((start + 8)..<bodyEnd, explain: "The echo's payload; the reply carries the same bytes back.")
+        }
     }
 }
 

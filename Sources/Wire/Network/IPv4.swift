@@ -233,6 +233,13 @@ extension Dissector {
         if hl > IPv4Header.minimumLength {
             addOptions(b, start + 20, start + hl, to: &fields)
         }
+        // The datagram this fragment completed, if it did: its fragments are listed here and
+        // its layers follow, dissected from the joined bytes.
+        let isFragment = h.fragmentOffset != 0 || h.moreFragments
+        let reassembly = isFragment && !quoted ? d.takeReassembly(frame: b) : nil
+        if case let (datagram, joined)? = reassembly {
+            addFragmentTree(datagram, ipv6: false, data: b.count..<joined.count, to: &fields, describing: d.describes)
+        }
         // The payload ends where the total length says, unless fewer bytes were captured.
         let declaredEnd = start + h.totalLength
         let payloadEnd = min(declaredEnd, end)
@@ -245,17 +252,22 @@ extension Dissector {
         if declaredEnd > end && !quoted {
             d.fail("IPv4 total length says \(h.totalLength) bytes, \(end - start) captured", at: at(O.totalLength, 2))
         }
-        // A fragment's payload is a piece of a datagram: shown as data, as Wireshark shows a
-        // fragment it could not reassemble (tunscope does not reassemble).
-        if h.fragmentOffset != 0 || (h.moreFragments && !quoted) {
+        let pseudo = PseudoHeader.v4(source: h.source, destination: routedTo ?? h.destination)
+        if case let (datagram, joined)? = reassembly {
+            dissectIPPayload(h.proto, joined, at: b.count, end: joined.count, ip: IPContext(pseudo: pseudo, length: datagram.payload.count), into: &d)
+            return
+        }
+        // Any other fragment's payload is a piece of a datagram, shown as data, except a first
+        // fragment Wireshark does not reassemble (inside an ICMP error, a bad header checksum,
+        // not all captured): that one it decodes as far as its bytes go, and so does tunscope.
+        if h.fragmentOffset != 0 || (h.moreFragments && !quoted && h.isTakenForReassembly(end: end)) {
             if start + hl < payloadEnd {
                 d.addData((start + hl)..<payloadEnd, title: "Fragment data",
                           explain: "A piece of a fragmented datagram; the receiver reassembles the pieces.")
             }
             return
         }
-        let ip = IPContext(pseudo: .v4(source: h.source, destination: routedTo ?? h.destination), length: h.totalLength - hl,
-                           quoted: quoted, fragment: h.moreFragments)
+        let ip = IPContext(pseudo: pseudo, length: h.totalLength - hl, quoted: quoted, fragment: h.moreFragments)
         dissectIPPayload(h.proto, b, at: start + hl, end: payloadEnd, ip: ip, into: &d)
     }
 

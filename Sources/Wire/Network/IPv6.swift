@@ -63,7 +63,7 @@ public struct IPv6Repr: Sendable, Equatable {
 
 /// IPv6 extension headers tunscope walks (RFC 8200 4): hop-by-hop, routing, fragment, destination.
 public enum IPv6Extension {
-    static let fragmentLength = 8
+    public static let fragmentLength = 8
 
     static func isExtension(_ p: IPProtocol) -> Bool {
         p == .hopByHop || p == .ipv6Route || p == .ipv6Fragment || p == .ipv6DestinationOptions
@@ -145,9 +145,13 @@ extension Dissector {
         fields.add(Field("ipv6.dst", "Destination Address", .ipv6(h.destination), range: r(O.destination, 16),
                          explain: "Where the packet is going; routers choose the next hop by it."))
         let declaredEnd = start + IPv6Header.length + h.payloadLength
-        let payloadEnd = min(declaredEnd, end)
+        // Where the headers are read: the frame, then (once a fragment header completed a
+        // datagram) the datagram after it, in the joined bytes, whose own headers follow.
+        var b = b
+        var payloadEnd = min(declaredEnd, end)
         var next = h.nextHeader
         var i = start + IPv6Header.length
+        var headersEnd: Int?  // in the frame, when the rest was read from a reassembled datagram
         var fragment = false
         var problem: (String, Range<Int>)?
         // The checksums above IPv6 cover the final destination, which a routing header may name.
@@ -169,7 +173,7 @@ extension Dissector {
                 destination = final
             }
             fields.add(Field(names.header, .literal(IPv6Extension.name(next)), .none, note: d.describes ? fields.text("(\(length) bytes)") : nil, range: i..<(i + length),
-                             explain: "An IPv6 extension header: options or routing between the fixed header and the payload.")) { children in
+                             explain: "An IPv6 extension header: options or routing between the fixed header and the payload.")) { [b] children in
                 children.add(Field(names.next, "Next Header", .uint(UInt64(b[i])), note: protocolNote(IPProtocol(b[i])),
                                    range: i..<(i + 1), explain: "What follows this extension header."))
                 if next == .ipv6Fragment {
@@ -182,12 +186,25 @@ extension Dissector {
                                        range: (i + 4)..<(i + 8), explain: "Shared by the fragments of one packet."))
                 }
             }
-            if next == .ipv6Fragment { fragment = true }
+            let header = next
             next = IPProtocol(b[i])
             i += length
+            // An atomic fragment (no offset, no More Fragments) is whole: its payload is decoded.
+            guard header == .ipv6Fragment, IPv6Extension.isFragment(offsetAndFlags: b.be16(i - length + 2)) else { continue }
+            // A fragment that completed its datagram: the fragments are listed, and the headers
+            // after this one are read from the datagram. Any other fragment ends here, as data.
+            guard !quoted, headersEnd == nil, case let (datagram, joined)? = d.takeReassembly(frame: b) else {
+                fragment = true
+                break
+            }
+            addFragmentTree(datagram, ipv6: true, data: b.count..<joined.count, to: &fields, describing: d.describes)
+            headersEnd = i
+            i = b.count
+            b = joined
+            payloadEnd = joined.count
         }
         d.add("ipv6", title: "Internet Protocol Version 6, Src: \(h.source), Dst: \(h.destination)",
-                              range: start..<i, payload: i..<max(i, payloadEnd), fields: fields)
+                              range: start..<(headersEnd ?? i), payload: i..<max(i, payloadEnd), fields: fields)
         if declaredEnd > end && !quoted {
             d.fail("IPv6 payload length says \(h.payloadLength) bytes, \(end - start - IPv6Header.length) captured", at: r(O.payloadLength, 2))
         }
@@ -202,7 +219,8 @@ extension Dissector {
             }
             return
         }
-        let ip = IPContext(pseudo: .v6(source: h.source, destination: destination), length: declaredEnd - i, quoted: quoted)
+        let ip = IPContext(pseudo: .v6(source: h.source, destination: destination), length: (headersEnd == nil ? declaredEnd : payloadEnd) - i,
+                           quoted: quoted)
         dissectIPPayload(next, b, at: i, end: payloadEnd, ip: ip, into: &d)
     }
 }
