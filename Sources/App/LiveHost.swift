@@ -76,6 +76,19 @@ public final class LiveHost: Sendable {
         write(prober.withLock { $0.sendByHand(packet, what: what, note: note, now: Self.now()) })
     }
 
+    /// Sends data on tunscope's connection `index`; close with a FIN or a reset.
+    public func write(_ data: Bytes, connection index: Int, note: String) {
+        write(prober.withLock { $0.write(data, connection: index, note: note, now: Self.now()) })
+    }
+
+    public func close(connection index: Int) {
+        write(prober.withLock { $0.close(connection: index, now: Self.now()) })
+    }
+
+    public func reset(connection index: Int) {
+        write(prober.withLock { $0.reset(connection: index, now: Self.now()) })
+    }
+
     public func abortAll() {
         write(prober.withLock { $0.abortAll(now: Self.now()) })
     }

@@ -45,6 +45,9 @@ public final class Monitor {
     public let kernelAddress: IPAddress?
     /// Where `s` sends a SYN and `p` an echo request.
     public internal(set) var target: (address: IPAddress, port: UInt16)?
+    /// Whether a connection `s` opens stays open for d, H, F and R (else it closes at once, as
+    /// `tunscope send` does).
+    public var holdsConnections = true
     /// The live capture (nil when browsing a file): its kernel drops and whether it failed.
     public let capture: (any LiveSource)?
     /// The capture when tunscope watches devices it does not hold (nothing answers; r and e inject).
@@ -306,6 +309,8 @@ struct Prompt {
     enum Kind {
         /// `write` saves the packets shown (filtered), `writeAll` every stored packet.
         case filter, target, write, writeAll, edit
+        /// A line of data for tunscope's open connection (`d`).
+        case data
     }
 
     var kind: Kind
@@ -318,6 +323,7 @@ struct Prompt {
         case .write: return "write the packets shown to file"
         case .writeAll: return "write every packet to file"
         case .edit: return "edit and send (FIELD=VALUE ...)"
+        case .data: return "send on the connection (\\r \\n \\t \\\\ \\xNN)"
         }
     }
 }

@@ -118,6 +118,8 @@ extension Monitor {
     static let helpKeys: [(String, String)] = [
         ("s", "send a SYN to the target"), ("t", "set the target (HOST:PORT)"),
         ("p", "ping the target"), ("r", "resend the selected packet"),
+        ("d", "type data to send on the connection"), ("H", "send an HTTP GET on it"),
+        ("F", "close it (FIN)"), ("R", "reset it"),
         ("e", "edit fields, then send"), ("/", "display filter (BPF)"),
         ("w", "write the packets shown to a file"), ("W", "write every packet to a file"),
         ("space", "pause / resume the list"), ("c", "clear the list"),

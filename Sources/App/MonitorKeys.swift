@@ -41,6 +41,10 @@ extension Monitor {
         case .character("s"): sendSYN()
         case .character("p"): sendPing()
         case .character("r"): resendSelected()
+        case .character("d"): if openOwnConnection() != nil { prompt = Prompt(kind: .data, text: "") }
+        case .character("H"): sendHTTPGet()
+        case .character("F"): closeConnection(reset: false)
+        case .character("R"): closeConnection(reset: true)
         case .character("t"):
             if let watched { say(Self.farEndOnly(watched), error: true); break }
             prompt = Prompt(kind: .target, text: target.map { endpoint($0.address, $0.port) } ?? "")
@@ -260,10 +264,49 @@ extension Monitor {
 
     func sendSYN() {
         guard let (host, me) = sender(), let t = target(matching: me) else { return }
-        host.connect(host.tcpConfig(from: me, to: t.address, port: t.port))
+        var config = host.tcpConfig(from: me, to: t.address, port: t.port)
+        config.hold = holdsConnections
+        host.connect(config)
         focus = focus == .list ? .list : focus
         ladderRow = 0
         say("SYN sent to \(endpoint(t.address, t.port))")
+    }
+
+    /// The index of tunscope's connection that d, H, F and R act on: the selected packet's when
+    /// it is one of tunscope's, else the newest still open. Nil (after saying why) when that
+    /// one is not open or there is none.
+    func openOwnConnection() -> Int? {
+        guard let (host, _) = sender() else { return nil }
+        let connections = host.snapshot.connections
+        let chosen = selected.flatMap { s in connections.lastIndex { c in c.timeline.contains { $0.packetNumber == s } } }
+            ?? connections.lastIndex { !$0.isFinished } ?? connections.indices.last
+        guard let i = chosen else {
+            say("no connection of tunscope's yet: s opens one to the target", error: true)
+            return nil
+        }
+        let c = connections[i]
+        guard c.state == .established || c.state == .closeWait else {
+            say("the connection to \(endpoint(c.config.destination, c.config.destinationPort)) is \(c.state.rawValue): s opens another", error: true)
+            return nil
+        }
+        return i
+    }
+
+    /// `H`: an HTTP GET for the connection's host, on the connection.
+    func sendHTTPGet() {
+        guard let i = openOwnConnection(), let host else { return }
+        let c = host.snapshot.connections[i].config
+        let request = "GET / HTTP/1.1\r\nHost: \(Target.hostHeader(c.destination, port: c.destinationPort))\r\nUser-Agent: tunscope\r\n\r\n"
+        host.write(Array(request.utf8), connection: i, note: "GET / (H)")
+        say("GET / sent to \(endpoint(c.destination, c.destinationPort))")
+    }
+
+    /// `F` closes tunscope's side of the connection with a FIN, `R` resets it.
+    func closeConnection(reset: Bool) {
+        guard let i = openOwnConnection(), let host else { return }
+        let c = host.snapshot.connections[i].config
+        if reset { host.reset(connection: i) } else { host.close(connection: i) }
+        say("\(reset ? "reset" : "FIN sent on") the connection to \(endpoint(c.destination, c.destinationPort))")
     }
 
     func sendPing() {
@@ -368,6 +411,13 @@ extension Monitor {
             } catch {
                 return "\(error)"
             }
+        case .data:
+            do {
+                _ = try EscapedText.bytes(p.text)
+                return nil
+            } catch {
+                return "\(error)"
+            }
         }
     }
 
@@ -396,6 +446,16 @@ extension Monitor {
                 say(refusal, error: true)
             } else {
                 write(to: path, all: p.kind == .writeAll)
+            }
+        case .data:
+            do {
+                let data = try EscapedText.bytes(p.text)
+                guard !data.isEmpty else { return say("nothing to send", error: true) }
+                guard let i = openOwnConnection(), let host else { return }
+                host.write(data, connection: i, note: "typed (d)")
+                say("sent \(data.count) byte\(data.count == 1 ? "" : "s")")
+            } catch {
+                say("\(error)", error: true)
             }
         case .edit:
             if let watched, capture?.isRunning == true {

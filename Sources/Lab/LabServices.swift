@@ -7,7 +7,7 @@ extension Array where Element == UInt8 {
 
 /// The services of the lab's server namespace that need a program: a small HTTP server and a DNS
 /// responder for the lab's name. (Ping and the closed port's RST are the kernel's own.) One
-/// thread, poll(2) over both sockets; each HTTP request is answered and the connection closed.
+/// thread, poll(2) over the sockets; each HTTP request is answered and the connection closed.
 public struct LabServices {
     public var address: String
     public var httpPort: UInt16
@@ -41,18 +41,81 @@ public struct LabServices {
         }
     }
 
-    /// Binds both sockets, calls `ready`, then serves until `stop` returns true.
+    /// Binds both sockets, calls `ready`, then serves until `stop` returns true. HTTP connections
+    /// are served side by side, each read as its bytes come: a user typing a request by hand on
+    /// the screen (`d`) takes seconds, and must hold up neither DNS nor another connection.
     public func serve(ready: () -> Void, stop: () -> Bool) throws {
         let http = try bindSocket(type: Int32(SOCK_STREAM.rawValue), port: httpPort)
         guard listen(http, 64) == 0 else { throw LabError("listen on \(address):\(httpPort): \(errnoText())") }
         let dns = try bindSocket(type: Int32(SOCK_DGRAM.rawValue), port: 53)
         ready()
-        var fds = [pollfd(fd: http, events: Int16(POLLIN), revents: 0), pollfd(fd: dns, events: Int16(POLLIN), revents: 0)]
+        var connections: [HTTPConnection] = []
         while !stop() {
-            guard poll(&fds, 2, 200) > 0 else { continue }
-            if fds[0].revents & Int16(POLLIN) != 0 { answerHTTP(listener: http) }
+            var fds = [pollfd(fd: http, events: Int16(POLLIN), revents: 0), pollfd(fd: dns, events: Int16(POLLIN), revents: 0)]
+            fds += connections.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
+            let now = Date()
+            guard poll(&fds, nfds_t(fds.count), 200) >= 0 else { continue }
+            for (i, fd) in fds.enumerated().dropFirst(2) where fd.revents != 0 {
+                connections[i - 2].read(answering: Self.answer)
+            }
+            // Closed, or idle past the limit: let go (a connection left open by a client that went away).
+            connections.removeAll { c in
+                let done = c.isDone || now.timeIntervalSince(c.lastActive) > HTTPConnection.idleLimit
+                if done { close(c.fd) }
+                return done
+            }
+            if fds[0].revents & Int16(POLLIN) != 0, connections.count < 64 {
+                let conn = accept(http, nil, nil)
+                if conn >= 0 {
+                    _ = fcntl(conn, F_SETFD, FD_CLOEXEC)
+                    connections.append(HTTPConnection(fd: conn))
+                }
+            }
             if fds[1].revents & Int16(POLLIN) != 0 { answerDNS(socket: dns) }
         }
+        for c in connections { close(c.fd) }
+    }
+
+    /// One HTTP connection: the request head gathered as it comes, one answer, then a graceful
+    /// close (our FIN first, then the client's awaited, so unread bytes never turn the close into
+    /// a RST that would discard the response on its way).
+    struct HTTPConnection {
+        static let idleLimit: TimeInterval = 120
+        let fd: Int32
+        var request: [UInt8] = []
+        var answered = false
+        var isDone = false
+        var lastActive = Date()
+
+        init(fd: Int32) { self.fd = fd }
+
+        mutating func read(answering answer: ([UInt8]) -> String) {
+            var chunk = [UInt8](repeating: 0, count: 2048)
+            let n = recv(fd, &chunk, chunk.count, Int32(MSG_DONTWAIT))
+            guard n > 0 else {
+                if n == 0 || (errno != EAGAIN && errno != EINTR) { isDone = true }
+                return
+            }
+            lastActive = Date()
+            guard !answered else { return }
+            request += chunk[0..<n]
+            guard request.count >= 8192 || request.ends(with: [13, 10, 13, 10]) || request.ends(with: [10, 10]) else { return }
+            let response = answer(request)
+            _ = response.withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+            shutdown(fd, Int32(SHUT_WR))
+            answered = true
+        }
+    }
+
+    /// The answer to a request head: the page for GET (its head only for HEAD), 405 otherwise.
+    static func answer(_ request: [UInt8]) -> String {
+        let head = String(decoding: request, as: UTF8.self)
+        let isGet = head.hasPrefix("GET ") || head.hasPrefix("HEAD ")
+        let body = isGet ? page : "only GET is served here\n"
+        var response = "HTTP/1.1 \(isGet ? "200 OK" : "405 Method Not Allowed")\r\n"
+        response += "Content-Type: text/html; charset=utf-8\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n"
+        if !head.hasPrefix("HEAD ") { response += body }
+        return response
     }
 
     private func errnoText() -> String { String(cString: strerror(errno)) }
@@ -71,34 +134,6 @@ public struct LabServices {
         }
         guard bound == 0 else { throw LabError("bind \(address):\(port): \(errnoText())") }
         return fd
-    }
-
-    private func answerHTTP(listener: Int32) {
-        let conn = accept(listener, nil, nil)
-        guard conn >= 0 else { return }
-        defer { close(conn) }
-        var timeout = timeval(tv_sec: 2, tv_usec: 0)
-        setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        // Read the whole request head: it may come in more than one segment.
-        var request: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 2048)
-        while request.count < 8192, !request.ends(with: [13, 10, 13, 10]), !request.ends(with: [10, 10]) {
-            let n = recv(conn, &chunk, chunk.count, 0)
-            guard n > 0 else { break }
-            request += chunk[0..<n]
-        }
-        guard !request.isEmpty else { return }
-        let head = String(decoding: request, as: UTF8.self)
-        let isGet = head.hasPrefix("GET ") || head.hasPrefix("HEAD ")
-        let body = isGet ? Self.page : "only GET is served here\n"
-        var response = "HTTP/1.1 \(isGet ? "200 OK" : "405 Method Not Allowed")\r\n"
-        response += "Content-Type: text/html; charset=utf-8\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n"
-        if !head.hasPrefix("HEAD ") { response += body }
-        _ = response.withCString { send(conn, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
-        // Close gracefully: FIN first, then wait for the client's FIN, so unread bytes never turn
-        // the close into a RST that would discard the response on its way.
-        shutdown(conn, Int32(SHUT_WR))
-        while recv(conn, &chunk, chunk.count, 0) > 0 {}
     }
 
     /// Answers A queries for the lab's name with the server's address; other names NXDOMAIN,

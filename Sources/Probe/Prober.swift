@@ -122,6 +122,24 @@ public struct Prober: Sendable {
         return out
     }
 
+    /// Sends data the user gave on connection `i` (nothing if it is not open).
+    public mutating func write(_ data: Bytes, connection i: Int, note: String, now: Microseconds) -> [Bytes] {
+        guard connections.indices.contains(i) else { return [] }
+        return track(.connection(i)) { $0.connections[i].write(data, now: now, note: note) }
+    }
+
+    /// Closes connection `i` with a FIN, as the user asked.
+    public mutating func close(connection i: Int, now: Microseconds) -> [Bytes] {
+        guard connections.indices.contains(i) else { return [] }
+        return track(.connection(i)) { $0.connections[i].close(now: now) }
+    }
+
+    /// Resets connection `i`, as the user asked.
+    public mutating func reset(connection i: Int, now: Microseconds) -> [Bytes] {
+        guard connections.indices.contains(i), !connections[i].isFinished else { return [] }
+        return track(.connection(i)) { $0.connections[i].abort(now: now) }
+    }
+
     /// Ends every probe now (the user quit): resets for open connections.
     public mutating func abortAll(now: Microseconds) -> [Bytes] {
         var out: [Bytes] = []

@@ -23,8 +23,12 @@ public struct TCPProbeConfig: Sendable, Equatable {
     /// Send only the SYN and watch the server's SYN-ACK retransmissions for this long, then
     /// reset the half-open connection (the exercise's observation). Nil: finish the handshake.
     public var watchWithoutAck: Microseconds?
-    /// Bytes to send once established (an HTTP GET); nil: close at once.
+    /// Bytes to send once established (an HTTP GET); nil: close at once, unless held.
     public var request: Bytes?
+    /// Once established, stay open until told (`write`, `close`, `abort`): the screen's way, so the
+    /// user can talk on the connection. The peer closing leaves it in CLOSE-WAIT for the user's
+    /// own close. Off: tunscope closes when it has nothing more to send and the peer is quiet.
+    public var hold = false
     /// How long to wait for more of the response (or the peer's FIN) before closing ourselves.
     public var responseWait: Microseconds = 5_000_000
     public var ending: Ending = .fin
@@ -73,6 +77,8 @@ public enum TCPProbeState: String, Sendable, Equatable {
     /// `--no-ack`: the SYN-ACK came and was left unanswered on purpose.
     case halfOpen = "HALF-OPEN"
     case established = "ESTABLISHED"
+    /// Held, and the peer closed its side: ours stays open until the user closes it.
+    case closeWait = "CLOSE-WAIT"
     case finWait1 = "FIN-WAIT-1"
     case finWait2 = "FIN-WAIT-2"
     case closing = "CLOSING"
@@ -193,7 +199,7 @@ public struct TCPProbe: Sendable {
             out = receiveInSynSent(segment, index: index, time: time)
         case .halfOpen:
             receiveWhileHalfOpen(segment, index: index, time: time)
-        case .established, .finWait1, .finWait2, .closing, .lastAck, .timeWait, .closed:
+        case .established, .closeWait, .finWait1, .finWait2, .closing, .lastAck, .timeWait, .closed:
             out = receiveSynchronized(segment, index: index, time: time)
         case .refused, .unreachable, .timeout:
             note(index, "after the connection ended: ignored")
@@ -236,9 +242,11 @@ public struct TCPProbe: Sendable {
             state = .closed
             return [send(.rst, seq: sndNxt, ack: nil, now: now,
                          note: "watched for \(formatDuration(config.watchWithoutAck ?? 0)): reset, so the server forgets the half-open connection")]
-        case .established where unacknowledged.isEmpty:
+        case .established where unacknowledged.isEmpty && !config.hold:
             return close(now: now, why: "no more data for \(formatDuration(config.responseWait))")
-        case .established, .finWait1, .closing, .lastAck:
+        case .established where unacknowledged.isEmpty, .closeWait where unacknowledged.isEmpty:
+            return []
+        case .established, .closeWait, .finWait1, .closing, .lastAck:
             return retransmit(now: now)
         case .finWait2:
             state = .closed
@@ -261,13 +269,34 @@ public struct TCPProbe: Sendable {
         case .synSent:
             finish(.closed, outcome: nil, time: now, why: "stopped before an answer")
             return []
-        case .halfOpen, .established, .finWait1, .finWait2, .closing, .lastAck:
+        case .halfOpen, .established, .closeWait, .finWait1, .finWait2, .closing, .lastAck:
             deadline = nil
             state = .closed
             return [send([.rst, .ack], seq: sndNxt, ack: rcvNxt, now: now, note: "aborted: reset, so the peer keeps no state")]
         default:
             return []
         }
+    }
+
+    /// Sends `data` on the open connection (the user typed it): after what is still unacknowledged,
+    /// in segments of the peer's MSS, retransmitted until acknowledged. Nothing when our side is
+    /// closed or the handshake is not done.
+    public mutating func write(_ data: Bytes, now: Microseconds, note: String) -> [Bytes] {
+        guard state == .established || state == .closeWait, !data.isEmpty else { return [] }
+        let from = unacknowledged.count
+        unacknowledged += data
+        // The retransmission timer starts with the first byte in flight; later writes ride on it.
+        if from == 0 {
+            timeout = config.firstTimeout
+            deadline = now + timeout
+        }
+        return sendData(from: from, now: now, note: note)
+    }
+
+    /// Closes our side now, as the user asked: FIN (the peer's FIN, if it came, already taken).
+    public mutating func close(now: Microseconds) -> [Bytes] {
+        guard state == .established || state == .closeWait else { return [] }
+        return close(now: now, why: "closed by the user", ending: .fin)
     }
 
     /// The store has the packet at `index` of the timeline: its exact time and its number.
@@ -327,6 +356,8 @@ public struct TCPProbe: Sendable {
             unacknowledged = request
             out += sendData(from: 0, now: time, note: "the request")
             deadline = time + timeout
+        } else if config.hold {
+            deadline = nil
         } else {
             out += close(now: time, why: "nothing to send")
         }
@@ -379,9 +410,10 @@ public struct TCPProbe: Sendable {
                     peerFIN = true
                 }
                 // A FIN that makes us close at once is acknowledged by our own FIN.
-                if !(peerFIN && state == .established) { out.append(send(.ack, seq: sndNxt, ack: rcvNxt, now: time, note: nil)) }
+                let closesAtOnce = peerFIN && state == .established && !config.hold
+                if !closesAtOnce { out.append(send(.ack, seq: sndNxt, ack: rcvNxt, now: time, note: nil)) }
                 if peerFIN { out += peerClosed(time: time) }
-                else if state == .established && unacknowledged.isEmpty { deadline = time + config.responseWait }
+                else if state == .established && unacknowledged.isEmpty && !config.hold { deadline = time + config.responseWait }
             }
         }
         return out
@@ -390,6 +422,9 @@ public struct TCPProbe: Sendable {
     /// The peer's FIN arrived (and was acknowledged).
     private mutating func peerClosed(time: Microseconds) -> [Bytes] {
         switch state {
+        case .established where config.hold:
+            state = .closeWait
+            note(timeline.count - 1, "the peer closed its side; ours stays open until closed (F)")
         case .established:
             return close(now: time, why: "the peer closed")
         case .finWait1:
@@ -422,6 +457,7 @@ public struct TCPProbe: Sendable {
         }
         if everything {
             switch state {
+            case .established where config.hold, .closeWait: deadline = nil
             case .established, .finWait2: deadline = time + config.responseWait
             case .timeWait: break
             default: deadline = nil
@@ -435,8 +471,8 @@ public struct TCPProbe: Sendable {
         deadline = time + config.firstTimeout
     }
 
-    private mutating func close(now: Microseconds, why: String) -> [Bytes] {
-        switch config.ending {
+    private mutating func close(now: Microseconds, why: String, ending: TCPProbeConfig.Ending? = nil) -> [Bytes] {
+        switch ending ?? config.ending {
         case .rst:
             state = .closed
             deadline = nil

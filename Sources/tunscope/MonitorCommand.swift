@@ -193,6 +193,9 @@ struct ScreenOptions: ParsableArguments {
                                valueName: "name|path"))
     var theme = "dark"
 
+    @Flag(help: "Close each connection s opens as soon as its handshake is done, as tunscope send does (by default it stays open for d, H, F and R).")
+    var closeAtOnce = false
+
     /// The NO_COLOR convention (no-color.org): set and not empty means no colour.
     var noColor: Bool {
         getenv("NO_COLOR").map { String(cString: $0) }.map { !$0.isEmpty } ?? false
@@ -271,6 +274,7 @@ func runLive(devices: [String], tap: Bool, namespace: String?, target: (IPAddres
     let monitor = Monitor(store: store, host: host, capture: capture, linkType: capture.linkType,
                           sourceName: held?.title(watchedAs: besideNote) ?? devices.joined(separator: ", "), theme: theme, lines: .unicode, ownAddress: me,
                           kernelAddress: held?.addresses.map { .v4($0.local) }, target: held == nil ? nil : target)
+    monitor.holdsConnections = !screen.closeAtOnce
     if let themeProblem { monitor.say(themeProblem, error: true) }
     if held != nil && host == nil && !tap {
         monitor.say("\(devices[0]) has no point-to-point address: only watching (give --source to send)")

@@ -217,6 +217,59 @@ struct ScreenEndToEndTests {
         #expect(w.file("status")?.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "\(w.file("stderr") ?? "")")
     }
 
+    /// The exercise's next step, from the keyboard: `s` opens a connection that stays open, `H`
+    /// sends a GET on it (`d` checks what is typed), the lab's server answers and closes its side, and `F`
+    /// closes tunscope's; tcpdump on the tun (in the lab's router namespace) sees every byte
+    /// and a clean close, no reset.
+    @Test func aConnectionStaysOpenForTheUserToTalkOnAndClose() throws {
+        // Wide enough for the response's whole line in the Info column.
+        let w = try Window(Tools.tunscope + " lab", width: 250, height: 48)
+        defer { w.close() }
+        try w.waitFor("press s to send a SYN to 198.51.100.80:80", timeout: 20)
+        let program = try #require(w.program)
+        // Only the tun's side: the newest row (selected) is then one of tunscope's own packets,
+        // and the Handshake pane shows its connection's state.
+        try w.keys("/", "C-u", "host 192.0.2.2", "Enter")
+        try w.waitFor("filter: host 192.0.2.2")
+        let router = try #require(w.labNamespaces(of: program).first { $0.hasSuffix("-router") })
+        let file = Root.temporary("talk.pcap")
+        let tcpdump = try Background(["tcpdump", "-i", "tun0", "-nn", "-U", "-w", file, "tcp port 80"], in: router)
+        // Stopped before the lab goes: a tcpdump whose interface vanished under it may never end.
+        defer { _ = tcpdump.stop(signal: SIGKILL) }
+        try tcpdump.waitFor("listening on", timeout: 10, onStandardError: true)
+
+        try w.keys("d")
+        try w.waitFor("no connection of tunscope's yet: s opens one")
+        try w.keys("s")
+        try w.waitFor("ESTABLISHED")
+        usleep(300_000)
+        #expect(!w.screen.contains("(now FIN-WAIT") && !w.screen.contains("Flags [F"), "it stays open: \(w.screen)")
+        try w.keys("d", "C-u", "\\q")
+        try w.waitFor("\\q is not an escape")
+        try w.keys("Escape")
+        try w.keys("H")
+        try w.waitFor("GET / sent to 198.51.100.80:80")
+        try w.waitFor(": HTTP: HTTP/1.1 2")
+        // The lab's server says Connection: close and closes its side; tunscope's waits for F.
+        try w.waitFor("(now CLOSE-WAIT)")
+        try w.keys("F")
+        try w.waitFor("(now CLOSED)")
+        _ = tcpdump.stop(signal: SIGINT)
+
+        try w.keys("q")
+        #expect(w.ended(), "tunscope did not quit: \(w.screen)")
+        let lines = try Tools.run(["tcpdump", "-nn", "-r", file]).split(separator: "\n").map(String.init)
+        let fromTunscope = lines.filter { $0.contains("192.0.2.2.") && $0.contains("> 198.51.100.80.80:") }
+        let fromServer = lines.filter { $0.contains("198.51.100.80.80 > 192.0.2.2.") }
+        #expect(lines.allSatisfy { !$0.contains("Flags [R") }, "no reset: \(lines)")
+        #expect(fromTunscope.filter { $0.contains("Flags [F") }.count == 1 && fromServer.filter { $0.contains("Flags [F") }.count == 1,
+                "one FIN each way: \(lines)")
+        #expect(fromTunscope.contains { $0.contains("HTTP: GET / HTTP/1.1") } && fromServer.contains { $0.contains("HTTP: HTTP/1.1 200 OK") },
+                "\(lines)")
+        // The last segment acknowledges tunscope's FIN: the close is complete on both sides.
+        #expect(fromServer.last.map { $0.contains("Flags [.]") } == true && lines.last == fromServer.last, "\(lines)")
+    }
+
     @Test func ctrlZSuspendsAndFgBringsTheScreenBack() throws {
         let file = try Tools.capture(linkType: "raw")
         // An interactive shell, for job control.

@@ -56,7 +56,8 @@ def normalise(v):
 def main():
     required = sys.argv[sys.argv.index("--require") + 1] if "--require" in sys.argv else None
     ours = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
-    theirs_raw = json.load(open(sys.argv[2]), object_pairs_hook=pairs)
+    # tshark can cut a label mid-character (a HINFO string), leaving bytes that are not UTF-8.
+    theirs_raw = json.load(open(sys.argv[2], encoding="utf-8", errors="replace"), object_pairs_hook=pairs)
     theirs = []
     for packet in theirs_raw:
         source = dict(packet)["_source"]

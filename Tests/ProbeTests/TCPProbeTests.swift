@@ -457,3 +457,93 @@ struct TCPProbeTests {
         #expect(p.log.map { p.event($0).packetNumber } == [1, 2, 3, 4, 5])
     }
 }
+
+/// A held connection (the screen's default): open until the user writes, closes or resets it.
+struct HeldConnectionTests {
+    typealias T = TCPProbeTests
+
+    static func held() -> (Prober, UInt32) {
+        let (p, out) = T.established { $0.hold = true }
+        #expect(out.count == 1 && T.tcp(out[0]).flags == .ack, "only the handshake's ACK: no FIN")
+        return (p, p.connections[0].config.initialSequence)
+    }
+
+    static func payload(_ packet: Bytes) -> Int { TCPSegment(IPPacket(packet)!)!.payload.count }
+
+    @Test func itStaysOpenWithNoTimerUntilTold() {
+        var (p, _) = Self.held()
+        #expect(p.connections[0].state == .established)
+        #expect(p.nextDeadline == nil, "nothing is due: no close after a wait")
+        #expect(p.tick(now: T.t0 + 600_000_000).isEmpty)
+        #expect(p.connections[0].state == .established)
+    }
+
+    @Test func typedDataIsSentInOrderRetransmittedUntilAcknowledgedAndThePeersDataAcknowledged() {
+        var (p, iss) = Self.held()
+        var out = p.write(Array("hello\r\n".utf8), connection: 0, note: "typed", now: T.t0 + 1_000)
+        #expect(out.count == 1)
+        var h = T.tcp(out[0])
+        #expect(h.flags == [.psh, .ack] && h.sequenceNumber == iss &+ 1 && h.acknowledgmentNumber == T.serverISN &+ 1)
+        #expect(Self.payload(out[0]) == 7)
+        // A second line before the first is acknowledged follows it; both are retransmitted.
+        out = p.write([0x41], connection: 0, note: "typed", now: T.t0 + 2_000)
+        h = T.tcp(out[0])
+        #expect(out.count == 1 && h.sequenceNumber == iss &+ 8)
+        let resent = p.tick(now: p.nextDeadline!)
+        #expect(resent.count == 1 && T.tcp(resent[0]).sequenceNumber == iss &+ 1, "one segment with both lines")
+        #expect(Self.payload(resent[0]) == 8)
+        // Acknowledged: no timer; the peer's answer is acknowledged and kept.
+        _ = p.received(T.segment(p, .ack, seq: T.serverISN &+ 1, ack: iss &+ 9), time: T.t0 + 3_000_000, number: 8)
+        #expect(p.nextDeadline == nil)
+        out = p.received(T.segment(p, [.psh, .ack], seq: T.serverISN &+ 1, ack: iss &+ 9, payload: Array("hi".utf8)),
+                         time: T.t0 + 3_000_100, number: 9)
+        #expect(out.count == 1 && T.tcp(out[0]).acknowledgmentNumber == T.serverISN &+ 3)
+        #expect(p.connections[0].response == Array("hi".utf8))
+        #expect(p.connections[0].state == .established && p.nextDeadline == nil)
+    }
+
+    @Test func theUserClosesWithFINAndThePeerClosesToo() {
+        var (p, iss) = Self.held()
+        var out = p.close(connection: 0, now: T.t0 + 1_000)
+        #expect(out.count == 1 && T.tcp(out[0]).flags == [.fin, .ack] && T.tcp(out[0]).sequenceNumber == iss &+ 1)
+        #expect(p.connections[0].state == .finWait1)
+        _ = p.received(T.segment(p, .ack, seq: T.serverISN &+ 1, ack: iss &+ 2), time: T.t0 + 2_000, number: 6)
+        #expect(p.connections[0].state == .finWait2)
+        out = p.received(T.segment(p, [.fin, .ack], seq: T.serverISN &+ 1, ack: iss &+ 2), time: T.t0 + 3_000, number: 7)
+        #expect(out.count == 1 && T.tcp(out[0]).flags == .ack && T.tcp(out[0]).acknowledgmentNumber == T.serverISN &+ 2)
+        #expect(p.connections[0].state == .timeWait)
+        #expect(p.write([1], connection: 0, note: "typed", now: T.t0 + 4_000).isEmpty, "nothing is sent once closed")
+    }
+
+    @Test func whenThePeerClosesFirstOurSideWaitsForTheUser() {
+        var (p, iss) = Self.held()
+        var out = p.received(T.segment(p, [.fin, .ack], seq: T.serverISN &+ 1, ack: iss &+ 1), time: T.t0 + 1_000, number: 5)
+        #expect(out.count == 1 && T.tcp(out[0]).flags == .ack, "the FIN is acknowledged, ours not sent")
+        #expect(p.connections[0].state == .closeWait)
+        #expect(p.nextDeadline == nil)
+        // Still allowed to send (a half-closed connection), then the user closes.
+        out = p.write([0x42], connection: 0, note: "typed", now: T.t0 + 2_000)
+        #expect(out.count == 1 && T.tcp(out[0]).acknowledgmentNumber == T.serverISN &+ 2)
+        _ = p.received(T.segment(p, .ack, seq: T.serverISN &+ 2, ack: iss &+ 2), time: T.t0 + 3_000, number: 7)
+        out = p.close(connection: 0, now: T.t0 + 4_000)
+        #expect(out.count == 1 && T.tcp(out[0]).flags == [.fin, .ack] && p.connections[0].state == .lastAck)
+        _ = p.received(T.segment(p, .ack, seq: T.serverISN &+ 2, ack: iss &+ 3), time: T.t0 + 5_000, number: 9)
+        #expect(p.connections[0].state == .closed && p.isIdle)
+    }
+
+    @Test func theUserResets() {
+        var (p, _) = Self.held()
+        let out = p.reset(connection: 0, now: T.t0 + 1_000)
+        #expect(out.count == 1 && T.tcp(out[0]).flags == [.rst, .ack])
+        #expect(p.connections[0].state == .closed)
+        #expect(p.reset(connection: 0, now: T.t0 + 2_000).isEmpty && p.close(connection: 0, now: T.t0 + 2_000).isEmpty)
+        #expect(p.reset(connection: 7, now: T.t0).isEmpty, "no such connection: nothing")
+    }
+
+    @Test func withoutHoldNothingChanges() {
+        // The old way (send, --close-at-once): a connection with nothing to send closes at once.
+        let (p, out) = T.established()
+        #expect(out.count == 2 && T.tcp(out[1]).flags == [.fin, .ack])
+        #expect(p.connections[0].state == .finWait1)
+    }
+}

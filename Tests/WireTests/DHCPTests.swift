@@ -128,6 +128,57 @@ import Testing
         #expect(DHCPRepr.parse(hostile, at: 0) == nil)
     }
 
+    /// What tshark 4.0 makes of odd but common bytes: a secs field sent little-endian, a
+    /// hardware address that is not Ethernet's, names with control and non-ASCII bytes, a run of
+    /// pads, empty options, and an empty DHCP Message Type, where its dissection stops.
+    @Test func oddFieldsAsTsharkReadsThem() {
+        var payload = Bytes(repeating: 0, count: DHCP.fixedLength)
+        payload[0...2] = [1, 0x7c, 12]
+        payload[8] = 0x50
+        payload[28..<44] = ArraySlice(1...16)
+        payload[44..<49] = [0x73, 0x72, 0x76, 0x01, 0xe9]
+        payload += [0x63, 0x82, 0x53, 0x63, 0, 0, 0, 12, 0, 60, 3, 0x61, 0x01, 0x80, 53, 0, 12, 2, 0x68, 0x69, 0xff]
+        let p = PacketBuilder.build(ip: .v4(Self.ip), transport: Self.udp, payload: payload)
+        let json = Formatted.json(p)
+        // tshark -T json, flattened:
+        for pair in ["\"dhcp.secs\":80", "\"dhcp.hw.addr\":\"01:02:03:04:05:06:07:08:09:0a:0b:0c:0d:0e:0f:10\"",
+                     "\"dhcp.hw.addr_padding\":\"0d:0e:0f:10\"", "\"dhcp.server\":\"srv\\u0001\u{FFFD}\"",
+                     "\"dhcp.option.type\":[0,12,60,53]", "\"dhcp.option.padding\":\"00:00:00\"",
+                     "\"dhcp.option.value\":[\"\",\"61:01:80\",\"\"]", "\"dhcp.option.hostname\":\"\"",
+                     "\"dhcp.option.vendor_class_id\":\"a\\u0001\u{FFFD}\""] {
+            #expect(json.contains(pair), "\(pair) in \(json)")
+        }
+        let tree = Formatted.tree(p)
+        for line in ["    Client hardware address: 0102030405060708090a0b0c", "    Server host name: srv\\001\u{FFFD}",
+                     "    Option: (0) Padding", "        Vendor class identifier: a\\001\u{FFFD}",
+                     "[Malformed Packet: DHCP option 53 has no value]"] {
+            #expect(tree.contains(line + "\n"), "\(line) in \(tree)")
+        }
+        // A hardware address length of 0 (or past 16): no address at all.
+        payload[2] = 0
+        let none = Formatted.tree(PacketBuilder.build(ip: .v4(Self.ip), transport: Self.udp, payload: payload))
+        #expect(none.contains("    Client address not given\n") && !none.contains("Client hardware address"))
+        #expect(DHCP.seconds(0x0100) == 1 && DHCP.seconds(0x01ff) == 0x01ff && DHCP.seconds(0x00ff) == 0xff)
+    }
+
+    /// A list of addresses shows as many whole ones as its length holds; a single address needs
+    /// exactly four bytes (tshark: "length isn't 4" and no address).
+    @Test func addressListsKeepTheirWholeAddresses() {
+        let payload = Array(Self.request[28..<(28 + 240)]) + [3, 7] + Array(10...16) + [50, 8] + Array(1...8) + [255]
+        let json = Formatted.json(PacketBuilder.build(ip: .v4(Self.ip), transport: Self.udp, payload: payload))
+        #expect(json.contains("\"dhcp.option.router\":\"10.11.12.13\"") && !json.contains("requested_ip_address"), "\(json)")
+    }
+
+    /// An address option shorter than an address, last in the packet: no address in its title
+    /// (the tree once read four bytes past the packet's end here and trapped).
+    @Test func aShortAddressOptionAtTheEndIsNotReadPastIt() {
+        for code: UInt8 in [1, 50, 54] {
+            let payload = Array(Self.request[28..<(28 + 240)]) + [code, 1, 0x58]
+            let tree = Formatted.tree(PacketBuilder.build(ip: .v4(Self.ip), transport: Self.udp, payload: payload))
+            #expect(tree.contains("    Option: (\(code)) \(DHCP.optionName(code))\n"), "\(tree)")
+        }
+    }
+
     @Test func leaseTimesAreWordedAsWiresharkDoes() {
         #expect(DHCP.durationText(3600) == "1 hour")
         #expect(DHCP.durationText(93784) == "1 day, 2 hours, 3 minutes, 4 seconds")

@@ -43,12 +43,22 @@ import Testing
         let dnsLayer = d.layer("dns")
         let texts = dnsLayer?.fields.filter { $0.isNamed("dns.txt") }.map { dnsLayer!.strings(of: $0).text }
         #expect(texts == ["hello", "world", "a\u{01}\u{FFFD}\u{7f}", ""])
+        // tshark reads TXT as ASCII (as UTF-8 in mDNS only): every byte past 0x7f is U+FFFD, even
+        // where they make UTF-8.
+        let ascii = DNS.asciiText([0x61, 0xc3, 0xa9, 0x0b])
+        #expect(ascii.value == "a\u{FFFD}\u{FFFD}\u{0b}" && ascii.shown == "a\u{FFFD}\u{FFFD}\\v")
         #expect(d.field("dns.txt.length")?.value == .uint(5))
         // A string longer than its record runs on into what follows; past the message's end it
         // is cut short: what was there, then the truncation mark.
         var oneAnswer = header + [0xc0, 0x0c, 0, 16, 0, 1, 0, 0, 0, 60, 0, 3, 5, 0x61, 0x62]
         oneAnswer[7] = 1
         #expect(Summary.string(Self.packet(oneAnswer), linkType: .raw).hasSuffix(" 5 1/0/0 TXT \"ab [|domain]"))
+    }
+
+    /// A name server record naming the root: tshark's "<Root>", as for a question's name.
+    @Test func rootAsRecordDataIsNamedRoot() {
+        let dns: Bytes = [0, 9, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0] + Self.exampleQuestion + [0xc0, 0x0c, 0, 2, 0, 1, 0, 0, 0, 60, 0, 1, 0]
+        #expect(Dissector.dissect(Self.packet(dns), linkType: .raw).strings(of: "dns.ns")?.text == "<Root>")
     }
 
     @Test func queryPrintsAsTcpdump() {
@@ -158,6 +168,30 @@ import Testing
         #expect(line.hasSuffix("<DOMAIN NAME TOO LONG> (\(12 + long.count + 5))"))
         // Four labels make 256 characters with their dots: the fifth is not printed at all.
         #expect(line.contains(String(repeating: "d", count: 63) + ".<DOMAIN NAME TOO LONG>"))
+    }
+
+    /// An OPT record's options, each value as eopt_print prints it: ECS, COOKIE, KEEPALIVE,
+    /// EXPIRE, KEY-TAG, the algorithm lists, CHAIN (whose pointers count from the option's end),
+    /// and values of the wrong size.
+    @Test func optOptionValuesPrintAsTcpdump() {
+        func option(_ code: UInt16, _ data: Bytes) -> Bytes { [UInt8(code >> 8), UInt8(code & 0xff), 0, UInt8(data.count)] + data }
+        let options = option(8, [0, 1, 24, 0, 198, 51, 100]) + option(8, [0, 2]) + option(10, Array(1...8)) + option(10, Bytes(repeating: 0, count: 10))
+            + option(11, [0x04, 0xd2]) + option(9, [0, 0, 0x0e, 0x10]) + option(14, [0x4f, 0x66, 0x4a, 0x5c])
+            + option(5, [8, 13, 99]) + option(6, [1, 2, 9]) + option(7, [1]) + option(13, [0xc0, 0x00])
+            + option(13, [7] + Array("example".utf8) + [0])
+        let record: Bytes = [0, 0, 41, 0x04, 0xd0, 0, 0, 0x80, 0, 0, UInt8(options.count)] + options
+        let dns: Bytes = [0, 7, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0] + Self.exampleQuestion + record
+        // tcpdump -nn (one line):
+        #expect(Self.steps(dns).line == "7 1/0/0 OPT UDPsize=1232 DO [ECS 198.51.100.0/24/0,ECS  (invalid),"
+                + "COOKIE 0102030405060708,COOKIE  (invalid),KEEPALIVE 123.4 sec,EXPIRE 3600 sec,KEY-TAG 20326 19036,"
+                + "DAU RSASHA256 ECDSAP256SHA256 Alg_99,DHU SHA-1 SHA-256 Alg_9,N3U SHA-1,CHAIN ,CHAIN example.] (144)")
+        // A CHAIN pointer past the message ends its name, not the options; one into the next option reads it.
+        let chains = option(13, [0xc0, 0xff]) + option(3, Array("ab".utf8)) + option(13, [3] + Array("abc".utf8) + [0xc0, 0x02])
+            + option(3, [0, 3, 0x78, 0x79, 0x7a])
+        let second: Bytes = [0, 7, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0] + Self.exampleQuestion
+            + [0, 0, 41, 0x02, 0, 0, 0, 0, 0, 0, UInt8(chains.count)] + chains
+        // tcpdump -nn:
+        #expect(Self.steps(second).line == "7 1/0/0 OPT UDPsize=512 [CHAIN ,NSID 6162,CHAIN abc.,NSID 000378797a] (72)")
     }
 
     /// DNS over TCP: the two-byte length prefix, checked against the segment as tcpdump does.

@@ -57,6 +57,28 @@ import Testing
         #expect(v.field("quic.long.packet_type") == nil)
     }
 
+    /// QUIC version 2 numbers the long types one on (RFC 9369): its Initial, type bits 1, has a
+    /// token. A Retry ends with a 16-byte integrity tag, or is malformed without room for one.
+    /// Bytes after the Length's end are not this packet's (tshark's Packet Length stops there).
+    @Test func versionTwoRetryAndPacketLength() {
+        let v2Initial: Bytes = [0xd0, 0x6b, 0x33, 0x43, 0xcf, 1, 7, 0, 2, 0xaa, 0xbb, 3, 1, 2, 3] + Bytes(repeating: 9, count: 10)
+        let d = Dissector.dissect(Self.datagram(v2Initial), linkType: .raw)
+        #expect(d.malformed == nil)
+        #expect(d.field("quic.long.packet_type_v2")?.value == .uint(1) && d.field("quic.long.packet_type") == nil)
+        #expect(d.field("quic.token")?.range.count == 2)
+        #expect(d.field("quic.length")?.value == .uint(3))
+        #expect(d.field("quic.packet_length")?.value == .uint(15))
+        let v2Retry: Bytes = [0xc0, 0x6b, 0x33, 0x43, 0xcf, 0, 0, 5, 5, 5] + Bytes(repeating: 7, count: 16)
+        let r = Dissector.dissect(Self.datagram(v2Retry), linkType: .raw)
+        #expect(r.field("quic.retry_token")?.range.count == 3)
+        #expect(r.field("quic.retry_integrity_tag")?.range.count == 16)
+        #expect(r.malformed == nil)
+        let short: Bytes = [0xf0, 0, 0, 0, 1, 0, 0] + Bytes(repeating: 7, count: 9)
+        let s = Dissector.dissect(Self.datagram(short), linkType: .raw)
+        #expect(s.field("quic.retry_token")?.range.count == 9 && s.field("quic.retry_integrity_tag") == nil)
+        #expect(s.malformed != nil)
+    }
+
     /// A short header has no length for its connection ID: data, as tshark shows it without a
     /// connection; and another port is never QUIC.
     @Test func shortHeaderAndOtherPortsAreData() {

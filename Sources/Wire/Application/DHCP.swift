@@ -69,6 +69,16 @@ public enum DHCP {
         }
     }
 
+    /// Options whose value tshark reads without looking at their length (DHCP Message Type, SLP
+    /// Service Scope, Client NDI, GeoConf): when it is zero, tshark's dissection stops there.
+    static let optionsReadWithoutLength: Set<UInt8> = [53, 79, 94, 123]
+
+    /// Wireshark's reading of the seconds field: many Windows clients send it little-endian, so
+    /// a value whose low byte is zero (and high byte not) is read the other way round.
+    static func seconds(_ v: UInt16) -> UInt16 {
+        v > 0xff && v & 0xff == 0 ? v.byteSwapped : v
+    }
+
     /// Wireshark's wording of a duration in seconds: "1 hour", "2 days, 3 minutes", "infinity".
     static func durationText(_ v: UInt32) -> String {
         if v == 0xffff_ffff { return "infinity" }
@@ -277,7 +287,7 @@ extension Dissector {
             fields.add(Field("dhcp.id", "Transaction ID", .uint(UInt64(b.be32(start + O.xid))), base: .hex(digits: 8), range: r(O.xid, 4),
                              explain: "Chosen by the client; replies carry the same one."))
             guard need(O.secs, 2) else { break decode }
-            fields.add(Field("dhcp.secs", "Seconds elapsed", .uint(UInt64(b.be16(start + O.secs))), range: r(O.secs, 2),
+            fields.add(Field("dhcp.secs", "Seconds elapsed", .uint(UInt64(DHCP.seconds(b.be16(start + O.secs)))), range: r(O.secs, 2),
                              explain: "Seconds since the client began asking."))
             guard need(O.flags, 2) else { break decode }
             let flags = b.be16(start + O.flags)
@@ -304,14 +314,21 @@ extension Dissector {
                                  explain: "The client's Ethernet address."))
                 fields.add(Field("dhcp.hw.addr_padding", "Client hardware address padding", .bytes, range: r(O.chaddr + 6, 10),
                                  explain: "The rest of the 16-byte hardware address field."))
-            } else {
-                let n = min(max(hlen, 1), 16)
-                fields.add(Field("dhcp.hw.addr", "Client hardware address", .bytes, range: r(O.chaddr, n),
+            } else if (1...16).contains(hlen) {
+                // Wireshark's value is the whole 16-byte field; its tree shows the first hlen bytes.
+                var value = TextWriter(capacity: 48), shown = TextWriter(capacity: 32)
+                value.write(hexBytes: b, r(O.chaddr, 16), separator: 58)
+                shown.write(hexBytes: b, r(O.chaddr, hlen))
+                fields.add(Field("dhcp.hw.addr", "Client hardware address",
+                                 .textShown(fields.text(value.string), shown: fields.text(shown.string)), range: r(O.chaddr, 16),
                                  explain: "The client's hardware address."))
-                if n < 16 {
-                    fields.add(Field("dhcp.hw.addr_padding", "Client hardware address padding", .bytes, range: r(O.chaddr + n, 16 - n),
+                if hlen < 16 {
+                    fields.add(Field("dhcp.hw.addr_padding", "Client hardware address padding", .bytes, range: r(O.chaddr + hlen, 16 - hlen),
                                      explain: "The rest of the 16-byte hardware address field."))
                 }
+            } else {
+                fields.add(Field("dhcp.hw.addr", "Client address not given", .none, range: r(O.chaddr, 16),
+                                 explain: "The hardware address length is 0 or more than the field's 16 bytes."))
             }
             for (offset, length) in [(O.sname, 64), (O.file, 128)] {
                 guard need(offset, length) else { break decode }
@@ -321,8 +338,9 @@ extension Dissector {
                     fields.add(Field(isName ? "dhcp.server" : "dhcp.file", isName ? "Server host name not given" : "Boot file name not given",
                                      .none, range: r(offset, length), explain: "Empty."))
                 } else {
+                    let ascii = DNS.asciiText(text)
                     fields.add(Field(isName ? "dhcp.server" : "dhcp.file", isName ? "Server host name" : "Boot file name",
-                                     .text(fields.text(DNS.label(text))), range: r(offset, length),
+                                     .textShown(fields.text(ascii.value), shown: fields.text(ascii.shown)), range: r(offset, length),
                                      explain: isName ? "The server's name, when the client asked for one." : "The file to boot from."))
                 }
             }
@@ -362,11 +380,14 @@ extension Dissector {
                 break
             }
             if code == 0 {
-                fields.add(Field("dhcp.option.type", "Option", .uintShown(0, shown: "(0) Padding"), range: i..<(i + 1),
-                                 explain: "A pad byte, aligning the next option.")) {
-                    $0.add(Field("dhcp.option.padding", "Padding", .bytes, range: i..<(i + 1), explain: "A pad byte."))
+                // A run of pad bytes is one option, as tshark shows it.
+                var j = i + 1
+                while j < end && b[j] == 0 { j += 1 }
+                fields.add(Field("dhcp.option.type", "Option", .uintShown(0, shown: "(0) Padding"), range: i..<j,
+                                 explain: "Pad bytes, aligning the next option.")) {
+                    $0.add(Field("dhcp.option.padding", "Padding", .bytes, range: i..<j, explain: "Pad bytes."))
                 }
-                i += 1
+                i = j
                 continue
             }
             let name = DHCP.optionName(code)
@@ -391,7 +412,9 @@ extension Dissector {
             if describes {
                 switch code {
                 case 53 where length == 1: suffix = " (\(DHCP.messageTypeName(b[data.lowerBound]) ?? "Unknown"))"
-                case 1, 50, 54 where length == 4: suffix = " (\(IPv4Address(b.be32(data.lowerBound))))"
+                // (`where` binds to the last pattern only: each needs its own.)
+                case 1 where length == 4, 50 where length == 4, 54 where length == 4:
+                    suffix = " (\(IPv4Address(b.be32(data.lowerBound))))"
                 default: break
                 }
             }
@@ -400,13 +423,19 @@ extension Dissector {
                              explain: "An option: its code, its length and its value.")) {
                 $0.add(Field("dhcp.option.length", "Length", .uint(UInt64(length)), range: (i + 1)..<(i + 2),
                              explain: "Bytes in the option's value."))
-                // tshark's JSON has every option's value as bytes (its tree hides it where it decodes the value).
-                if length > 0 {
-                    $0.add(Field("dhcp.option.value", "Value", .bytes, range: data, explain: "The option's value as bytes."))
-                }
+                // tshark's JSON has every option's value as bytes, empty ones too (its tree hides it
+                // where it decodes the value).
+                $0.add(Field("dhcp.option.value", "Value", .bytes, range: data, explain: "The option's value as bytes."))
                 _ = dissectDHCPOptionValue(code, b, data, into: &$0, messageType: &messageType, describes: describes)
             }
             i = data.upperBound
+            // tshark reads a value from these options without checking their length: empty, the
+            // read fails and the rest of the message is not dissected.
+            if length == 0 && DHCP.optionsReadWithoutLength.contains(code) {
+                problem = "DHCP option \(code) has no value"
+                stop = end
+                break
+            }
         }
         stop = max(stop, min(i, end))
         return messageType
@@ -416,9 +445,11 @@ extension Dissector {
     private static func dissectDHCPOptionValue(_ code: UInt8, _ b: Bytes, _ data: Range<Int>, into f: inout FieldList,
                                                messageType: inout UInt8?, describes: Bool) -> Bool {
         let length = data.count
-        func addresses(_ name: StaticString, _ label: FieldText, _ explain: FieldText) -> Bool {
-            guard length > 0 && length % 4 == 0 else { return false }
-            for a in stride(from: data.lowerBound, to: data.upperBound, by: 4) {
+        /// One address (`list` false: exactly 4 bytes) or a list of them, as many whole ones as
+        /// the length holds (tshark shows those and complains of the rest).
+        func addresses(_ name: StaticString, _ label: FieldText, _ explain: FieldText, list: Bool = false) -> Bool {
+            guard list ? length >= 4 : length == 4 else { return false }
+            for a in stride(from: data.lowerBound, to: data.upperBound - 3, by: 4) {
                 f.add(Field(name, label, .ipv4(IPv4Address(b.be32(a))), range: a..<(a + 4), explain: explain))
             }
             return true
@@ -431,8 +462,8 @@ extension Dissector {
             return true
         }
         func text(_ name: StaticString, _ label: FieldText, _ explain: FieldText) -> Bool {
-            guard length > 0 else { return false }
-            f.add(Field(name, label, .text(f.text(DNS.label(b[data]))), range: data, explain: explain))
+            let ascii = DNS.asciiText(b[data])
+            f.add(Field(name, label, .textShown(f.text(ascii.value), shown: f.text(ascii.shown)), range: data, explain: explain))
             return true
         }
         switch code {
@@ -450,8 +481,8 @@ extension Dissector {
                             range: a..<(a + 1), explain: "An option the client asks the server to send."))
             }
         case 1: return addresses("dhcp.option.subnet_mask", "Subnet Mask", "The network mask of the address given.")
-        case 3: return addresses("dhcp.option.router", "Router", "A default gateway.")
-        case 6: return addresses("dhcp.option.domain_name_server", "Domain Name Server", "A DNS server to use.")
+        case 3: return addresses("dhcp.option.router", "Router", "A default gateway.", list: true)
+        case 6: return addresses("dhcp.option.domain_name_server", "Domain Name Server", "A DNS server to use.", list: true)
         case 28: return addresses("dhcp.option.broadcast_address", "Broadcast Address", "The subnet's broadcast address.")
         case 50: return addresses("dhcp.option.requested_ip_address", "Requested IP Address", "The address the client asks for.")
         case 54: return addresses("dhcp.option.dhcp_server_id", "DHCP Server Identifier", "The server that made the offer or answered.")

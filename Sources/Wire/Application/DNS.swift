@@ -88,6 +88,35 @@ enum DNS {
         " op8", " updateA", " updateD", " updateDA", " updateM", " updateMA", " zoneInit", " zoneRef",
     ]
 
+    /// tcpdump's names for the algorithms an EDNS DAU (5), DHU (6) or N3U (7) option lists
+    /// (RFC 6975): DNSSEC signing, DS hash and NSEC3 hash algorithms.
+    static func algorithmName(_ option: UInt16, _ number: UInt8) -> StaticString? {
+        switch (option, number) {
+        case (5, 0): return "DELETE"
+        case (5, 1): return "RSAMD5"
+        case (5, 2): return "DH"
+        case (5, 3): return "DS"
+        case (5, 5): return "RSASHA1"
+        case (5, 6): return "DSA-NSEC3-SHA1"
+        case (5, 7): return "RSASHA1-NSEC3-SHA1"
+        case (5, 8): return "RSASHA256"
+        case (5, 10): return "RSASHA512"
+        case (5, 12): return "ECC-GOST"
+        case (5, 13): return "ECDSAP256SHA256"
+        case (5, 14): return "ECDSAP384SHA384"
+        case (5, 15): return "ED25519"
+        case (5, 16): return "ED448"
+        case (5, 252): return "INDIRECT"
+        case (5, 253): return "PRIVATEDNS"
+        case (5, 254): return "PRIVATEOID"
+        case (6, 1), (7, 1): return "SHA-1"
+        case (6, 2): return "SHA-256"
+        case (6, 3): return "GOST_R_34.11-94"
+        case (6, 4): return "SHA-384"
+        default: return nil
+        }
+    }
+
     enum NameError: Error {
         case truncated, badPointer, tooLong, badLabelType, tooManyPointers
     }
@@ -136,6 +165,16 @@ enum DNS {
                 throw NameError.badLabelType
             }
         }
+    }
+
+    /// Text Wireshark reads as ASCII (TXT strings outside mDNS, BOOTP's names, DHCP's text
+    /// options): each byte past 0x7f is U+FFFD. The JSON holds that text as it is; the tree
+    /// shows control characters escaped (`\001`), as it does a DNS label's.
+    static func asciiText(_ bytes: ArraySlice<UInt8>) -> (value: String, shown: String) {
+        var scalars = String.UnicodeScalarView()
+        for c in bytes { scalars.append(c < 0x80 ? Unicode.Scalar(c) : "\u{FFFD}") }
+        let value = String(scalars)
+        return (value, DNS.label(ArraySlice(value.utf8)))
     }
 
     /// A label's bytes as text, control characters escaped as Wireshark shows them ("\\f", "\\000").
@@ -358,7 +397,7 @@ extension Dissector {
                     let target = try DNS.readName(b, message: start, at: data, end: data + length, budget: &pointerBudget).text
                     let name: StaticString = type == 5 ? "dns.cname" : type == 2 ? "dns.ns" : "dns.ptr.domain_name"
                     fields.add(Field(name, type == 5 ? "CNAME" : type == 2 ? "Name Server" : "Domain Name",
-                                     .text(fields.text(String(target.dropLast()))), range: data..<(data + length),
+                                     .text(fields.text(target == "." ? "<Root>" : String(target.dropLast()))), range: data..<(data + length),
                                      explain: type == 5 ? "The canonical name: look this name up instead." : "The name this record points to."))
                 case 16:
                     // TXT (RFC 1035 3.3.14): one or more character-strings, each a length byte and text.
@@ -367,7 +406,10 @@ extension Dissector {
                         let n = Int(b[c])
                         fields.add(Field("dns.txt.length", "TXT Length", .uint(UInt64(n)), range: c..<(c + 1),
                                          explain: "Bytes in the string that follows."))
-                        fields.add(Field("dns.txt", "TXT", .text(fields.text(String(decoding: b[(c + 1)..<(c + 1 + n)], as: UTF8.self))),
+                        // Wireshark reads a TXT string as ASCII, or as UTF-8 in mDNS.
+                        let bytes = b[(c + 1)..<(c + 1 + n)]
+                        let text = mdns ? (String(decoding: bytes, as: UTF8.self), DNS.label(bytes)) : DNS.asciiText(bytes)
+                        fields.add(Field("dns.txt", "TXT", .textShown(fields.text(text.0), shown: fields.text(text.1)),
                                          range: (c + 1)..<(c + 1 + n), explain: "Free-form text: SPF policies, domain ownership proofs."))
                         c += 1 + n
                     }
@@ -782,22 +824,82 @@ private struct DNSLine {
             }
             guard c + 4 + length <= end else { return false }
             if length > 0 {
-                // The values of NSID, PADDING and options tcpdump has no printer for; the others
-                // (ECS, COOKIE, KEEPALIVE, EXPIRE, KEY-TAG, DAU/DHU/N3U, CHAIN) are not reproduced.
                 w.write(byte: 32)
-                if option == 12 {
-                    w.write("(")
-                    w.write(decimal: length)
-                    w.write(")")
-                } else if !(5...14).contains(option) {
-                    for k in 0..<length { w.write(hex: UInt64(b[c + 4 + k]), digits: 2) }
-                }
+                writeOptionValue(option, at: c + 4, length: length, into: &w)
             }
             c += 4 + length
             if c < to { w.write(",") }
         }
         w.write("]")
         return true
+    }
+
+    /// One option's value as eopt_print prints it at default verbosity; the whole value has been
+    /// captured. A value of the wrong size for its option is " (invalid)".
+    private mutating func writeOptionValue(_ option: UInt16, at v: Int, length: Int, into w: inout TextWriter) {
+        func invalid() { w.write(" (invalid)") }
+        switch option {
+        case 8:  // ECS (RFC 7871): family, source and scope prefix lengths, the address cut to its prefix.
+            guard length >= 4 else { return invalid() }
+            let family = b.be16(v), source = Int(b[v + 2]), scope = Int(b[v + 3])
+            guard family == 1 || family == 2 else { return invalid() }
+            let bits = family == 1 ? 32 : 128
+            guard length - 4 <= bits / 8, source <= bits, scope <= bits, (source + 7) / 8 == length - 4 else {
+                return invalid()
+            }
+            var address = Bytes(repeating: 0, count: 16)
+            for k in 0..<(length - 4) { address[k] = b[v + 4 + k] }
+            if family == 1 {
+                w.write(ipv4: address.be32(0))
+            } else {
+                w.write(ipv6: IPv6Address(address, at: 0))
+            }
+            w.write(byte: 47)
+            w.write(decimal: source)
+            w.write(byte: 47)
+            w.write(decimal: scope)
+        case 10:  // COOKIE (RFC 7873): a client cookie of 8 bytes, then a server cookie of 8 to 32.
+            guard length == 8 || (16...40).contains(length) else { return invalid() }
+            for k in 0..<length {
+                if k == 8 { w.write(byte: 32) }
+                w.write(hex: UInt64(b[v + k]), digits: 2)
+            }
+        case 11:  // KEEPALIVE (RFC 7828): units of 100 ms, printed as seconds.
+            guard length == 2 else { return invalid() }
+            let units = b.be16(v)
+            w.write(decimal: units / 10)
+            w.write(byte: 46)
+            w.write(decimal: units % 10)
+            w.write(" sec")
+        case 9:  // EXPIRE (RFC 7314): seconds.
+            guard length == 4 else { return invalid() }
+            w.write(unsigned: UInt64(b.be32(v)))
+            w.write(" sec")
+        case 12:  // PADDING: only its length.
+            w.write(byte: 40)
+            w.write(decimal: length)
+            w.write(byte: 41)
+        case 14:  // KEY-TAG (RFC 8145): two-byte key tags.
+            guard length % 2 == 0 else { return invalid() }
+            for k in stride(from: 0, to: length, by: 2) {
+                if k > 0 { w.write(byte: 32) }
+                w.write(decimal: b.be16(v + k))
+            }
+        case 5, 6, 7:  // DAU, DHU, N3U (RFC 6975): one algorithm number a byte.
+            for k in 0..<length {
+                if k > 0 { w.write(byte: 32) }
+                let number = b[v + k]
+                if let name = DNS.algorithmName(option, number) { w.write(name) } else {
+                    w.write("Alg_")
+                    w.write(decimal: number)
+                }
+            }
+        case 13:  // CHAIN (RFC 7901): a name. tcpdump reads its pointers from the option's end, not
+                  // the message's start, and goes on with the next option whatever the name did.
+            _ = writeName(at: v, base: v + length, into: &w)
+        default:  // NSID and options without a printer of their own: hex.
+            for k in 0..<length { w.write(hex: UInt64(b[v + k]), digits: 2) }
+        }
     }
 
     /// tcpdump's `labellen`: the bytes a label takes after its first byte, or nil (after
@@ -830,9 +932,13 @@ private struct DNSLine {
     /// strictly backwards, so a name follows at most one pointer per byte of the message, and
     /// each label moves the walk on; all the names of a message share `nameBudget` passes, past
     /// which the name is called too long and the line ends.
-    private mutating func writeName(at i: Int, into w: inout TextWriter) -> Int? {
+    /// `base` is where pointer offsets count from: the message, except for an EDNS CHAIN
+    /// option's name, where tcpdump counts them from the option's end (a name before its base
+    /// may point anywhere at first, as tcpdump's unsigned offset does).
+    private mutating func writeName(at i: Int, base: Int? = nil, into w: inout TextWriter) -> Int? {
+        let base = base ?? message
         guard var l = labelLength(at: i, into: &w) else { return nil }
-        var maxOffset = i - message
+        var maxOffset = i >= base ? i - base : Int.max
         var v = Int(b[i])
         var c = i + 1
         var rest: Int? = v & 0xc0 != 0xc0 ? c + l : nil
@@ -863,7 +969,8 @@ private struct DNSLine {
                     return nil
                 }
                 var target = offset
-                if b[message + offset] & 0xc0 == 0xc0 {
+                guard base + offset < end else { return nil }
+                if base == message && b[message + offset] & 0xc0 == 0xc0 {
                     guard let last = chainEnd(from: offset) else {
                         w.write("<BAD PTR>")
                         return nil
@@ -871,7 +978,7 @@ private struct DNSLine {
                     target = last
                 }
                 maxOffset = target
-                c = message + target
+                c = base + target
                 v = Int(b[c])
                 guard let next = labelLength(at: c, into: &w) else { return nil }
                 l = next
