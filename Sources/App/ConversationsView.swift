@@ -12,10 +12,13 @@ struct ConversationsView {
         let width: Int
         let rightAligned: Bool
         let text: @Sendable (StreamIndex.Conversation, Int64) -> String
-        let less: @Sendable (StreamIndex.Conversation, StreamIndex.Conversation) -> Bool
+        /// What the column sorts by: a number for most (sorted as plain integers, fast for a
+        /// million rows), else the text.
+        let key: (@Sendable (StreamIndex.Conversation) -> Int64)?
     }
 
-    var sortColumn = 0
+    /// Start (first packet) ascending: the order conversations are found in, nothing to sort.
+    var sortColumn = 10
     var descending = false
     var row = 0
     var top = 0
@@ -24,23 +27,25 @@ struct ConversationsView {
     var order: [Int] = []
     var sortedAt = (count: -1, time: 0.0)
 
+    static func number(_ title: String, _ width: Int, _ value: @escaping @Sendable (StreamIndex.Conversation) -> Int) -> Column {
+        Column(title: title, width: width, rightAligned: true, text: { c, _ in "\(value(c))" }, key: { Int64(value($0)) })
+    }
+
     static let columns: [Column] = [
         Column(title: "Stream", width: 7, rightAligned: true, text: { c, _ in "\(c.stream)" },
-               less: { ($0.isTCP ? 0 : 1, $0.stream) < ($1.isTCP ? 0 : 1, $1.stream) }),
-        Column(title: "Proto", width: 5, rightAligned: false, text: { c, _ in c.isTCP ? "TCP" : "UDP" },
-               less: { !$0.isTCP && $1.isTCP }),
-        Column(title: "A", width: 22, rightAligned: false, text: { c, _ in c.a.description }, less: { $0.a.description < $1.a.description }),
-        Column(title: "B", width: 22, rightAligned: false, text: { c, _ in c.b.description }, less: { $0.b.description < $1.b.description }),
-        Column(title: "Packets", width: 8, rightAligned: true, text: { c, _ in "\(c.packets)" }, less: { $0.packets < $1.packets }),
-        Column(title: "Bytes", width: 9, rightAligned: true, text: { c, _ in "\(c.bytes)" }, less: { $0.bytes < $1.bytes }),
-        Column(title: "Pkts A→B", width: 9, rightAligned: true, text: { c, _ in "\(c.packetsAB)" }, less: { $0.packetsAB < $1.packetsAB }),
-        Column(title: "Bytes A→B", width: 10, rightAligned: true, text: { c, _ in "\(c.bytesAB)" }, less: { $0.bytesAB < $1.bytesAB }),
-        Column(title: "Pkts B→A", width: 9, rightAligned: true, text: { c, _ in "\(c.packetsBA)" }, less: { $0.packetsBA < $1.packetsBA }),
-        Column(title: "Bytes B→A", width: 10, rightAligned: true, text: { c, _ in "\(c.bytesBA)" }, less: { $0.bytesBA < $1.bytesBA }),
-        Column(title: "Start", width: 11, rightAligned: true, text: { c, t0 in seconds(c.start - t0) }, less: { $0.start < $1.start }),
-        Column(title: "Duration", width: 10, rightAligned: true, text: { c, _ in seconds(c.end - c.start) },
-               less: { $0.end - $0.start < $1.end - $1.start }),
-        Column(title: "State", width: 24, rightAligned: false, text: { c, _ in c.state }, less: { $0.state < $1.state }),
+               key: { Int64($0.isTCP ? 0 : 1) << 32 | Int64($0.stream) }),
+        Column(title: "Proto", width: 5, rightAligned: false, text: { c, _ in c.isTCP ? "TCP" : "UDP" }, key: { $0.isTCP ? 0 : 1 }),
+        Column(title: "A", width: 22, rightAligned: false, text: { c, _ in c.a.description }, key: nil),
+        Column(title: "B", width: 22, rightAligned: false, text: { c, _ in c.b.description }, key: nil),
+        number("Packets", 8) { $0.packets },
+        number("Bytes", 9) { $0.bytes },
+        number("Pkts A→B", 9) { $0.packetsAB },
+        number("Bytes A→B", 10) { $0.bytesAB },
+        number("Pkts B→A", 9) { $0.packetsBA },
+        number("Bytes B→A", 10) { $0.bytesBA },
+        Column(title: "Start", width: 11, rightAligned: true, text: { c, t0 in seconds(c.start - t0) }, key: { $0.start }),
+        Column(title: "Duration", width: 10, rightAligned: true, text: { c, _ in seconds(c.end - c.start) }, key: { $0.end - $0.start }),
+        Column(title: "State", width: 24, rightAligned: false, text: { c, _ in c.state }, key: nil),
     ]
 
     static let keys = "< > sort column  r reverse  Enter show only it  f follow it  j k PgUp PgDn g G move  Esc back"
@@ -55,12 +60,15 @@ struct ConversationsView {
     mutating func sort(_ conversations: [StreamIndex.Conversation], now: Double, force: Bool = false) {
         guard force || sortedAt.count != conversations.count || now - sortedAt.time >= 1 else { return }
         let selected = order.indices.contains(row) ? order[row] : nil
-        let less = Self.columns[sortColumn].less
-        order = conversations.indices.sorted { i, j in
-            let (x, y) = (conversations[i], conversations[j])
-            if less(x, y) { return !descending }
-            if less(y, x) { return descending }
-            return i < j
+        let column = Self.columns[sortColumn]
+        // Ties keep the order the conversations were found in (the sort is by key, then index).
+        if let key = column.key {
+            var keyed = conversations.indices.map { (key(conversations[$0]), $0) }
+            keyed.sort { descending ? ($0.0, $1.1) > ($1.0, $0.1) : $0 < $1 }
+            order = keyed.map(\.1)
+        } else {
+            let texts = conversations.map { column.text($0, 0) }
+            order = conversations.indices.sorted { descending ? (texts[$0], $1) > (texts[$1], $0) : (texts[$0], $0) < (texts[$1], $1) }
         }
         sortedAt = (conversations.count, now)
         // The selected conversation stays selected wherever the sort put it.
@@ -130,7 +138,8 @@ extension Monitor {
               titleStyle: theme[.paneTitleFocused], lines: lines)
         let inside = area.inset(1)
         guard inside.height > 2 else { return }
-        let t0 = conversations.map(\.start).min() ?? 0
+        // Conversations are kept in the order their first packets came.
+        let t0 = conversations.first?.start ?? 0
         func rowText(_ cells: [String]) -> String {
             zip(ConversationsView.columns, cells).map { column, cell in
                 let fitted = cell.count > column.width ? String(cell.prefix(column.width - 1)) + "…" : cell

@@ -243,6 +243,10 @@ public final class Monitor {
 
     var packetsPerSecond: Double { rate.perSecond }
 
+    /// Whether stream analysis has yet to reach the newest packet (it catches up a frame at a time).
+    public var isIndexingStreams: Bool { streams.indexedUpTo < store.newestNumber }
+    public var conversationCount: Int { streams.conversations.count }
+
     /// How long a frame may spend on the display filter: under a flood, or on a million stored
     /// packets, the filter catches up over several frames and keys never wait for it.
     static let filterBudget = 0.008

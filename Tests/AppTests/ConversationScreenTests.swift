@@ -88,16 +88,16 @@ struct ConversationScreenTests {
         m.handle(.character("C"))
         var lines = m.render(width: 160, height: 30).lines
         #expect(lines[1].contains("Conversations: 3"))
-        #expect(lines[2].contains("Stream▲ Proto A") && lines[2].contains("State"))
+        #expect(lines[2].contains("Stream Proto A") && lines[2].contains("Start▲") && lines[2].contains("State"), "in the order they began")
         let rows = lines[3...5].map { $0.split(separator: " ").map(String.init) }
         // Stream, proto, A, B, packets, bytes, A→B packets and bytes, B→A packets and bytes, start, duration, state.
         #expect(rows[0].dropFirst().prefix(11) == ["0", "TCP", "10.0.0.1:40000", "10.0.0.2:80", "8", "378", "5", "236", "3", "142", "0.000000"],
                 "\(rows[0])")
-        #expect(lines[3].contains("closed by FIN") && lines[4].contains("reset"))
-        #expect(rows[2].dropFirst().prefix(4) == ["0", "UDP", "10.0.0.1:5000", "10.0.0.2:53"], "TCP streams first, then UDP: \(rows[2])")
+        #expect(lines[3].contains("closed by FIN") && lines[5].contains("reset"))
+        #expect(rows[1].dropFirst().prefix(4) == ["0", "UDP", "10.0.0.1:5000", "10.0.0.2:53"], "\(rows[1])")
 
         // Sort by packets, most first; the selection stays on its conversation.
-        for _ in 0..<4 { m.handle(.character(">")) }
+        for _ in 0..<6 { m.handle(.character("<")) }
         m.handle(.character("r"))
         lines = m.render(width: 160, height: 30).lines
         #expect(lines[2].contains("Packets▼"))
