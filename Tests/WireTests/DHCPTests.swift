@@ -128,6 +128,20 @@ import Testing
         #expect(DHCPRepr.parse(hostile, at: 0) == nil)
     }
 
+    /// An address option (1, 50, 54) of the wrong length at the end of the packet: no address
+    /// read past the data, none named in its line (the fuzzers' dhcp target found this).
+    @Test func addressOptionsOfTheWrongLengthNameNoAddress() {
+        for code: UInt8 in [1, 50, 54] {
+            for length: UInt8 in [0, 1, 2, 3, 5] {
+                let payload = Array(Self.request[28..<(28 + 240)]) + [code, length] + Bytes(repeating: 8, count: Int(length)) + [255]
+                let p = PacketBuilder.build(ip: .v4(Self.ip), transport: Self.udp, payload: payload)
+                let d = Dissector.dissect(p, linkType: .raw)
+                #expect(d.malformed == nil, "option \(code), length \(length)")
+                #expect(Formatted.tree(p).contains("Option: (\(code)) \(DHCP.optionName(code))\n"), "option \(code), length \(length)")
+            }
+        }
+    }
+
     @Test func leaseTimesAreWordedAsWiresharkDoes() {
         #expect(DHCP.durationText(3600) == "1 hour")
         #expect(DHCP.durationText(93784) == "1 day, 2 hours, 3 minutes, 4 seconds")

@@ -391,7 +391,9 @@ extension Dissector {
             if describes {
                 switch code {
                 case 53 where length == 1: suffix = " (\(DHCP.messageTypeName(b[data.lowerBound]) ?? "Unknown"))"
-                case 1, 50, 54 where length == 4: suffix = " (\(IPv4Address(b.be32(data.lowerBound))))"
+                // Each pattern needs its own `where`: one after the list guards only the last.
+                case 1 where length == 4, 50 where length == 4, 54 where length == 4:
+                    suffix = " (\(IPv4Address(b.be32(data.lowerBound))))"
                 default: break
                 }
             }
