@@ -17,7 +17,9 @@ struct PacketRow {
     var interface: String?
 
     /// `watching`: the packet crossed a device tunscope does not hold, so none of them is tunscope's.
-    init(_ p: StoredPacket, linkType: LinkType, watching: Bool = false, interfaceNames: InterfaceNames = [:]) {
+    /// `marks`: what stream analysis found in the packet (a retransmission, ...), for its colour.
+    init(_ p: StoredPacket, linkType: LinkType, watching: Bool = false, interfaceNames: InterfaceNames = [:],
+         marks: StreamIndex.Marks = []) {
         number = p.number
         direction = p.direction
         length = p.packet.originalLength
@@ -37,7 +39,7 @@ struct PacketRow {
         destination = Self.address(d, "dst") ?? ""
         let top = Self.innermost(d)
         proto = top.column
-        role = Self.rule(d, innermost: top.layer, direction: watching ? .received : p.direction)
+        role = Self.rule(d, innermost: top.layer, direction: watching ? .received : p.direction, marks: marks)
     }
 
     /// tcpdump's SLL2 line without its first two words, the interface and the direction ("tun0  In  ").
@@ -101,11 +103,15 @@ struct PacketRow {
 
     /// The first colouring rule the packet matches, as Wireshark's coloring rules go in order;
     /// `innermost` is the layer the Protocol column names.
-    static func rule(_ d: Dissection, innermost: String?, direction: Direction) -> Role {
+    static func rule(_ d: Dissection, innermost: String?, direction: Direction, marks: StreamIndex.Marks = []) -> Role {
         let bad = ["ip.checksum.status", "tcp.checksum.status", "udp.checksum.status", "icmp.checksum.status",
                    "icmpv6.checksum.status"].contains { d.field($0)?.value == .uint(0) }
         if bad || d.malformed != nil { return .ruleBadChecksum }
         if direction == .sent { return .ruleSent }
+        // Wireshark's "Bad TCP" comes before its protocol rules.
+        if marks.contains(.retransmission) { return .ruleRetransmission }
+        if marks.contains(.zeroWindow) { return .ruleZeroWindow }
+        if marks.contains(.duplicateAck) { return .ruleDuplicateAck }
         // Before TCP's rules: the TCP an ICMP error quotes is not this packet's (Wireshark's
         // ICMP errors rule comes before its TCP ones too).
         if innermost == "icmp" || innermost == "icmpv6" { return .ruleICMP }
@@ -185,7 +191,8 @@ extension Monitor {
             guard let p = store.packet(number: number) else { continue }
             // A copy from a device watched beside the tun (the lab's outside interface) is nobody's send.
             let notTunscopes = watching || (held.map { !$0.crossedTun(p.packet.bytes) } ?? false)
-            let row = PacketRow(p, linkType: linkType, watching: notTunscopes, interfaceNames: interfaceNames)
+            let row = PacketRow(p, linkType: linkType, watching: notTunscopes, interfaceNames: interfaceNames,
+                                marks: streams.marks(ofPacket: number))
             let y = area.y + 1 + i - listTop
             let style: Style
             if number == selected {

@@ -84,6 +84,10 @@ public enum Role: String, CaseIterable, Sendable {
     case selectedUnfocused = "selected_unfocused"
     // Packet list colouring rules, first match wins (badChecksum before the protocol ones).
     case ruleBadChecksum = "rule_bad_checksum"
+    // Wireshark's "Bad TCP" rule, split by what the stream analysis found.
+    case ruleRetransmission = "rule_retransmission"
+    case ruleDuplicateAck = "rule_duplicate_ack"
+    case ruleZeroWindow = "rule_zero_window"
     case ruleRST = "rule_rst"
     case ruleSYNFIN = "rule_syn_fin"
     case ruleICMP = "rule_icmp"
@@ -118,6 +122,7 @@ public enum Role: String, CaseIterable, Sendable {
     public var fallback: Role? {
         switch self {
         case .ruleNTP, .ruleDHCP, .ruleQUIC: return .ruleUDP
+        case .ruleDuplicateAck, .ruleZeroWindow: return .ruleRetransmission
         default: return nil
         }
     }

@@ -32,6 +32,9 @@ public struct Theme: Sendable, Equatable {
         .selectedFocused: Style(.indexed(231), .indexed(25), .bold),
         .selectedUnfocused: Style(.indexed(252), .indexed(239)),
         .ruleBadChecksum: Style(.indexed(231), .indexed(124), .bold),
+        .ruleRetransmission: Style(.indexed(203), .indexed(233)),
+        .ruleDuplicateAck: Style(.indexed(209), .indexed(233)),
+        .ruleZeroWindow: Style(.indexed(196), .indexed(233), .bold),
         .ruleRST: Style(.indexed(202), .default),
         .ruleSYNFIN: Style(.indexed(71), .default),
         .ruleICMP: Style(.indexed(170), .default),
@@ -81,7 +84,7 @@ public struct Theme: Sendable, Equatable {
 
     /// The rows of the packet list, which a selected row must not be mistaken for.
     static let packetRows: [Role] = [
-        .normal, .ruleBadChecksum, .ruleRST, .ruleSYNFIN, .ruleICMP, .ruleDNS, .ruleNTP, .ruleDHCP, .ruleQUIC, .ruleTLS,
+        .normal, .ruleBadChecksum, .ruleRetransmission, .ruleDuplicateAck, .ruleZeroWindow, .ruleRST, .ruleSYNFIN, .ruleICMP, .ruleDNS, .ruleNTP, .ruleDHCP, .ruleQUIC, .ruleTLS,
         .ruleHTTP, .ruleUDP, .ruleSent,
     ]
 

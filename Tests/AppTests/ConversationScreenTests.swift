@@ -114,6 +114,38 @@ struct ConversationScreenTests {
         #expect(m.following != nil && m.conversationsView == nil)
     }
 
+    /// Wireshark's "Bad TCP" rows: a retransmission, duplicate ACKs and a zero window each take
+    /// their theme rule (a retransmission before its protocol's, as Wireshark orders them).
+    @Test func theListColoursWhatStreamAnalysisFound() {
+        let store = PacketStore()
+        func ack(_ fromClient: Bool, seq: UInt32, ack: UInt32, window: UInt16 = 65535, _ text: String = "") -> Bytes {
+            PacketBuilder.build(
+                ip: .v4(IPv4Repr(source: fromClient ? Self.client : Self.server, destination: fromClient ? Self.server : Self.client, proto: .tcp)),
+                transport: TCPRepr(sourcePort: fromClient ? 40000 : 80, destinationPort: fromClient ? 80 : 40000, sequenceNumber: seq,
+                                   acknowledgmentNumber: ack, flags: text.isEmpty ? .ack : [.psh, .ack], window: window),
+                payload: Array(text.utf8))
+        }
+        let packets = [
+            Self.tcp(true, seq: 99, .syn), Self.tcp(false, seq: 499, [.syn, .ack]),
+            ack(true, seq: 100, ack: 500, "GET / HTTP/1.1\r\n\r\n"),
+            ack(false, seq: 500, ack: 100), ack(false, seq: 500, ack: 100), ack(false, seq: 500, ack: 100),
+            ack(true, seq: 100, ack: 500, "GET / HTTP/1.1\r\n\r\n"),
+            ack(false, seq: 500, ack: 118, window: 0),
+        ]
+        for (i, p) in packets.enumerated() {
+            store.append(CapturedPacket(bytes: p, seconds: 1_700_000_000 + i, microseconds: 0), direction: .received)
+        }
+        let m = Monitor(store: store, host: nil, linkType: .raw, sourceName: "x", theme: .builtIn, lines: .unicode)
+        _ = m.refresh(now: 1)
+        let roles = (1...8).map { PacketRow(store.packet(number: $0)!, linkType: .raw, marks: m.streams.marks(ofPacket: $0)).role }
+        #expect(roles == [.ruleSYNFIN, .ruleSYNFIN, .ruleHTTP, .normal, .ruleDuplicateAck, .ruleDuplicateAck, .ruleRetransmission, .ruleZeroWindow],
+                "\(roles)")
+        // A theme that predates these rules draws them as its retransmission rule, or normal.
+        var old = Theme.builtIn
+        old.styles[.ruleDuplicateAck] = nil
+        #expect(old[.ruleDuplicateAck] == old[.ruleRetransmission])
+    }
+
     @Test func followOnAPacketWithNoStreamSaysSo() {
         let store = PacketStore()
         let ping = PacketBuilder.build(ip: .v4(IPv4Repr(source: Self.client, destination: Self.server, proto: .icmp)),
