@@ -47,7 +47,7 @@ let package = Package(
         .testTarget(name: "ProbeTests", dependencies: ["Probe", "Wire"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Wire"]),
         .testTarget(name: "ScreenTests", dependencies: ["Screen"]),
-        .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing"]),
+        .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing", "Wire"]),
         .testTarget(name: "AppTests", dependencies: ["App", "Screen", "Capture", "Probe", "Wire"]),
         // Runs the built tunscope against tcpdump and tshark on a scapy-made capture.
         .testTarget(name: "CrossCheckTests", dependencies: ["Wire"], exclude: ["make_capture.py", "make_arbitrary_capture.py", "compare_json.py", "exercise_tun.py", "make_streams.py", "compare_streams.py"]),

@@ -39,6 +39,8 @@ public struct TransportPacket: Sendable, Equatable {
     /// SACK blocks: how many, and the bytes they cover (right edge minus left, summed).
     public var sackBlocks = 0
     public var sackBytes: UInt32 = 0
+    /// Where the payload begins in the bytes (after the UDP header, or the TCP header's length).
+    public var payloadStart = 0
     /// Whether the whole header was captured (or its options end early): otherwise Wireshark's
     /// dissector stops at the missing bytes, before it shows the times and the analysis.
     public var wholeHeader = false
@@ -97,6 +99,7 @@ public struct TransportPacket: Sendable, Equatable {
             let length = Int(b.be16(start + 4))
             guard quoted || length >= 8 else { return nil }
             segmentLength = min(length, ip.end - start) - 8
+            payloadStart = start + 8
             return
         }
         seq = b.be32(start + 4)
@@ -106,6 +109,7 @@ public struct TransportPacket: Sendable, Equatable {
         headerLength = Int(b[start + 12] >> 4) * 4
         flags = TCPFlags(rawValue: b.be16(start + 12))
         window = b.be16(start + 14)
+        payloadStart = start + headerLength
         let length = ip.end - start
         if !quoted && length >= headerLength {
             segmentLength = length - headerLength

@@ -100,6 +100,11 @@ public final class Monitor {
     /// TCP connections seen in the packets, whoever opened them: the Handshake pane's when
     /// tunscope's own are not the ones to show.
     let observed: ObservedConnections
+    /// Conversations and stream analysis, for Follow stream, Conversations and the list's colours.
+    let streams: StreamIndex
+    /// Follow stream or Conversations, when open over the panes.
+    var following: FollowView?
+    var conversationsView: ConversationsView?
     var hexTop = 0
     var prompt: Prompt?
     /// A line for the user after an action ("wrote 12 packets to x.pcap"), until the next key.
@@ -130,6 +135,7 @@ public final class Monitor {
         self.kernelAddress = kernelAddress
         self.target = target.map { (address: $0.0, port: $0.1) }
         observed = ObservedConnections(linkType: linkType)
+        streams = StreamIndex(linkType: linkType)
         probes = { [weak host] in host?.snapshot }
     }
 
@@ -197,6 +203,7 @@ public final class Monitor {
             changed = true
         }
         if observed.catchUp(store, oldest: first) { changed = true }
+        if streams.catchUp(store, oldest: first) && conversationsView != nil { changed = true }
         let newest = store.newestNumber
         let log = host?.snapshot.log.count ?? 0
         if newest != lastSeen.newest || log != lastSeen.log {
@@ -235,6 +242,10 @@ public final class Monitor {
     }
 
     var packetsPerSecond: Double { rate.perSecond }
+
+    /// Whether stream analysis has yet to reach the newest packet (it catches up a frame at a time).
+    public var isIndexingStreams: Bool { streams.indexedUpTo < store.newestNumber }
+    public var conversationCount: Int { streams.conversations.count }
 
     /// How long a frame may spend on the display filter: under a flood, or on a million stored
     /// packets, the filter catches up over several frames and keys never wait for it.
@@ -309,6 +320,8 @@ struct Prompt {
     enum Kind {
         /// `write` saves the packets shown (filtered), `writeAll` every stored packet.
         case filter, target, write, writeAll, edit
+        /// Where Follow stream's `w` saves the payload shown.
+        case savePayload
         /// A line of data for tunscope's open connection (`d`).
         case data
     }
@@ -323,6 +336,7 @@ struct Prompt {
         case .write: return "write the packets shown to file"
         case .writeAll: return "write every packet to file"
         case .edit: return "edit and send (FIELD=VALUE ...)"
+        case .savePayload: return "save the payload shown (raw) to file"
         case .data: return "send on the connection (\\r \\n \\t \\\\ \\xNN)"
         }
     }

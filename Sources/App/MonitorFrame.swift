@@ -18,6 +18,8 @@ extension Monitor {
         drawPanes(into: &b, area: parts[1])
         drawBottomLine(into: &b, area: parts[2])
         drawFooter(into: &b, area: parts[3])
+        if let _ = following { drawFollow(into: &b, area: parts[1]) }
+        if conversationsView != nil { drawConversations(into: &b, area: parts[1]) }
         if showHelp { drawHelp(into: &b, area: parts[1]) }
         return b
     }
@@ -120,6 +122,7 @@ extension Monitor {
         ("p", "ping the target"), ("r", "resend the selected packet"),
         ("d", "type data to send on the connection"), ("H", "send an HTTP GET on it"),
         ("F", "close it (FIN)"), ("R", "reset it"),
+        ("f", "follow the packet's stream"), ("C", "conversations"),
         ("e", "edit fields, then send"), ("/", "display filter (BPF)"),
         ("w", "write the packets shown to a file"), ("W", "write every packet to a file"),
         ("space", "pause / resume the list"), ("c", "clear the list"),

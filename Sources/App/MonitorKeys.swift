@@ -28,6 +28,8 @@ extension Monitor {
             }
             return
         }
+        if following != nil && key != .resize { return handleFollowKey(key) }
+        if conversationsView != nil && key != .resize { return handleConversationsKey(key) }
         switch key {
         case .character("q"): wantsQuit = true
         case .character("?"): showHelp = true
@@ -43,6 +45,8 @@ extension Monitor {
         case .character("r"): resendSelected()
         case .character("d"): if openOwnConnection() != nil { prompt = Prompt(kind: .data, text: "") }
         case .character("H"): sendHTTPGet()
+        case .character("f"): openFollow()
+        case .character("C"): openConversations()
         case .character("F"): closeConnection(reset: false)
         case .character("R"): closeConnection(reset: true)
         case .character("t"):
@@ -399,7 +403,7 @@ extension Monitor {
             }
         case .target:
             return (try? parseTarget(p.text)) == nil ? targetError(p.text) : nil
-        case .write, .writeAll:
+        case .write, .writeAll, .savePayload:
             let path = Self.expandingHome(p.text)
             if let refusal = writeRefusal(path) { return refusal }
             // Not a refusal: a warning before Enter, as a save dialog asks.
@@ -447,6 +451,8 @@ extension Monitor {
             } else {
                 write(to: path, all: p.kind == .writeAll)
             }
+        case .savePayload:
+            savePayload(to: Self.expandingHome(p.text))
         case .data:
             do {
                 let data = try EscapedText.bytes(p.text)

@@ -17,7 +17,9 @@ struct PacketRow {
     var interface: String?
 
     /// `watching`: the packet crossed a device tunscope does not hold, so none of them is tunscope's.
-    init(_ p: StoredPacket, linkType: LinkType, watching: Bool = false, interfaceNames: InterfaceNames = [:]) {
+    /// `marks`: what stream analysis found in the packet (a retransmission, ...), for its colour.
+    init(_ p: StoredPacket, linkType: LinkType, watching: Bool = false, interfaceNames: InterfaceNames = [:],
+         marks: StreamIndex.Marks = []) {
         number = p.number
         direction = p.direction
         length = p.packet.originalLength
@@ -35,8 +37,9 @@ struct PacketRow {
         info = Self.info(fromSummary: line)
         source = Self.address(d, "src") ?? ""
         destination = Self.address(d, "dst") ?? ""
-        proto = Self.protocolName(d)
-        role = Self.rule(d, direction: watching ? .received : p.direction)
+        let top = Self.innermost(d)
+        proto = top.column
+        role = Self.rule(d, innermost: top.layer, direction: watching ? .received : p.direction, marks: marks)
     }
 
     /// tcpdump's SLL2 line without its first two words, the interface and the direction ("tun0  In  ").
@@ -73,9 +76,14 @@ struct PacketRow {
         return nil
     }
 
-    /// The innermost protocol, as Wireshark's Protocol column names it. An ICMP error quotes
-    /// the packet it is about, and the row is about the ICMP message, not the quoted one.
-    static func protocolName(_ d: Dissection) -> String {
+    /// The innermost protocol, as Wireshark's Protocol column names it.
+    static func protocolName(_ d: Dissection) -> String { innermost(d).column }
+
+    /// The innermost layer a row is about: the Protocol column's name for it and the layer's
+    /// name (nil when none decoded). One walk over the layers serves the column and the
+    /// colouring rule. An ICMP error quotes the packet it is about, and the row is about the
+    /// ICMP message, not the quoted one.
+    static func innermost(_ d: Dissection) -> (column: String, layer: String?) {
         let names = ["ip": "IPv4", "ipv6": "IPv6", "tcp": "TCP", "udp": "UDP", "icmp": "ICMP", "icmpv6": "ICMPv6",
                      "dns": "DNS", "arp": "ARP", "eth": "Ethernet", "vlan": "802.1Q", "http": "HTTP", "quic": "QUIC",
                      "ntp": "NTP", "dhcp": "DHCP"]
@@ -83,32 +91,43 @@ struct PacketRow {
         for layer in d.layers where layer.name != "data" {
             // A TLS layer without a record (one continuing in a later segment) leaves the column TCP's.
             if layer.name == "tls" {
-                if let version = TLS.columnName(layer) { return version }
+                if let version = TLS.columnName(layer) { return (version, "tls") }
                 continue
             }
             innermost = layer.name
             if layer.name == "icmp" || layer.name == "icmpv6" { break }
         }
-        guard let innermost else { return d.malformed != nil ? "Malformed" : "?" }
-        return names[innermost] ?? innermost.uppercased()
+        guard let innermost else { return (d.malformed != nil ? "Malformed" : "?", nil) }
+        return (names[innermost] ?? innermost.uppercased(), innermost)
     }
 
-    /// The first colouring rule the packet matches, as Wireshark's coloring rules go in order.
-    static func rule(_ d: Dissection, direction: Direction) -> Role {
+    /// The first colouring rule the packet matches, as Wireshark's coloring rules go in order;
+    /// `innermost` is the layer the Protocol column names.
+    static func rule(_ d: Dissection, innermost: String?, direction: Direction, marks: StreamIndex.Marks = []) -> Role {
         let bad = ["ip.checksum.status", "tcp.checksum.status", "udp.checksum.status", "icmp.checksum.status",
                    "icmpv6.checksum.status"].contains { d.field($0)?.value == .uint(0) }
         if bad || d.malformed != nil { return .ruleBadChecksum }
         if direction == .sent { return .ruleSent }
+        // Wireshark's "Bad TCP" comes before its protocol rules.
+        if marks.contains(.retransmission) { return .ruleRetransmission }
+        if marks.contains(.zeroWindow) { return .ruleZeroWindow }
+        if marks.contains(.duplicateAck) { return .ruleDuplicateAck }
         // Before TCP's rules: the TCP an ICMP error quotes is not this packet's (Wireshark's
         // ICMP errors rule comes before its TCP ones too).
-        if d.layer("icmp") != nil || d.layer("icmpv6") != nil { return .ruleICMP }
+        if innermost == "icmp" || innermost == "icmpv6" { return .ruleICMP }
         if let flags = d.field("tcp.flags"), case let .uint(v) = flags.value {
             if v & 0x004 != 0 { return .ruleRST }
             if v & 0x003 != 0 { return .ruleSYNFIN }
         }
-        if d.layer("dns") != nil { return .ruleDNS }
-        if d.layer("udp") != nil { return .ruleUDP }
-        return .normal
+        switch innermost {
+        case "dns", "mdns", "llmnr": return .ruleDNS
+        case "ntp": return .ruleNTP
+        case "dhcp": return .ruleDHCP
+        case "quic": return .ruleQUIC
+        case "tls": return .ruleTLS
+        case "http": return .ruleHTTP
+        default: return d.layer("udp") != nil ? .ruleUDP : .normal
+        }
     }
 }
 
@@ -172,7 +191,8 @@ extension Monitor {
             guard let p = store.packet(number: number) else { continue }
             // A copy from a device watched beside the tun (the lab's outside interface) is nobody's send.
             let notTunscopes = watching || (held.map { !$0.crossedTun(p.packet.bytes) } ?? false)
-            let row = PacketRow(p, linkType: linkType, watching: notTunscopes, interfaceNames: interfaceNames)
+            let row = PacketRow(p, linkType: linkType, watching: notTunscopes, interfaceNames: interfaceNames,
+                                marks: streams.marks(ofPacket: number))
             let y = area.y + 1 + i - listTop
             let style: Style
             if number == selected {

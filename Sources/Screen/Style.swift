@@ -84,10 +84,20 @@ public enum Role: String, CaseIterable, Sendable {
     case selectedUnfocused = "selected_unfocused"
     // Packet list colouring rules, first match wins (badChecksum before the protocol ones).
     case ruleBadChecksum = "rule_bad_checksum"
+    // Wireshark's "Bad TCP" rule, split by what the stream analysis found.
+    case ruleRetransmission = "rule_retransmission"
+    case ruleDuplicateAck = "rule_duplicate_ack"
+    case ruleZeroWindow = "rule_zero_window"
     case ruleRST = "rule_rst"
     case ruleSYNFIN = "rule_syn_fin"
     case ruleICMP = "rule_icmp"
+    /// DNS, mDNS and LLMNR.
     case ruleDNS = "rule_dns"
+    case ruleNTP = "rule_ntp"
+    case ruleDHCP = "rule_dhcp"
+    case ruleQUIC = "rule_quic"
+    case ruleTLS = "rule_tls"
+    case ruleHTTP = "rule_http"
     case ruleUDP = "rule_udp"
     case ruleSent = "rule_sent"
     case treeLayer = "tree_layer"
@@ -105,4 +115,15 @@ public enum Role: String, CaseIterable, Sendable {
     case promptValid = "prompt_valid"
     case promptInvalid = "prompt_invalid"
     case help = "help"
+
+    /// The role a theme that leaves this one out draws it with, before `normal`: an
+    /// application's rows take their transport's (TCP's rows are `normal`), as they did before
+    /// these roles existed, so older theme files keep working.
+    public var fallback: Role? {
+        switch self {
+        case .ruleNTP, .ruleDHCP, .ruleQUIC: return .ruleUDP
+        case .ruleDuplicateAck, .ruleZeroWindow: return .ruleRetransmission
+        default: return nil
+        }
+    }
 }

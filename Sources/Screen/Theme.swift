@@ -1,7 +1,7 @@
 /// A named set of styles, one for each `Role`: what the screen looks like.
 public struct Theme: Sendable, Equatable {
     public var name: String
-    /// The styles the theme sets; a role left out is drawn as `.normal`.
+    /// The styles the theme sets; a role left out is drawn as its `fallback`, or as `.normal`.
     public var styles: [Role: Style]
 
     public init(name: String, styles: [Role: Style]) {
@@ -9,9 +9,12 @@ public struct Theme: Sendable, Equatable {
         self.styles = styles
     }
 
-    /// The style for `role`: its own if the theme sets one, otherwise that of `.normal`.
+    /// The style for `role`: its own if the theme sets one, otherwise its fallback's, otherwise
+    /// that of `.normal`.
     public subscript(role: Role) -> Style {
-        styles[role] ?? styles[.normal] ?? .plain
+        if let style = styles[role] { return style }
+        if let fallback = role.fallback, let style = styles[fallback] { return style }
+        return styles[.normal] ?? .plain
     }
 
     /// The dark default, the same as themes/dark.toml. It lives in code too so that tunscope
@@ -29,10 +32,18 @@ public struct Theme: Sendable, Equatable {
         .selectedFocused: Style(.indexed(231), .indexed(25), .bold),
         .selectedUnfocused: Style(.indexed(252), .indexed(239)),
         .ruleBadChecksum: Style(.indexed(231), .indexed(124), .bold),
+        .ruleRetransmission: Style(.indexed(203), .indexed(233)),
+        .ruleDuplicateAck: Style(.indexed(209), .indexed(233)),
+        .ruleZeroWindow: Style(.indexed(196), .indexed(233), .bold),
         .ruleRST: Style(.indexed(202), .default),
         .ruleSYNFIN: Style(.indexed(71), .default),
         .ruleICMP: Style(.indexed(170), .default),
         .ruleDNS: Style(.indexed(63), .default),
+        .ruleNTP: Style(.indexed(116), .default),
+        .ruleDHCP: Style(.indexed(73), .default),
+        .ruleQUIC: Style(.indexed(117), .default),
+        .ruleTLS: Style(.indexed(147), .default),
+        .ruleHTTP: Style(.indexed(150), .default),
         .ruleUDP: Style(.indexed(80), .default),
         .ruleSent: Style(.indexed(221), .default),
         .treeLayer: Style(.indexed(252), .default, .bold),
@@ -73,7 +84,8 @@ public struct Theme: Sendable, Equatable {
 
     /// The rows of the packet list, which a selected row must not be mistaken for.
     static let packetRows: [Role] = [
-        .normal, .ruleBadChecksum, .ruleRST, .ruleSYNFIN, .ruleICMP, .ruleDNS, .ruleUDP, .ruleSent,
+        .normal, .ruleBadChecksum, .ruleRetransmission, .ruleDuplicateAck, .ruleZeroWindow, .ruleRST, .ruleSYNFIN, .ruleICMP, .ruleDNS, .ruleNTP, .ruleDHCP, .ruleQUIC, .ruleTLS,
+        .ruleHTTP, .ruleUDP, .ruleSent,
     ]
 
     /// Leaves only attributes, then makes sure what must stand out still does.

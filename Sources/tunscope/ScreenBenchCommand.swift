@@ -55,6 +55,32 @@ struct ScreenBenchCommand: ParsableCommand {
         print("memory (VmRSS) with them: \(residentMiB()) MiB")
         print("frame cost, 1,000 stored:   \(ms(few)) ms (160x48, a packet selected, list, tree, hex)")
         print("frame cost, \(count) stored: \(ms(all)) ms")
+        measureConversationViews(monitor)
+    }
+
+    /// Stream analysis catching up over frames, then Conversations and Follow stream opened (on
+    /// the packet in the middle of the capture, and on the first) with everything stored.
+    private func measureConversationViews(_ m: Monitor) {
+        var start = MonitorLoop.seconds()
+        var frames = 0
+        while m.isIndexingStreams {
+            _ = m.refresh(now: 0)
+            frames += 1
+        }
+        print("stream analysis of every packet: \(ms(MonitorLoop.seconds() - start)) ms over \(frames) frames")
+        start = MonitorLoop.seconds()
+        m.handle(.character("C"))
+        _ = m.render(width: 160, height: 48)
+        print("Conversations open (first frame, \(m.conversationCount) conversations): \(ms(MonitorLoop.seconds() - start)) ms")
+        m.handle(.escape)
+        for key: Key in [.character("g"), .character("G")] {
+            m.handle(key)
+            start = MonitorLoop.seconds()
+            m.handle(.character("f"))
+            _ = m.render(width: 160, height: 48)
+            print("Follow stream open (\(key == .character("g") ? "first" : "last") packet's): \(ms(MonitorLoop.seconds() - start)) ms")
+            m.handle(.escape)
+        }
     }
 
     /// Average time to render a frame, the selection moving so nothing is cached between frames.

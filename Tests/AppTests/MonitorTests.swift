@@ -232,9 +232,11 @@ struct MonitorTests {
     }
 
     /// The colouring rules in Wireshark's order: a bad checksum (or a malformed packet) first,
-    /// then what tunscope sent, then ICMP, RST, SYN or FIN, DNS, UDP; anything else is normal.
+    /// then what tunscope sent, then ICMP, RST, SYN or FIN, the applications (DNS with mDNS and
+    /// LLMNR, NTP, DHCP, QUIC, TLS, HTTP), UDP; anything else is normal.
     /// The scene's six packets and one of each other kind, with the role each must get.
-    static let rowRoles: [Role] = [.normal, .ruleBadChecksum, .ruleRST, .ruleSYNFIN, .ruleICMP, .ruleDNS, .ruleUDP, .ruleSent]
+    static let rowRoles: [Role] = [.normal, .ruleBadChecksum, .ruleRST, .ruleSYNFIN, .ruleICMP, .ruleDNS, .ruleNTP, .ruleDHCP,
+                                   .ruleQUIC, .ruleTLS, .ruleHTTP, .ruleUDP, .ruleSent]
 
     static func everyKindOfRow() -> (PacketStore, [Int: Role]) {
         let (store, _) = scene()
@@ -251,6 +253,12 @@ struct MonitorTests {
             PacketBuilder.build(ip: .v4(IPv4Repr(source: kernel4, destination: me4, proto: .udp)),
                                 transport: UDPRepr(sourcePort: from, destinationPort: to), payload: payload)
         }
+        func tcp(_ from: UInt16, _ payload: Bytes) -> Bytes {
+            PacketBuilder.build(ip: .v4(IPv4Repr(source: kernel4, destination: me4, proto: .tcp)),
+                                transport: TCPRepr(sourcePort: from, destinationPort: 40000, sequenceNumber: 7001,
+                                                   acknowledgmentNumber: 1, flags: [.psh, .ack], window: 65160),
+                                payload: payload)
+        }
         let reply = PacketBuilder.build(
             ip: .v4(IPv4Repr(source: me4, destination: kernel4, proto: .icmp)),
             transport: ICMPv4Repr(.echoReply(identifier: 1, sequence: 1, data: Array(repeating: 0x61, count: 8))))
@@ -262,6 +270,24 @@ struct MonitorTests {
         roles[add(tcp([.rst, .ack]), .received)] = .ruleRST
         roles[add(tcp([.fin, .ack]), .received)] = .ruleSYNFIN
         roles[add(udp(40002, 53, query), .received)] = .ruleDNS
+        roles[add(udp(5353, 5353, query), .received)] = .ruleDNS  // mDNS
+        roles[add(udp(40002, 5355, query), .received)] = .ruleDNS  // LLMNR
+        roles[add(tcp(53, [0, UInt8(query.count)] + query), .received)] = .ruleDNS  // DNS over TCP
+        var ntp = Bytes(repeating: 0, count: NTPRepr().bufferLength)
+        NTPRepr().emit(into: &ntp, at: 0)
+        roles[add(udp(40000, 123, ntp), .received)] = .ruleNTP
+        var dhcp = DHCPRepr()
+        dhcp.options = [DHCPOption(code: 53, data: [1])]
+        var dhcpBytes = Bytes(repeating: 0, count: dhcp.bufferLength)
+        dhcp.emit(into: &dhcpBytes, at: 0)
+        roles[add(udp(68, 67, dhcpBytes), .received)] = .ruleDHCP
+        // A QUIC Initial: long header, version 1, an 8-byte destination connection ID, no source
+        // connection ID, no token, and a length of 4 for the (protected) rest.
+        let quic: Bytes = [0xc3, 0, 0, 0, 1, 8, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 4, 9, 9, 9, 9]
+        roles[add(udp(443, 40000, quic), .received)] = .ruleQUIC
+        roles[add(tcp(443, [20, 3, 3, 0, 1, 1]), .received)] = .ruleTLS  // a change cipher spec record
+        roles[add(tcp(443, [1, 2, 3, 4]), .received)] = .normal  // a record continued: TCP's, as the column says
+        roles[add(tcp(80, Array("HTTP/1.1 200 OK\r\nServer: x\r\n\r\n".utf8)), .received)] = .ruleHTTP
         roles[add(udp(40000, 40001, Array("hello".utf8)), .received)] = .ruleUDP
         roles[add(tcp(.ack), .received)] = .normal
         roles[add(reply, .sent)] = .ruleSent
@@ -289,24 +315,58 @@ struct MonitorTests {
             theme.styles[role] = Style(.indexed(UInt8(16 + k)), .indexed(UInt8(100 + k)), k % 2 == 0 ? .bold : [])
         }
         #expect(Set(Self.rowRoles.map { theme[$0] }).count == Self.rowRoles.count)
+        let rows = try Self.drawnRows(store, theme: theme)
+        for (number, styles) in rows {
+            let expected = number == 1 ? theme[.selectedFocused] : theme[try #require(roles[number])]
+            #expect(styles == [expected], "row of packet \(number): cells in \(styles), not \(expected)")
+        }
+        #expect(rows.map(\.number) == Array(1...roles.count), "every packet has its row: \(rows.map(\.number))")
+    }
+
+    /// A theme file written before the application rules (rule_ntp, rule_tls, ...) still loads,
+    /// and those rows take their transport's style: UDP's rule, or normal for TCP's.
+    @Test func anOldThemeColoursApplicationsAsTheirTransport() throws {
+        let (store, roles) = Self.everyKindOfRow()
+        let theme = try ThemeFile.parse("""
+            [roles]
+            normal = [252, 16]
+            selected_focused = [231, 25]
+            rule_bad_checksum = [231, 124]
+            rule_rst = [202, 16]
+            rule_syn_fin = [71, 16]
+            rule_icmp = [170, 16]
+            rule_dns = [63, 16]
+            rule_udp = [80, 16]
+            rule_sent = [221, 16]
+            """, path: "old.toml")
+        let transport: [Role: Role] = [.ruleNTP: .ruleUDP, .ruleDHCP: .ruleUDP, .ruleQUIC: .ruleUDP, .ruleTLS: .normal, .ruleHTTP: .normal]
+        var checked: Set<Role> = []
+        for (number, styles) in try Self.drawnRows(store, theme: theme) where number != 1 {
+            let role = try #require(roles[number])
+            #expect(styles == [theme[transport[role] ?? role]], "packet \(number), \(role.rawValue): \(styles)")
+            checked.insert(role)
+        }
+        #expect(Set(transport.keys).isSubset(of: checked))
+    }
+
+    /// Each row of the list, by its packet's number, and the styles its cells are drawn in: the
+    /// list alone, so every packet has a row, and packet 1 selected.
+    static func drawnRows(_ store: PacketStore, theme: Theme) throws -> [(number: Int, styles: Set<Style>)] {
         let m = Monitor(store: store, host: nil, linkType: .raw, sourceName: "tun0", theme: theme, lines: .unicode,
                         ownAddress: Self.me, kernelAddress: Self.kernel, target: (Self.kernel, 80))
         _ = m.refresh(now: 1)
-        m.handle(.character("z"))  // the list alone, so every packet has a row
+        m.handle(.character("z"))
         m.handle(.character("g"))
-        let frame = m.render(width: 140, height: 30)
+        #expect(m.selected == 1)
+        let frame = m.render(width: 140, height: 40)
         let inner = try #require(m.lastPaneAreas[.list]).inset(1)
-        var seen: [Int] = []
+        var rows: [(number: Int, styles: Set<Style>)] = []
         for y in (inner.y + 1)..<inner.maxY {
             let text = (inner.x..<inner.maxX).map { frame[$0, y].symbol }.joined()
             guard let number = Int(text.prefix { $0 != " " }) else { continue }
-            seen.append(number)
-            let expected = number == m.selected ? theme[.selectedFocused] : theme[try #require(roles[number])]
-            let wrong = (inner.x..<inner.maxX).filter { frame[$0, y].style != expected }
-            #expect(wrong.isEmpty, "row of packet \(number): \(wrong.count) cells not in its style, first at x=\(wrong.first ?? -1)")
+            rows.append((number, Set((inner.x..<inner.maxX).map { frame[$0, y].style })))
         }
-        #expect(seen == Array(1...roles.count), "every packet has its row: \(seen)")
-        #expect(m.selected == 1)
+        return rows
     }
 
     /// A prompt's text longer than the line shows its end, and what is wrong with it still shows.

@@ -218,9 +218,10 @@ struct ScreenEndToEndTests {
     }
 
     /// The exercise's next step, from the keyboard: `s` opens a connection that stays open, `H`
-    /// sends a GET on it (`d` checks what is typed), the lab's server answers and closes its side, and `F`
-    /// closes tunscope's; tcpdump on the tun (in the lab's router namespace) sees every byte
-    /// and a clean close, no reset.
+    /// sends a GET on it (`d` checks what is typed), the lab's server answers and closes its
+    /// side, `f` follows the stream (request and page), `F` closes tunscope's side and `C` lists
+    /// the conversation closed by FIN; tcpdump on the tun (in the lab's router namespace) sees
+    /// every byte and a clean close, no reset.
     @Test func aConnectionStaysOpenForTheUserToTalkOnAndClose() throws {
         // Wide enough for the response's whole line in the Info column.
         let w = try Window(Tools.tunscope + " lab", width: 250, height: 48)
@@ -252,9 +253,23 @@ struct ScreenEndToEndTests {
         try w.waitFor(": HTTP: HTTP/1.1 2")
         // The lab's server says Connection: close and closes its side; tunscope's waits for F.
         try w.waitFor("(now CLOSE-WAIT)")
+        // Follow stream: the request and the page, each once.
+        try w.keys("f")
+        try w.waitFor("Follow TCP stream")
+        try w.waitFor("Hello from the tunscope lab")
+        let follow = w.screen
+        #expect(follow.contains("GET / HTTP/1.1") && follow.contains("HTTP/1.1 200 OK"), "\(follow)")
+        try w.keys("Escape")
         try w.keys("F")
         try w.waitFor("(now CLOSED)")
         _ = tcpdump.stop(signal: SIGINT)
+        // Conversations: tunscope's connection on the tun, and its copy after NAT, both closed by FIN.
+        try w.keys("C")
+        try w.waitFor("Conversations:")
+        #expect(Root.eventually(timeout: 5) {
+            w.screen.split(separator: "\n").contains { $0.contains("192.0.2.2:") && $0.contains("198.51.100.80:80") && $0.contains("closed by FIN") }
+        }, "\(w.screen)")
+        try w.keys("Escape")
 
         try w.keys("q")
         #expect(w.ended(), "tunscope did not quit: \(w.screen)")

@@ -27,7 +27,10 @@ struct ThemeTests {
         }
     }
 
-    static let packetRules: [Role] = [.ruleBadChecksum, .ruleRST, .ruleSYNFIN, .ruleICMP, .ruleDNS, .ruleUDP, .ruleSent]
+    static let packetRules: [Role] = [.ruleBadChecksum, .ruleRST, .ruleSYNFIN, .ruleICMP, .ruleDNS, .ruleNTP, .ruleDHCP,
+                                      .ruleQUIC, .ruleTLS, .ruleHTTP, .ruleUDP, .ruleSent]
+    /// The rules themes had before the application ones.
+    static let transportRules: [Role] = [.ruleBadChecksum, .ruleRST, .ruleSYNFIN, .ruleICMP, .ruleDNS, .ruleUDP, .ruleSent]
 
     // MARK: The shipped themes
 
@@ -142,6 +145,41 @@ struct ThemeTests {
         let some = try ThemeFile.parse("[roles]\nnormal = [250, 235]\n", path: "x.toml")
         #expect(some[.ruleDNS] == Style(.indexed(250), .indexed(235)))
         #expect(some.styles[.ruleDNS] == nil)
+    }
+
+    /// A theme written before the application rules: it loads, NTP, DHCP and QUIC rows look
+    /// like UDP's and TLS and HTTP rows like TCP's (normal), and a rule it does set wins.
+    @Test func leftOutApplicationRulesFallBackToTheirTransport() throws {
+        let old = try ThemeFile.parse("""
+            [roles]
+            normal = [252, 235]
+            rule_dns = [63, "default"]
+            rule_udp = [80, "default"]
+            """, path: "old.toml")
+        for role in [Role.ruleNTP, .ruleDHCP, .ruleQUIC] {
+            #expect(old[role] == Style(.indexed(80), .default), "\(role.rawValue)")
+            #expect(old.styles[role] == nil)
+        }
+        #expect(old[.ruleTLS] == Style(.indexed(252), .indexed(235)))
+        #expect(old[.ruleHTTP] == Style(.indexed(252), .indexed(235)))
+        let newer = try ThemeFile.parse("[roles]\nrule_udp = [80, 0]\nrule_ntp = [116, 0]\n", path: "new.toml")
+        #expect(newer[.ruleNTP] == Style(.indexed(116), .indexed(0)))
+        #expect(newer[.ruleDHCP] == Style(.indexed(80), .indexed(0)))
+        // Without UDP's rule either, normal's.
+        #expect(try ThemeFile.parse("[roles]\nnormal = [1, 2]\n", path: "x.toml")[.ruleQUIC] == Style(.indexed(1), .indexed(2)))
+    }
+
+    /// The shipped themes as they were before the application rules still load, with every
+    /// application row in its transport's style.
+    @Test(arguments: shippedThemes)
+    func aShippedThemeWithoutTheApplicationRulesStillLoads(name: String) throws {
+        let text = try ThemeFile.readText(Self.themesDirectory + "/\(name).toml")
+        let newKeys = ["rule_ntp", "rule_dhcp", "rule_quic", "rule_tls", "rule_http"]
+        let old = text.split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { line in !newKeys.contains { line.hasPrefix($0) } }.joined(separator: "\n")
+        let theme = try ThemeFile.parse(old, path: "themes/\(name).toml")
+        for role in [Role.ruleNTP, .ruleDHCP, .ruleQUIC] { #expect(theme[role] == theme[.ruleUDP]) }
+        for role in [Role.ruleTLS, .ruleHTTP] { #expect(theme[role] == theme[.normal]) }
     }
 
     @Test func tomlDetailsAreAccepted() throws {
@@ -360,11 +398,12 @@ struct ThemeTests {
         #expect(Theme.builtIn.adapted(colors: 16, noColor: false)[.statusBar] == Style(.ansi(0), .ansi(6), .bold))
     }
 
-    /// Solarized is left out: its magenta and red are both nearest to basic red.
+    /// Solarized is left out: its magenta and red are both nearest to basic red. The
+    /// application rules may take their transport's look there: 8 colours are too few.
     @Test(arguments: ["dark", "light", "high-contrast", "monochrome"])
     func eightColoursKeepThePacketRulesApart(name: String) throws {
         let adapted = try Self.shipped(name).adapted(colors: 8, noColor: false)
-        #expect(Set(Self.packetRules.map { adapted[$0] }).count == Self.packetRules.count)
+        #expect(Set(Self.transportRules.map { adapted[$0] }).count == Self.transportRules.count)
         #expect(adapted[.selectedFocused] != adapted[.selectedUnfocused])
     }
 

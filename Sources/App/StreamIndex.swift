@@ -1,0 +1,193 @@
+import Analysis
+import Capture
+import Wire
+
+/// The screen's conversations: Wireshark's stream analysis fed from the store as packets
+/// arrive, a frame's worth at a time (as `ObservedConnections`), giving each packet its
+/// conversation and the analysis flags the list colours by, and each conversation the counts
+/// the Conversations view lists. Follow stream reads a conversation's packets through it.
+final class StreamIndex {
+    /// One TCP or UDP conversation, as a row of Wireshark's Conversations window.
+    struct Conversation: Sendable {
+        var isTCP: Bool
+        var stream: UInt32
+        /// A sent the conversation's first packet.
+        var a: TCPEndpoint
+        var b: TCPEndpoint
+        var packetsAB = 0, bytesAB = 0, packetsBA = 0, bytesBA = 0
+        var firstNumber: Int, lastNumber: Int
+        /// Microseconds since the epoch.
+        var start: Int64, end: Int64
+        var syn = false, synAck = false, handshakeAcked = false, finAB = false, finBA = false, reset = false
+
+        var packets: Int { packetsAB + packetsBA }
+        var bytes: Int { bytesAB + bytesBA }
+
+        /// Where the connection got to, in words (UDP has no state).
+        var state: String {
+            guard isTCP else { return "" }
+            if reset { return "reset" }
+            if finAB && finBA { return "closed by FIN" }
+            if finAB || finBA { return "closing (FIN from \(finAB ? "A" : "B"))" }
+            if syn && !synAck { return "no answer" }
+            if synAck && !handshakeAcked { return "half open" }
+            return syn ? "open" : "open (seen from the middle)"
+        }
+
+        /// A BPF filter for just this conversation's packets, both ways.
+        var filter: String {
+            let p = isTCP ? "tcp" : "udp"
+            func way(_ from: TCPEndpoint, _ to: TCPEndpoint) -> String {
+                "src host \(from.address) and src port \(from.port) and dst host \(to.address) and dst port \(to.port)"
+            }
+            return "\(p) and ((\(way(a, b))) or (\(way(b, a))))"
+        }
+    }
+
+    /// What the list colours a packet by, from the analysis (Wireshark's "Bad TCP" family).
+    struct Marks: OptionSet {
+        let rawValue: UInt8
+        static let retransmission = Marks(rawValue: 1)
+        static let duplicateAck = Marks(rawValue: 2)
+        static let zeroWindow = Marks(rawValue: 4)
+    }
+
+    let linkType: LinkType
+    private var analyzer: StreamAnalyzer
+    private(set) var indexedUpTo = 0
+    /// For each packet from `base` on: its conversation's index in `conversations` plus one (0:
+    /// none), and its marks.
+    private var conversationOf: [Int32] = []
+    private var marksOf: [Marks] = []
+    private var base = 1
+    private(set) var conversations: [Conversation] = []
+    private var byStream: [UInt64: Int] = [:]
+    private var batch = PacketStore.Batch()
+    private var headers: Bytes = []
+
+    /// Bytes of each packet the analysis reads: link, IP and TCP or UDP headers with room for
+    /// options (lengths come from the IP header, so the payload is not needed).
+    static let headerBytes = 256
+
+    init(linkType: LinkType) {
+        self.linkType = linkType
+        analyzer = StreamAnalyzer(linkType: linkType)
+    }
+
+    /// Takes in the packets stored since the last call, for at most `budget` seconds (nil: all
+    /// of them); whether it took any.
+    @discardableResult
+    func catchUp(_ store: PacketStore, oldest: Int, budget: Double? = ObservedConnections.budget) -> Bool {
+        let newest = store.newestNumber
+        guard indexedUpTo < newest else { return false }
+        let started = MonitorLoop.seconds()
+        var at = max(indexedUpTo + 1, oldest)
+        if conversationOf.isEmpty { base = at }
+        forget(before: oldest)
+        // Evicted before they were reached: nothing is known of them.
+        while base + conversationOf.count < at {
+            conversationOf.append(0)
+            marksOf.append([])
+        }
+        while at <= newest && (budget.map { MonitorLoop.seconds() - started < $0 } ?? true) {
+            let end = min(newest, at + 4095)
+            store.copy(numbered: at...end, into: &batch)
+            var number = batch.firstNumber
+            batch.forEach { bytes, seconds, microseconds, originalLength in
+                headers.removeAll(keepingCapacity: true)
+                headers.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes.prefix(Self.headerBytes)))
+                let time = Int64(seconds) * 1_000_000 + Int64(microseconds)
+                let analysis = analyzer.analyze(headers, number: number, microseconds: time, wireLength: originalLength)
+                record(analysis, number: number, time: time, length: originalLength)
+                number += 1
+            }
+            indexedUpTo = end
+            at = end + 1
+        }
+        return true
+    }
+
+    /// The conversation of a packet, if it has one and was indexed.
+    func conversation(ofPacket number: Int) -> Int? {
+        let i = number - base
+        guard i >= 0, i < conversationOf.count, conversationOf[i] > 0 else { return nil }
+        return Int(conversationOf[i]) - 1
+    }
+
+    func marks(ofPacket number: Int) -> Marks {
+        let i = number - base
+        return i >= 0 && i < marksOf.count ? marksOf[i] : []
+    }
+
+    /// The numbers of a conversation's packets still stored, oldest first.
+    func packetNumbers(of conversation: Int, oldest: Int) -> [Int] {
+        let c = conversations[conversation]
+        let tag = Int32(conversation + 1)
+        var numbers: [Int] = []
+        for n in max(c.firstNumber, oldest, base)...max(c.lastNumber, base) where conversationOf.indices.contains(n - base) {
+            if conversationOf[n - base] == tag { numbers.append(n) }
+        }
+        return numbers
+    }
+
+    private func record(_ analysis: PacketAnalysis, number: Int, time: Int64, length: Int) {
+        var marks: Marks = []
+        var slot: Int32 = 0
+        if let t = analysis.tcp {
+            if !t.flags.isDisjoint(with: [.retransmission, .fastRetransmission, .spuriousRetransmission]) { marks.insert(.retransmission) }
+            if t.flags.contains(.duplicateAck) { marks.insert(.duplicateAck) }
+            if t.flags.contains(.zeroWindow) { marks.insert(.zeroWindow) }
+            slot = Int32(update(isTCP: true, stream: t.stream, number: number, time: time, length: length) + 1)
+        } else if let u = analysis.udp {
+            slot = Int32(update(isTCP: false, stream: u.stream, number: number, time: time, length: length) + 1)
+        }
+        conversationOf.append(slot)
+        marksOf.append(marks)
+    }
+
+    /// Counts the packet in its conversation (made on its first packet); the conversation's index.
+    private func update(isTCP: Bool, stream: UInt32, number: Int, time: Int64, length: Int) -> Int {
+        // The headers again, for the endpoints and flags (the analysis keeps them to itself).
+        guard let p = TransportPacket(headers, linkType: linkType, wireLength: length) else { return 0 }
+        let key = UInt64(stream) << 1 | (isTCP ? 1 : 0)
+        let i: Int
+        if let found = byStream[key] {
+            i = found
+        } else {
+            i = conversations.count
+            byStream[key] = i
+            conversations.append(Conversation(isTCP: isTCP, stream: stream, a: p.source, b: p.destination,
+                                              firstNumber: number, lastNumber: number, start: time, end: time))
+        }
+        var c = conversations[i]
+        let fromA = p.source == c.a
+        if fromA {
+            c.packetsAB += 1
+            c.bytesAB += length
+        } else {
+            c.packetsBA += 1
+            c.bytesBA += length
+        }
+        c.lastNumber = number
+        c.end = time
+        if isTCP && !p.quoted {
+            let f = p.flags
+            if f.contains(.syn) { if f.contains(.ack) { c.synAck = true } else { c.syn = true } }
+            else if f.contains(.ack) && c.synAck && fromA { c.handshakeAcked = true }
+            if f.contains(.fin) { if fromA { c.finAB = true } else { c.finBA = true } }
+            if f.contains(.rst) { c.reset = true }
+        }
+        conversations[i] = c
+        return i
+    }
+
+    /// Drops what is known of packets the store no longer holds (in large steps: the arrays are
+    /// copied down only when more than half of them is gone).
+    private func forget(before oldest: Int) {
+        let gone = min(oldest - base, conversationOf.count)
+        guard gone > 0, gone * 2 > conversationOf.count else { return }
+        conversationOf.removeFirst(gone)
+        marksOf.removeFirst(gone)
+        base += gone
+    }
+}
