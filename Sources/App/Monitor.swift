@@ -104,6 +104,8 @@ public final class Monitor {
     let streams: StreamIndex
     /// Follow stream or Conversations, when open over the panes.
     var following: FollowView?
+    /// `S`: the Info column's TCP numbers relative, as tcpdump prints them without -S.
+    var relativeNumbers = false
     var conversationsView: ConversationsView?
     var hexTop = 0
     var prompt: Prompt?

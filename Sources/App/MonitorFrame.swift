@@ -123,6 +123,7 @@ extension Monitor {
         ("d", "type data to send on the connection"), ("H", "send an HTTP GET on it"),
         ("F", "close it (FIN)"), ("R", "reset it"),
         ("f", "follow the packet's stream"), ("C", "conversations"),
+        ("S", "TCP numbers relative / absolute"), ("x", "(Follow) hex or ASCII"),
         ("e", "edit fields, then send"), ("/", "display filter (BPF)"),
         ("w", "write the packets shown to a file"), ("W", "write every packet to a file"),
         ("space", "pause / resume the list"), ("c", "clear the list"),

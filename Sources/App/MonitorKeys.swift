@@ -47,6 +47,10 @@ extension Monitor {
         case .character("H"): sendHTTPGet()
         case .character("f"): openFollow()
         case .character("C"): openConversations()
+        case .character("S"):
+            relativeNumbers.toggle()
+            say(relativeNumbers ? "TCP numbers relative, as tcpdump prints them without -S (S: absolute)"
+                                : "TCP numbers absolute, as tcpdump -S prints them (S: relative)")
         case .character("F"): closeConnection(reset: false)
         case .character("R"): closeConnection(reset: true)
         case .character("t"):

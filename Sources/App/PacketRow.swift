@@ -19,13 +19,14 @@ struct PacketRow {
     /// `watching`: the packet crossed a device tunscope does not hold, so none of them is tunscope's.
     /// `marks`: what stream analysis found in the packet (a retransmission, ...), for its colour.
     init(_ p: StoredPacket, linkType: LinkType, watching: Bool = false, interfaceNames: InterfaceNames = [:],
-         marks: StreamIndex.Marks = []) {
+         marks: StreamIndex.Marks = [], tcpdumpOffsets: TCPNumberOffsets? = nil) {
         number = p.number
         direction = p.direction
         length = p.packet.originalLength
         let bytes = p.packet.bytes
         let d = Dissector.dissect(bytes, linkType: linkType, wireLength: p.packet.originalLength, describing: false)
         var summary = TextWriter()
+        summary.tcpdumpOffsets = tcpdumpOffsets
         Summary.write(bytes, linkType: linkType, wireLength: p.packet.originalLength, interfaceNames: interfaceNames, into: &summary)
         var line = summary.string
         if linkType == .linuxSLL2, let origin = LinuxCooked.origin(ofSLL2: bytes) {
@@ -192,7 +193,8 @@ extension Monitor {
             // A copy from a device watched beside the tun (the lab's outside interface) is nobody's send.
             let notTunscopes = watching || (held.map { !$0.crossedTun(p.packet.bytes) } ?? false)
             let row = PacketRow(p, linkType: linkType, watching: notTunscopes, interfaceNames: interfaceNames,
-                                marks: streams.marks(ofPacket: number))
+                                marks: streams.marks(ofPacket: number),
+                                tcpdumpOffsets: relativeNumbers ? streams.tcpdumpOffsets(ofPacket: number) : nil)
             let y = area.y + 1 + i - listTop
             let style: Style
             if number == selected {

@@ -54,11 +54,14 @@ final class StreamIndex {
 
     let linkType: LinkType
     private var analyzer: StreamAnalyzer
+    /// tcpdump's relative numbers (`S` on the screen: the lines tcpdump -nn prints without -S).
+    private var tcpdumpNumbers: TcpdumpSequenceTracker
     private(set) var indexedUpTo = 0
     /// For each packet from `base` on: its conversation's index in `conversations` plus one (0:
     /// none), and its marks.
     private var conversationOf: [Int32] = []
     private var marksOf: [Marks] = []
+    private var tcpdumpOffsetsOf: [TCPNumberOffsets?] = []
     private var base = 1
     private(set) var conversations: [Conversation] = []
     private var byStream: [UInt64: Int] = [:]
@@ -72,6 +75,7 @@ final class StreamIndex {
     init(linkType: LinkType) {
         self.linkType = linkType
         analyzer = StreamAnalyzer(linkType: linkType)
+        tcpdumpNumbers = TcpdumpSequenceTracker(linkType: linkType)
     }
 
     /// Takes in the packets stored since the last call, for at most `budget` seconds (nil: all
@@ -88,6 +92,7 @@ final class StreamIndex {
         while base + conversationOf.count < at {
             conversationOf.append(0)
             marksOf.append([])
+            tcpdumpOffsetsOf.append(nil)
         }
         while at <= newest && (budget.map { MonitorLoop.seconds() - started < $0 } ?? true) {
             let end = min(newest, at + 4095)
@@ -99,6 +104,7 @@ final class StreamIndex {
                 let time = Int64(seconds) * 1_000_000 + Int64(microseconds)
                 let analysis = analyzer.analyze(headers, number: number, microseconds: time, wireLength: originalLength)
                 record(analysis, number: number, time: time, length: originalLength)
+                tcpdumpOffsetsOf.append(tcpdumpNumbers.offsets(headers, wireLength: originalLength))
                 number += 1
             }
             indexedUpTo = end
@@ -117,6 +123,12 @@ final class StreamIndex {
     func marks(ofPacket number: Int) -> Marks {
         let i = number - base
         return i >= 0 && i < marksOf.count ? marksOf[i] : []
+    }
+
+    /// What the packet's TCP line subtracts to print tcpdump's relative numbers (nil: nothing).
+    func tcpdumpOffsets(ofPacket number: Int) -> TCPNumberOffsets? {
+        let i = number - base
+        return i >= 0 && i < tcpdumpOffsetsOf.count ? tcpdumpOffsetsOf[i] : nil
     }
 
     /// The numbers of a conversation's packets still stored, oldest first.
@@ -188,6 +200,7 @@ final class StreamIndex {
         guard gone > 0, gone * 2 > conversationOf.count else { return }
         conversationOf.removeFirst(gone)
         marksOf.removeFirst(gone)
+        tcpdumpOffsetsOf.removeFirst(gone)
         base += gone
     }
 }

@@ -146,6 +146,34 @@ struct ConversationScreenTests {
         #expect(old[.ruleDuplicateAck] == old[.ruleRetransmission])
     }
 
+    /// `S`: the Info column's TCP numbers as tcpdump -nn prints them without -S, checked against
+    /// the real tcpdump on the same packets.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/tcpdump"), "needs tcpdump"))
+    func relativeNumbersAreTcpdumpsWithoutDashS() throws {
+        let m = Self.monitor()
+        let path = "/tmp/tunscope-relative-test-\(getpid()).pcap"
+        defer { unlink(path) }
+        let writer = try CaptureFileWriter(path: path, linkType: .raw)
+        for p in m.store.packets(numbered: 1...m.store.newestNumber) { writer.write(p.packet) }
+        try writer.close()
+        let tcpdump = Process()
+        tcpdump.executableURL = URL(fileURLWithPath: "/usr/bin/tcpdump")
+        tcpdump.arguments = ["-nn", "-t", "-r", path]
+        let out = Pipe()
+        tcpdump.standardOutput = out
+        tcpdump.standardError = FileHandle.nullDevice
+        try tcpdump.run()
+        let expected = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n").map(String.init)
+        tcpdump.waitUntilExit()
+        m.handle(.character("S"))
+        #expect(m.relativeNumbers && m.message?.text.hasPrefix("TCP numbers relative") == true)
+        let rows = (1...m.store.newestNumber).map { n in
+            PacketRow(m.store.packet(number: n)!, linkType: .raw, tcpdumpOffsets: m.streams.tcpdumpOffsets(ofPacket: n)).info
+        }
+        #expect(rows == expected.map { PacketRow.info(fromSummary: $0) }, "\(rows)\n\(expected)")
+        #expect(rows.contains { $0.contains("seq 1:23") }, "the response numbered from the SYN-ACK, not raw: \(rows)")
+    }
+
     @Test func followOnAPacketWithNoStreamSaysSo() {
         let store = PacketStore()
         let ping = PacketBuilder.build(ip: .v4(IPv4Repr(source: Self.client, destination: Self.server, proto: .icmp)),
