@@ -8,10 +8,9 @@ decoded a layer, is a difference.
 
 Usage: compare_fragments.py TUNSCOPE.jsonl TSHARK.json
 """
-import json
 import sys
 
-from compare_json import flatten, normalise, pairs
+from compare_json import compare, load, report
 
 # Fields whose presence must agree too, not only their values.
 PREFIXES = ("ip.fragment", "ip.reassembled", "ipv6.fragment", "ipv6.reassembled")
@@ -21,34 +20,16 @@ PRESENCE = ("ip.fragments", "udp.srcport", "udp.length", "udp.stream", "tcp.srcp
 
 
 def main():
-    ours = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
-    theirs = []
-    for packet in json.load(open(sys.argv[2]), object_pairs_hook=pairs):
-        flat = {}
-        flatten(dict(dict(packet)["_source"])["layers"], flat)
-        theirs.append(flat)
+    ours, theirs = load(sys.argv[1], sys.argv[2])
     problems = []
-    if len(ours) != len(theirs):
-        problems.append(f"packet count: tunscope {len(ours)}, tshark {len(theirs)}")
-    compared = reassembled = 0
-    for n, (a, b) in enumerate(zip(ours, theirs), start=1):
-        keys = {k for k in a if k in b and not k.startswith("_ws.")}
-        keys |= {k for k in list(a) + list(b) if k.startswith(PREFIXES) or k in PRESENCE}
-        if "ip.reassembled.length" in b or "ipv6.reassembled.length" in b:
-            reassembled += 1
-        for key in sorted(keys):
-            mine = a.get(key, [])
-            mine = [normalise(v) for v in (mine if isinstance(mine, list) else [mine])]
-            tshark = [normalise(v) for v in b.get(key, [])]
-            compared += 1
-            if mine != tshark:
-                problems.append(f"packet {n}: {key}: tunscope {str(mine)[:120]} tshark {str(tshark)[:120]}")
-    for p in problems[:80]:
-        print(p)
-    if len(problems) > 80:
-        print(f"... and {len(problems) - 80} more")
-    print(f"{compared} field values compared, {reassembled} reassembled datagrams, {len(problems)} differences")
-    sys.exit(1 if problems else 0)
+    reassembled = sum(1 for b in theirs if "ip.reassembled.length" in b or "ipv6.reassembled.length" in b)
+
+    def keys(a, b):
+        chosen = {k for k in a if k in b and not k.startswith("_ws.")}
+        chosen |= {k for k in list(a) + list(b) if k.startswith(PREFIXES) or k in PRESENCE}
+        return sorted(chosen)
+    compared = compare(ours, theirs, keys, problems, limit=120)
+    report(problems, f"{compared} field values compared, {reassembled} reassembled datagrams, {len(problems)} differences", shown=80)
 
 
 if __name__ == "__main__":

@@ -53,40 +53,61 @@ def normalise(v):
     return s.lower()
 
 
-def main():
-    required = sys.argv[sys.argv.index("--require") + 1] if "--require" in sys.argv else None
-    ours = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+def load(tunscope_path, tshark_path, annotate=None):
+    """The two outputs as lists of flat packets; `annotate(layers, flat)` may add to tshark's."""
+    ours = [json.loads(line) for line in open(tunscope_path) if line.strip()]
     # tshark can cut a label mid-character (a HINFO string), leaving bytes that are not UTF-8.
-    theirs_raw = json.load(open(sys.argv[2], encoding="utf-8", errors="replace"), object_pairs_hook=pairs)
     theirs = []
-    for packet in theirs_raw:
-        source = dict(packet)["_source"]
-        layers = dict(source)["layers"]
+    for packet in json.load(open(tshark_path, encoding="utf-8", errors="replace"), object_pairs_hook=pairs):
+        layers = dict(dict(packet)["_source"])["layers"]
         flat = {}
         flatten(layers, flat)
+        if annotate:
+            annotate(layers, flat)
         theirs.append(flat)
-    problems = []
+    return ours, theirs
+
+
+def compare(ours, theirs, keys, problems, limit=None):
+    """Compares, packet by packet, the fields `keys(ours_packet, tshark_packet)` names (a field
+    one side lacks is an empty list there); appends a line per difference; returns how many
+    values were compared."""
     if len(ours) != len(theirs):
         problems.append(f"packet count: tunscope {len(ours)}, tshark {len(theirs)}")
     compared = 0
     for n, (a, b) in enumerate(zip(ours, theirs), start=1):
-        if required and not (required in a and required in b):
-            problems.append(f"packet {n}: {required} not in both (tunscope: {required in a}, tshark: {required in b})")
-        for key, value in a.items():
-            # _ws.* are tshark's own annotations (expert info, "Malformed Packet"), not fields.
-            if key not in b or key.startswith("_ws."):
-                continue
-            mine = [normalise(v) for v in (value if isinstance(value, list) else [value])]
-            tshark = [normalise(v) for v in b[key]]
+        for key in keys(a, b):
+            mine = a.get(key, [])
+            mine = [normalise(v) for v in (mine if isinstance(mine, list) else [mine])]
+            tshark = [normalise(v) for v in b.get(key, [])]
             compared += 1
             if mine != tshark:
-                problems.append(f"packet {n}: {key}: tunscope {mine} tshark {tshark}")
-    for p in problems[:60]:
+                shown = (lambda x: str(x)[:limit]) if limit else str
+                problems.append(f"packet {n}: {key}: tunscope {shown(mine)} tshark {shown(tshark)}")
+    return compared
+
+
+def report(problems, summary, shown=60):
+    """Prints the first differences and the summary; exits 1 if there were any."""
+    for p in problems[:shown]:
         print(p)
-    if len(problems) > 60:
-        print(f"... and {len(problems) - 60} more")
-    print(f"{compared} field values compared, {len(problems)} differences")
+    if len(problems) > shown:
+        print(f"... and {len(problems) - shown} more")
+    print(summary)
     sys.exit(1 if problems else 0)
+
+
+def main():
+    required = sys.argv[sys.argv.index("--require") + 1] if "--require" in sys.argv else None
+    ours, theirs = load(sys.argv[1], sys.argv[2])
+    problems = []
+    if required:
+        for n, (a, b) in enumerate(zip(ours, theirs), start=1):
+            if not (required in a and required in b):
+                problems.append(f"packet {n}: {required} not in both (tunscope: {required in a}, tshark: {required in b})")
+    # _ws.* are tshark's own annotations (expert info, "Malformed Packet"), not fields.
+    compared = compare(ours, theirs, lambda a, b: [k for k in a if k in b and not k.startswith("_ws.")], problems)
+    report(problems, f"{compared} field values compared, {len(problems)} differences")
 
 
 if __name__ == "__main__":

@@ -8,10 +8,9 @@ does not is a difference, as is a different value.
 
 Usage: compare_streams.py TUNSCOPE.jsonl TSHARK.json
 """
-import json
 import sys
 
-from compare_json import flatten, normalise, pairs
+from compare_json import compare, load, report
 
 COMPARED = ("tcp.stream", "udp.stream", "tcp.completeness", "tcp.seq", "tcp.seq_raw", "tcp.ack", "tcp.ack_raw",
             "tcp.nxtseq", "tcp.len", "tcp.window_size", "tcp.window_size_scalefactor", "tcp.time_relative",
@@ -35,34 +34,16 @@ def analysis_messages(layers):
 
 
 def main():
-    ours = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
-    theirs = []
-    for packet in json.load(open(sys.argv[2]), object_pairs_hook=pairs):
-        layers = dict(dict(packet)["_source"])["layers"]
-        flat = {}
-        flatten(layers, flat)
+    def annotate(layers, flat):
         flat["_ws.expert.message"] = analysis_messages(layers)
-        theirs.append(flat)
+    ours, theirs = load(sys.argv[1], sys.argv[2], annotate)
     problems = []
-    if len(ours) != len(theirs):
-        problems.append(f"packet count: tunscope {len(ours)}, tshark {len(theirs)}")
-    compared = 0
-    for n, (a, b) in enumerate(zip(ours, theirs), start=1):
-        keys = {k for k in list(a) + list(b) if k in COMPARED or k.startswith("tcp.analysis.")}
-        keys.add("_ws.expert.message")
-        for key in sorted(keys):
-            mine = a.get(key, [])
-            mine = [normalise(v) for v in (mine if isinstance(mine, list) else [mine])]
-            tshark = [normalise(v) for v in b.get(key, [])]
-            compared += 1
-            if mine != tshark:
-                problems.append(f"packet {n}: {key}: tunscope {mine} tshark {tshark}")
-    for p in problems[:80]:
-        print(p)
-    if len(problems) > 80:
-        print(f"... and {len(problems) - 80} more")
-    print(f"{compared} stream values compared, {len(problems)} differences")
-    sys.exit(1 if problems else 0)
+
+    def keys(a, b):
+        chosen = {k for k in list(a) + list(b) if k in COMPARED or k.startswith("tcp.analysis.")}
+        return sorted(chosen | {"_ws.expert.message"})
+    compared = compare(ours, theirs, keys, problems)
+    report(problems, f"{compared} stream values compared, {len(problems)} differences", shown=80)
 
 
 if __name__ == "__main__":
