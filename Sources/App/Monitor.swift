@@ -178,7 +178,9 @@ public final class Monitor {
         guard let n = selected else { return nil }
         if let d = decoded, d.number == n { return (d.packet, d.dissection) }
         guard let p = store.packet(number: n) else { return nil }
-        let d = Dissector.dissect(p.packet.bytes, linkType: linkType, wireLength: p.packet.originalLength)
+        var d = Dissector.dissect(p.packet.bytes, linkType: linkType, wireLength: p.packet.originalLength)
+        // The tree shows what stream analysis found, as tshark -V does (IP reassembly is print's only).
+        if let analysis = streams.analysis(ofPacket: n, store: store, oldest: oldest) { d.add(analysis) }
         decoded = (n, p, d)
         return (p, d)
     }

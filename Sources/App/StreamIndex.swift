@@ -131,6 +131,36 @@ final class StreamIndex {
         return i >= 0 && i < tcpdumpOffsetsOf.count ? tcpdumpOffsetsOf[i] : nil
     }
 
+    /// How many of a conversation's packets the tree's analysis reads at most: past that, the
+    /// selected packet's tree shows no stream fields rather than keeping a key waiting.
+    static let analysisReach = 100_000
+
+    /// What stream analysis says of one packet, for the selected packet's tree: its
+    /// conversation's packets from the first up to it, analysed afresh (kept, so moving on
+    /// through the same conversation costs only the packets in between), its stream number
+    /// the index's. Nil when the packet has no conversation or is too far into a long one.
+    func analysis(ofPacket number: Int, store: PacketStore, oldest: Int) -> PacketAnalysis? {
+        guard let c = conversation(ofPacket: number) else { return nil }
+        if replay?.conversation != c || (replay?.upTo ?? .max) >= number {
+            replay = (c, StreamAnalyzer(linkType: linkType), conversations[c].firstNumber - 1, nil)
+        }
+        let numbers = packetNumbers(of: c, oldest: oldest).filter { $0 > replay!.upTo && $0 <= number }
+        guard numbers.count <= Self.analysisReach, conversations[c].firstNumber >= oldest else { return nil }
+        for n in numbers {
+            guard let p = store.packet(number: n) else { continue }
+            let time = Int64(p.packet.seconds) * 1_000_000 + Int64(p.packet.microseconds)
+            replay!.last = replay!.analyzer.analyze(p.packet.bytes, number: n, microseconds: time, wireLength: p.packet.originalLength)
+            replay!.upTo = n
+        }
+        guard replay!.upTo == number, var analysis = replay!.last else { return nil }
+        let stream = conversations[c].stream
+        if analysis.tcp != nil { analysis.tcp!.stream = stream }
+        if analysis.udp != nil { analysis.udp!.stream = stream }
+        return analysis
+    }
+
+    private var replay: (conversation: Int, analyzer: StreamAnalyzer, upTo: Int, last: PacketAnalysis?)?
+
     /// The numbers of a conversation's packets still stored, oldest first.
     func packetNumbers(of conversation: Int, oldest: Int) -> [Int] {
         let c = conversations[conversation]

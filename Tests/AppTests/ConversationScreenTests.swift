@@ -140,6 +140,13 @@ struct ConversationScreenTests {
         let roles = (1...8).map { PacketRow(store.packet(number: $0)!, linkType: .raw, marks: m.streams.marks(ofPacket: $0)).role }
         #expect(roles == [.ruleSYNFIN, .ruleSYNFIN, .ruleHTTP, .normal, .ruleDuplicateAck, .ruleDuplicateAck, .ruleRetransmission, .ruleZeroWindow],
                 "\(roles)")
+        // The selected packet's tree has the analysis, as tshark -V shows it; moving back re-reads.
+        for n in [7, 8, 3] {
+            m.select(n)
+            let d = m.selectedPacket!.dissection
+            #expect(d.field("tcp.stream")?.value == .uint(0) && d.field("tcp.seq")?.value == .uint(1), "packet \(n)")
+            #expect((d.field("tcp.analysis.retransmission") != nil) == (n == 7) && (d.field("tcp.analysis.zero_window") != nil) == (n == 8))
+        }
         // A theme that predates these rules draws them as its retransmission rule, or normal.
         var old = Theme.builtIn
         old.styles[.ruleDuplicateAck] = nil
