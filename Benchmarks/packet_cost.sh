@@ -1,26 +1,27 @@
 #!/usr/bin/env bash
 # What one packet costs, for the first N packets of the adversarial sequence (every kind several
-# times over): each packet is written 20,000 times into a capture of its own, printed as text
+# times over): each packet is written COPIES times into a capture of its own, printed as text
 # (one core, best of three, less the time of an empty capture), and the slowest is set against
 # the median. Goal: none above 20x the median.
-# Usage: Benchmarks/packet_cost.sh [TUNSCOPE] [N]
+# Usage: [COPIES=100000] Benchmarks/packet_cost.sh [TUNSCOPE] [N]   (copies: enough that a cheap
+# packet's total stands well above a process's start, which the empty capture's time takes away)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tunscope=${1:-.build/release/tunscope}; n=${2:-56}; copies=20000
+tunscope=${1:-.build/release/tunscope}; n=${2:-56}; copies=${COPIES:-100000}
 dir=Benchmarks/out/packet-cost; mkdir -p "$dir"
 . Benchmarks/timing.sh
 [ -f "$dir/empty.pcap" ] || /usr/bin/python3 Benchmarks/make_bench_capture.py "$dir/empty.pcap" --adversarial --count 0
 empty=$(best taskset -c 0 "$tunscope" print -r "$dir/empty.pcap")
 for i in $(seq 0 $((n - 1))); do
-  f="$dir/single-$i.pcap"
-  [ -f "$f" ] || /usr/bin/python3 Benchmarks/make_bench_capture.py "$f" --adversarial --single "$i" --count $copies
+  f="$dir/single-$i-$copies.pcap"
+  [ -f "$f" ] || /usr/bin/python3 Benchmarks/make_bench_capture.py "$f" --adversarial --single "$i" --count "$copies"
   t=$(best taskset -c 0 "$tunscope" print -r "$f")
   # The packet's own size: the file less its 24-byte header, over the copies, less 16 a record.
   bytes=$(( ($(stat -c %s "$f") - 24) / copies - 16 ))
   echo "$i $(echo "($t - $empty) * 1000000 / $copies" | bc -l) $("$tunscope" print -r "$f" -c 1 | wc -c) $bytes"
 done | sort -k2 -g > "$dir/costs.txt"
-read -r _ median median_line < <(awk '{a[NR]=$0} END {print a[int((NR + 1) / 2)]}' "$dir/costs.txt")
-read -r slowest cost line < <(tail -1 "$dir/costs.txt")
+read -r _ median median_line _ < <(awk '{a[NR]=$0} END {print a[int((NR + 1) / 2)]}' "$dir/costs.txt")
+read -r slowest cost line _ < <(tail -1 "$dir/costs.txt")
 printf "per packet, text, one core: median %.2f us (a %s-byte line), slowest packet #%s (kind %s of 14) %.2f us (a %s-byte line) = %.1fx the median\n" \
   "$median" "$median_line" "$slowest" "$((slowest % 14))" "$cost" "$line" "$(echo "$cost / $median" | bc -l)"
 # A packet's cost follows the line it prints (tcpdump's line, byte for byte): per byte written.
