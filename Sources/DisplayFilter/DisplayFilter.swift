@@ -12,7 +12,8 @@ public struct DisplayFilter: @unchecked Sendable {
         self.expression = expression
         do {
             var compiler = Compiler(expression: expression)
-            plan = try compiler.compile(try Parser.parse(expression))
+            // An empty filter keeps everything, as tshark's -Y "" does.
+            plan = expression.allSatisfy(\.isWhitespace) ? .everything : try compiler.compile(try Parser.parse(expression))
         } catch let e as FilterError {
             throw e
         } catch {
@@ -61,8 +62,8 @@ struct Compiler {
         var f = FieldReference(name: name, type: type)
         if let slice = o.slice {
             switch type {
-            case .bytes, .ether, .string, .protocol, .none: f.slice = slice
-            default: throw error("\"\(name)\" is a \(typeName(type)) and cannot be sliced.", o.range)
+            case .bytes, .ether, .string, .protocol, .none, .ipv4, .ipv6: f.slice = slice
+            default: throw error("\"\(name)\" (type=\(typeName(type))) cannot be sliced.", o.range)
             }
         }
         if let mask = o.mask?.operand {
@@ -109,7 +110,7 @@ struct Compiler {
                 do {
                     return .compare(left, .matches(try PCRERegex(pattern)), all: all)
                 } catch {
-                    throw self.error("\"\(pattern)\" is not a valid regular expression: \(error.message) (at offset \(error.offset)).", right.range)
+                    throw self.error("\"\(String(decoding: pattern, as: UTF8.self))\" is not a valid regular expression: \(error.message) (at offset \(error.offset)).", right.range)
                 }
             default:
                 if right.slice == nil, right.mask == nil, let other = try field(right, required: false) {
@@ -164,8 +165,8 @@ struct Compiler {
             }
         case let .string(s):
             switch type {
-            case .string, .bytes, .protocol, .none: return .value(.bytes(Array(s.utf8)))
-            default: throw error("\(typeName(type)) cannot be converted from a string (\"\(s)\").", o.range)
+            case .string, .bytes, .protocol, .none: return .value(.bytes(s))
+            default: throw error("\(typeName(type)) cannot be converted from a string (\"\(String(decoding: s, as: UTF8.self))\").", o.range)
             }
         case let .word(w):
             return try word(w, o.range, for: type, field: name)

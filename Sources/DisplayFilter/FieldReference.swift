@@ -24,10 +24,16 @@ struct FieldReference {
 
     /// Calls `body` with each occurrence's value in tree order until it returns false.
     func forEach(in d: Dissection, bytes: Bytes, _ body: (Value) -> Bool) {
+        if isProtocol && name == "_ws.malformed" {
+            if let m = d.malformed { _ = visit(.bytes(Value.bytes(bytes, m.range)), body) }
+            return
+        }
         for layer in d.layers {
             if isProtocol {
                 guard layer.name.utf8.elementsEqual(names[0]) else { continue }
-                if !visit(.bytes(Value.bytes(bytes, layer.range)), body) { return }
+                // A protocol's bytes are its header and the payload it carries, as Wireshark's item spans.
+                let span = layer.range.lowerBound..<max(layer.range.upperBound, layer.payload.upperBound)
+                if !visit(.bytes(Value.bytes(bytes, span)), body) { return }
                 continue
             }
             for f in layer.fields where matches(f) {

@@ -4,7 +4,7 @@ struct Token: Equatable {
         /// An unquoted word: a field name, a number, an address, a byte string, a keyword.
         case word(String)
         /// A double-quoted string, escapes resolved (raw: r"…", backslashes kept).
-        case string(String)
+        case string([UInt8])
         /// A character constant ('a', '\x0a'): a number.
         case character(UInt64)
         /// The text between `[` and `]` after a field: the slice's ranges.
@@ -99,7 +99,7 @@ struct Lexer {
             let c = text[i]
             if c == UInt8(ascii: "\"") {
                 i += 1
-                return Token(kind: .string(String(decoding: bytes, as: UTF8.self)), range: start..<i)
+                return Token(kind: .string(bytes), range: start..<i)
             }
             if c == UInt8(ascii: "\\") && i + 1 < text.count {
                 if raw {

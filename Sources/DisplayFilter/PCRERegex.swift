@@ -7,12 +7,11 @@ final class PCRERegex: @unchecked Sendable {
     private let code: OpaquePointer
 
     /// Compiles `pattern`; the error is PCRE2's message and the offset in the pattern.
-    init(_ pattern: String) throws(PatternError) {
+    init(_ pattern: [UInt8]) throws(PatternError) {
         var errorCode: Int32 = 0
         var errorOffset = 0
-        let compiled = pattern.withCString { p in
-            pcre2_compile_8(UnsafeRawPointer(p).assumingMemoryBound(to: UInt8.self), tunscope_pcre2_zero_terminated(),
-                            UInt32(PCRE2_CASELESS), &errorCode, &errorOffset, nil)
+        let compiled = pattern.withUnsafeBufferPointer { p in
+            pcre2_compile_8(p.baseAddress ?? UnsafePointer(bitPattern: 1), p.count, UInt32(PCRE2_CASELESS), &errorCode, &errorOffset, nil)
         }
         guard let compiled else {
             var buffer = [UInt8](repeating: 0, count: 256)

@@ -3,6 +3,7 @@ import Wire
 /// A compiled display filter: names looked up, values read against their fields' types and
 /// regular expressions compiled, so evaluating it on a packet only reads the dissection.
 indirect enum Plan {
+    case everything
     case and(Plan, Plan)
     case or(Plan, Plan)
     case xor(Plan, Plan)
@@ -23,6 +24,7 @@ indirect enum Plan {
 
     func matches(_ d: Dissection, bytes: Bytes) -> Bool {
         switch self {
+        case .everything: return true
         case let .and(a, b): return a.matches(d, bytes: bytes) && b.matches(d, bytes: bytes)
         case let .or(a, b): return a.matches(d, bytes: bytes) || b.matches(d, bytes: bytes)
         case let .xor(a, b): return a.matches(d, bytes: bytes) != b.matches(d, bytes: bytes)

@@ -54,7 +54,8 @@ struct SetElement: Equatable {
 struct Operand: Equatable {
     enum Kind: Equatable {
         case word(String)
-        case string(String)
+        /// The bytes of a quoted string: escapes can make any byte, UTF-8 or not.
+        case string([UInt8])
         case character(UInt64)
     }
     var kind: Kind
@@ -73,7 +74,7 @@ struct Operand: Equatable {
     var text: String {
         switch kind {
         case let .word(w): w
-        case let .string(s): "\"\(s)\""
+        case let .string(s): "\"\(String(decoding: s, as: UTF8.self))\""
         case let .character(c): "'\(Character(Unicode.Scalar(UInt8(truncatingIfNeeded: c))))'"
         }
     }

@@ -44,6 +44,8 @@ enum Value: Equatable {
     var byteContents: [UInt8]? {
         switch self {
         case let .bytes(b), let .string(b): b
+        case let .ipv4(a): (0..<4).map { UInt8(truncatingIfNeeded: a >> (24 - 8 * $0)) }
+        case let .ipv6(h, l): (0..<16).map { UInt8(truncatingIfNeeded: ($0 < 8 ? h : l) >> (56 - 8 * ($0 % 8))) }
         default: nil
         }
     }

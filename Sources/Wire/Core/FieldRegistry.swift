@@ -29,8 +29,10 @@ public enum FieldType: Sendable, Equatable {
 public enum FieldRegistry {
     /// The protocols: the names of the layers the dissectors make.
     public static let protocols: Set<String> = [
-        "arp", "data", "dhcp", "eth", "frame", "http", "icmp", "icmpv6", "ip", "ipv6", "llc", "ntp", "quic", "sll", "tcp",
-        "tls", "udp", "vlan",
+        "arp", "data", "dhcp", "dns", "eth", "frame", "http", "icmp", "icmpv6", "ip", "ipv6", "llc", "llmnr", "mdns", "ntp",
+        "quic", "sll", "tcp", "tls", "udp", "vlan",
+        // Not a layer: the dissection's `malformed`, which JSON writes under this name, as tshark does.
+        "_ws.malformed",
     ]
 
     /// Wireshark's names for "either end": one name for both addresses or ports of a header.
