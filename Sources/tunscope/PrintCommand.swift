@@ -149,7 +149,7 @@ struct PrintCommand: ParsableCommand {
             number += batch.count
         }
         // Where: the packets before the damage were all printed.
-        if let damage { throw RuntimeError("\(damage) (after packet \(number), the last read)") }
+        if let damage { throw RuntimeError("\(damage) (after packet \(number), the last \(selector == nil ? "printed" : "read"))") }
     }
 }
 
@@ -189,7 +189,7 @@ extension PrintCommand {
             // Stopped by a signal mid-record: the end the user asked for, not damage.
             if Signals.stopSignal != 0 { return }
             printer.flush()
-            throw RuntimeError("\(error) (after packet \(printer.number), the last read)")
+            throw RuntimeError("\(error) (after packet \(printer.number), the last \(filter == nil ? "printed" : "read"))")
         }
     }
 }
