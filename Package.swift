@@ -15,6 +15,8 @@ let package = Package(
     targets: [
         // libpcap: capture files, pcap writing and BPF filters (Debian: libpcap-dev).
         .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
+        // PCRE2 (Debian: libpcre2-dev): the regular expressions of display filters' `matches`, Wireshark's engine.
+        .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
         // TUNSETIFF, setns and prctl: function-like macros and unions that Swift cannot import.
         .target(name: "CTun"),
         // Byte views, dissection, packet building, checksums and the tcpdump-style summary.
@@ -27,6 +29,8 @@ let package = Package(
         .target(name: "Probe", dependencies: ["Wire"]),
         // State over the packet sequence: TCP connections whoever opened them (later conversations, reassembly).
         .target(name: "Analysis", dependencies: ["Wire"]),
+        // Wireshark's display-filter language: parse, check, compile, evaluate on a dissection.
+        .target(name: "DisplayFilter", dependencies: ["Wire", "CPCRE2"]),
         // ncurses (Debian: libncursesw5-dev): the wide-character API and its macros as functions.
         .systemLibrary(name: "CNCurses", providers: [.apt(["libncursesw5-dev"])]),
         // The only code that talks to ncurses: start and restore the terminal, keys, mouse, colours, drawing.
@@ -37,7 +41,7 @@ let package = Package(
         .target(name: "App", dependencies: ["Wire", "Capture", "Probe", "Analysis", "Screen", "Curses"]),
         .executableTarget(
             name: "tunscope",
-            dependencies: ["Wire", "Capture", "Lab", "Probe", "Analysis", "App", "Screen", "Curses", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Wire", "Capture", "Lab", "Probe", "Analysis", "DisplayFilter", "App", "Screen", "Curses", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // What the fuzzers feed arbitrary bytes to; `swift test` replays their corpora.
         .target(name: "Fuzzing", dependencies: ["Wire", "Capture", "Probe", "Screen"]),
@@ -46,6 +50,7 @@ let package = Package(
         .testTarget(name: "LabTests", dependencies: ["Lab"]),
         .testTarget(name: "ProbeTests", dependencies: ["Probe", "Wire"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Wire"]),
+        .testTarget(name: "DisplayFilterTests", dependencies: ["DisplayFilter", "Wire"]),
         .testTarget(name: "ScreenTests", dependencies: ["Screen"]),
         .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing", "Wire"]),
         .testTarget(name: "AppTests", dependencies: ["App", "Screen", "Capture", "Probe", "Wire"]),

@@ -6,6 +6,7 @@ import App
 import ArgumentParser
 import Capture
 import Dispatch
+import DisplayFilter
 import Wire
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
@@ -42,6 +43,12 @@ struct PrintCommand: ParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
+    @Option(name: .customShort("Y"), parsing: .unconditional, help: ArgumentHelp("""
+        Keep only packets that match this Wireshark display filter (tshark -Y): tcp.flags.syn == 1 && !tcp.flags.ack, \
+        ip.addr == 10.0.0.0/8, dns.qry.name contains "example". With -f, the BPF filter applies first; -c counts packets kept.
+        """, valueName: "expression"))
+    var displayFilter: String?
+
     @OptionGroup var watching: WatchOptions
 
     @Flag(name: .customShort("D"), help: "List the interfaces (as tcpdump -D numbers them), whether each is up, and which tunscope can hold.")
@@ -63,6 +70,9 @@ struct PrintCommand: ParsableCommand {
         if follow && file == nil {
             throw ValidationError("--follow goes with -r FILE: it keeps reading a capture file that is still being written.")
         }
+        if displayFilter != nil && file == nil {
+            throw ValidationError("-Y goes with -r for now; a live capture filters with -f (BPF).")
+        }
         if follow && file == "-" {
             throw ValidationError("--follow is for a file that is still being written; standard input already waits for what the pipe brings (drop --follow).")
         }
@@ -70,13 +80,18 @@ struct PrintCommand: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
+            // Compiled before the file is opened: a mistake in it is the first thing said.
+            var filter: DisplayFilter?
+            if let displayFilter {
+                do { filter = try DisplayFilter(displayFilter) } catch { throw RuntimeError("-Y: \(error)") }
+            }
             if listInterfaces {
                 try InterfaceList.print()
             } else if let file {
                 if follow || isStream(file) {
-                    try printStream(file)
+                    try printStream(file, filter: filter)
                 } else {
-                    try printFile(file)
+                    try printFile(file, filter: filter)
                 }
             } else {
                 try LivePrinter(output: output).capture(devices: devices, tap: tap, watch: watching)
@@ -84,7 +99,7 @@ struct PrintCommand: ParsableCommand {
         }
     }
 
-    private func printFile(_ path: String) throws {
+    private func printFile(_ path: String, filter: DisplayFilter?) throws {
         let reader = try CaptureFileReader(path: path, filter: output.filter)
         guard reader.linkType.isSupported else {
             throw CaptureError("\(path): link type \(reader.linkType.rawValue) is not one tunscope decodes (Ethernet, raw IP, IPv4, IPv6 and Linux cooked v1 and v2 are)")
@@ -93,8 +108,10 @@ struct PrintCommand: ParsableCommand {
         // An SLL2 packet's interface is named as tcpdump names it: by this machine's interfaces.
         let names = reader.linkType == .linuxSLL2 ? LocalInterfaces.names() : [:]
         let formatter = BatchFormatter(format: output.format, hex: output.hex, linkType: reader.linkType, interfaceNames: names)
-        var streams = StreamAnnotator(output, linkType: reader.linkType)
-        var number = 0
+        var streams = StreamAnnotator(output, linkType: reader.linkType, filtering: filter != nil)
+        let selector = filter.map { PacketSelector(filter: $0, linkType: reader.linkType) }
+        var number = 0  // packets read
+        var printed = 0
         defer { out.flush() }
         var batch: [CapturedPacket] = []
         batch.reserveCapacity(BatchFormatter.batchSize)
@@ -102,10 +119,12 @@ struct PrintCommand: ParsableCommand {
         var damage: Error?
         // Read once: an option's value goes through ArgumentParser's generic property wrapper.
         let limit = output.count ?? Int.max
-        while damage == nil && number < limit {
+        while damage == nil && printed < limit {
             batch.removeAll(keepingCapacity: true)
             do {
-                while batch.count < BatchFormatter.batchSize && number + batch.count < limit, let packet = try reader.next() {
+                // With -Y, -c counts the packets kept, so a batch reads on; without, exactly what -c leaves.
+                let wanted = selector == nil ? limit - printed : BatchFormatter.batchSize
+                while batch.count < BatchFormatter.batchSize && batch.count < wanted, let packet = try reader.next() {
                     batch.append(packet)
                 }
             } catch {
@@ -114,11 +133,23 @@ struct PrintCommand: ParsableCommand {
             if batch.isEmpty { break }
             // The analysis follows the packets in order; the formatting then splits them over the cores.
             let annotations = streams.annotate(batch, firstNumber: number + 1)
-            formatter.format(batch, firstNumber: number + 1, annotations: annotations) { out.write($0) }
+            if let selector {
+                // Analysis runs on every packet read; the filter applies after it.
+                var kept = selector.select(batch, firstNumber: number + 1, annotations: annotations)
+                let room = limit - printed
+                if kept.packets.count > room {
+                    kept = (Array(kept.packets.prefix(room)), Array(kept.numbers.prefix(room)), Array(kept.annotations.prefix(room)))
+                }
+                formatter.format(kept.packets, numbers: kept.numbers, annotations: kept.annotations) { out.write($0) }
+                printed += kept.packets.count
+            } else {
+                formatter.format(batch, firstNumber: number + 1, annotations: annotations) { out.write($0) }
+                printed += batch.count
+            }
             number += batch.count
         }
         // Where: the packets before the damage were all printed.
-        if let damage { throw RuntimeError("\(damage) (after packet \(number), the last printed)") }
+        if let damage { throw RuntimeError("\(damage) (after packet \(number), the last \(selector == nil ? "printed" : "read"))") }
     }
 }
 
@@ -129,7 +160,7 @@ extension PrintCommand {
     /// inside libpcap's read on this thread). A fast pipe prints in full batches, as fast as a
     /// file; a slow one packet by packet. Ctrl-C, SIGTERM or SIGHUP end it with status 0, after
     /// what was read is printed.
-    func printStream(_ path: String) throws {
+    func printStream(_ path: String, filter: DisplayFilter?) throws {
         Signals.catchStopSignals()
         let stream: CaptureStream
         let reader: CaptureFileReader
@@ -144,12 +175,13 @@ extension PrintCommand {
             throw CaptureError("\(stream.name): link type \(reader.linkType.rawValue) is not one tunscope decodes (Ethernet, raw IP, IPv4 and IPv6 are)")
         }
         let printer = BatchPrinter(formatter: BatchFormatter(format: output.format, hex: output.hex, linkType: reader.linkType),
-                                   streams: StreamAnnotator(output, linkType: reader.linkType))
+                                   streams: StreamAnnotator(output, linkType: reader.linkType, filtering: filter != nil),
+                                   selector: filter.map { PacketSelector(filter: $0, linkType: reader.linkType) })
         defer { printer.flush() }
         stream.willWait = { printer.flush() }
         let limit = output.count ?? Int.max
         do {
-            while printer.number + printer.batch.count < limit, let packet = try reader.next() {
+            while printer.printed + printer.batch.count < limit, let packet = try reader.next() {
                 printer.batch.append(packet)
                 if printer.batch.count == BatchFormatter.batchSize { printer.flush() }
             }
@@ -157,7 +189,7 @@ extension PrintCommand {
             // Stopped by a signal mid-record: the end the user asked for, not damage.
             if Signals.stopSignal != 0 { return }
             printer.flush()
-            throw RuntimeError("\(error) (after packet \(printer.number), the last printed)")
+            throw RuntimeError("\(error) (after packet \(printer.number), the last \(filter == nil ? "printed" : "read"))")
         }
     }
 }
@@ -167,21 +199,32 @@ extension PrintCommand {
 final class BatchPrinter {
     let formatter: BatchFormatter
     var streams: StreamAnnotator
+    /// -Y's filter: packets it refuses are read and analysed, not printed.
+    let selector: PacketSelector?
     var batch: [CapturedPacket] = []
-    /// Packets printed so far.
+    /// Packets read so far, and printed (fewer with -Y).
     private(set) var number = 0
+    private(set) var printed = 0
     private var out = StandardOutput()
 
-    init(formatter: BatchFormatter, streams: StreamAnnotator) {
+    init(formatter: BatchFormatter, streams: StreamAnnotator, selector: PacketSelector? = nil) {
         self.formatter = formatter
         self.streams = streams
+        self.selector = selector
         batch.reserveCapacity(BatchFormatter.batchSize)
     }
 
     func flush() {
         guard !batch.isEmpty else { return }
         let annotations = streams.annotate(batch, firstNumber: number + 1)
-        formatter.format(batch, firstNumber: number + 1, annotations: annotations) { out.write($0) }
+        if let selector {
+            let kept = selector.select(batch, firstNumber: number + 1, annotations: annotations)
+            formatter.format(kept.packets, numbers: kept.numbers, annotations: kept.annotations) { out.write($0) }
+            printed += kept.packets.count
+        } else {
+            formatter.format(batch, firstNumber: number + 1, annotations: annotations) { out.write($0) }
+            printed += batch.count
+        }
         number += batch.count
         batch.removeAll(keepingCapacity: true)
         out.flush()
@@ -219,6 +262,12 @@ final class BatchFormatter: @unchecked Sendable {
     /// faults).
     func format(_ packets: [CapturedPacket], firstNumber: Int, annotations: [StreamAnnotation] = [],
                 write: (UnsafeRawBufferPointer) -> Void) {
+        format(packets, numbers: Array(firstNumber..<(firstNumber + packets.count)), annotations: annotations, write: write)
+    }
+
+    /// Formats `packets`, each with its number in the capture (not consecutive after -Y).
+    func format(_ packets: [CapturedPacket], numbers: [Int], annotations: [StreamAnnotation] = [],
+                write: (UnsafeRawBufferPointer) -> Void) {
         let parts = min(workers, max(1, packets.count / 64))
         let format = self.format, hex = self.hex, linkType = self.linkType, names = self.interfaceNames
         let results = self.results
@@ -227,7 +276,7 @@ final class BatchFormatter: @unchecked Sendable {
             var printer = PacketPrinter(format: format, hex: hex, linkType: linkType, interfaceNames: names)
             results.withPart(part) { text in
                 for i in range {
-                    printer.format(packets[i], number: firstNumber + i, annotation: i < annotations.count ? annotations[i] : .none, into: &text)
+                    printer.format(packets[i], number: numbers[i], annotation: i < annotations.count ? annotations[i] : .none, into: &text)
                 }
             }
         }

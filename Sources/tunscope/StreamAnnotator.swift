@@ -20,8 +20,9 @@ struct StreamAnnotator {
     private var analyzer: StreamAnalyzer?
     private var tcpdump: TcpdumpSequenceTracker?
 
-    init(_ output: OutputOptions, linkType: LinkType) {
-        if output.format != .text && !output.noAnalysis {
+    /// `filtering`: a display filter (-Y) reads the analysis whatever the format.
+    init(_ output: OutputOptions, linkType: LinkType, filtering: Bool = false) {
+        if filtering || (output.format != .text && !output.noAnalysis) {
             reassembler = FragmentReassembler(linkType: linkType)
             analyzer = StreamAnalyzer(linkType: linkType)
         }
