@@ -86,15 +86,14 @@ public struct StreamAnalyzer: Sendable {
         // by a new connection, which takes a stream of its own.
         var reused = false
         let synOnly = p.flags.intersection([.syn, .ack]) == .syn
-        if synOnly && !isNew && tcp[slot].base(of: p.source) != nil
-            && tcp[slot].base(of: p.source) != p.seq {
+        if synOnly && !isNew, let base = tcp[slot].base(of: p.source), base != p.seq {
             var fresh = TCPConversation(stream: nextTCPStream, first: p.source, time: time)
             fresh.completeness = Completeness.synSent
             nextTCPStream &+= 1
             slot = tcp.replace(key, with: fresh)
             reused = true
         }
-        let result = tcp[slot].add(p, frame: frame, time: time, isNew: isNew, reused: reused)
+        let result = tcp[slot].add(TCPSegmentHeader(p), from: p.source, frame: frame, time: time, isNew: isNew, reused: reused)
         forgottenConversations += tcp.bound(maximumConversations)
         return result
     }
