@@ -36,21 +36,31 @@ extension Layer {
         // last place back, in the layer's own array (fields are large: a fresh array for each
         // packet would cost more than moving them).
         var afterPorts: Int?, beforeSeqRaw: Int?, beforeAckRaw: Int?, afterWindow: Int?, payload: Int?
-        for i in fields.indices {
-            if fields[i].level > 0 {
-                // SACK edges (in the options) are relative to the other side.
-                if case let .uint(v) = fields[i].value, fields[i].hasName("tcp.options.sack_le") || fields[i].hasName("tcp.options.sack_re")
-                    || fields[i].hasName("tcp.options.sack.dsack_le") || fields[i].hasName("tcp.options.sack.dsack_re") {
-                    fields[i].value = .uint(UInt64(UInt32(truncatingIfNeeded: v) &- t.otherBase))
+        // Names compared only where the length fits (most fields have other lengths), and the
+        // fields read in place rather than copied out.
+        let short = StaticString("tcp.dstport").utf8CodeUnitCount
+        let sack = StaticString("tcp.options.sack_le").utf8CodeUnitCount, dsack = StaticString("tcp.options.sack.dsack_le").utf8CodeUnitCount
+        fields.withUnsafeMutableBufferPointer { fields in
+            for i in fields.indices {
+                let length = fields[i].name.utf8CodeUnitCount
+                if fields[i].level > 0 {
+                    // SACK edges (in the options) are relative to the other side.
+                    guard length == sack || length == dsack else { continue }
+                    if case let .uint(v) = fields[i].value, fields[i].hasName("tcp.options.sack_le") || fields[i].hasName("tcp.options.sack_re")
+                        || fields[i].hasName("tcp.options.sack.dsack_le") || fields[i].hasName("tcp.options.sack.dsack_re") {
+                        fields[i].value = .uint(UInt64(UInt32(truncatingIfNeeded: v) &- t.otherBase))
+                    }
+                    continue
                 }
-                continue
+                if length == short {
+                    if fields[i].hasName("tcp.dstport") { afterPorts = i + 1 }
+                    else if fields[i].hasName("tcp.seq_raw") { beforeSeqRaw = i }
+                    else if fields[i].hasName("tcp.ack_raw") { beforeAckRaw = i }
+                    else if fields[i].hasName("tcp.payload") { payload = i }
+                } else if fields[i].hasName("tcp.window_size_value") {
+                    afterWindow = i + 1
+                }
             }
-            let f = fields[i]
-            if f.hasName("tcp.dstport") { afterPorts = i + 1 }
-            else if f.hasName("tcp.seq_raw") { beforeSeqRaw = i }
-            else if f.hasName("tcp.ack_raw") { beforeAckRaw = i }
-            else if f.hasName("tcp.window_size_value") { afterWindow = i + 1 }
-            else if f.hasName("tcp.payload") { payload = i }
         }
         // JSON reads names and values, not their order: there the additions go at the end,
         // which moves nothing.

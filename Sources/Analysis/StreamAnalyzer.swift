@@ -86,15 +86,14 @@ public struct StreamAnalyzer: Sendable {
         // by a new connection, which takes a stream of its own.
         var reused = false
         let synOnly = p.flags.intersection([.syn, .ack]) == .syn
-        if synOnly && !isNew && tcp[slot].base(of: p.source) != nil
-            && tcp[slot].base(of: p.source) != p.seq {
+        if synOnly && !isNew, let base = tcp[slot].base(of: p.source), base != p.seq {
             var fresh = TCPConversation(stream: nextTCPStream, first: p.source, time: time)
             fresh.completeness = Completeness.synSent
             nextTCPStream &+= 1
             slot = tcp.replace(key, with: fresh)
             reused = true
         }
-        let result = tcp[slot].add(p, frame: frame, time: time, isNew: isNew, reused: reused)
+        let result = tcp[slot].add(TCPSegmentHeader(p), from: p.source, frame: frame, time: time, isNew: isNew, reused: reused)
         forgottenConversations += tcp.bound(maximumConversations)
         return result
     }
@@ -103,79 +102,6 @@ public struct StreamAnalyzer: Sendable {
 /// `tcp.completeness`'s bits.
 enum Completeness {
     static let synSent: UInt8 = 1, synAck: UInt8 = 2, ack: UInt8 = 4, data: UInt8 = 8, fin: UInt8 = 16, rst: UInt8 = 32
-}
-
-/// Conversations by their endpoints, in slots that are reused once forgotten. The slots live in
-/// blocks of fixed size, so a growing table never copies the conversations it has.
-struct ConversationTable<Conversation: ActiveConversation>: Sendable {
-    private static var blockSize: Int { 4096 }
-    private var blocks: [[Conversation]] = []
-    private var used = 0
-    private var slots: [EndpointPair: Int]
-    private var free: [Int] = []
-    private var clock: UInt64 = 0
-
-    /// Room for this many conversations before the table grows (growing rehashes every key).
-    init(capacity: Int = 1 << 16) {
-        slots = Dictionary(minimumCapacity: capacity)
-    }
-
-    var count: Int { slots.count }
-
-    /// The conversation in slot `s`, read and changed in place.
-    subscript(_ s: Int) -> Conversation {
-        get { blocks[s / Self.blockSize][s % Self.blockSize] }
-        _modify { yield &blocks[s / Self.blockSize][s % Self.blockSize] }
-    }
-
-    mutating func slot(_ key: EndpointPair) -> Int? {
-        guard let s = slots[key] else { return nil }
-        clock &+= 1
-        self[s].lastActive = clock
-        return s
-    }
-
-    mutating func insert(_ c: Conversation, for key: EndpointPair) -> Int {
-        clock &+= 1
-        var c = c
-        c.lastActive = clock
-        let s: Int
-        if let reusable = free.popLast() {
-            s = reusable
-            self[s] = c
-        } else {
-            s = used
-            used += 1
-            if s / Self.blockSize == blocks.count {
-                blocks.append([])
-                blocks[blocks.count - 1].reserveCapacity(Self.blockSize)
-            }
-            blocks[s / Self.blockSize].append(c)
-        }
-        slots[key] = s
-        return s
-    }
-
-    /// Puts a new conversation where the key's was (the old one is over as far as lookups go).
-    mutating func replace(_ key: EndpointPair, with c: Conversation) -> Int {
-        let s = slots[key]!
-        var c = c
-        c.lastActive = self[s].lastActive
-        self[s] = c
-        return s
-    }
-
-    /// Forgets the least recently active eighth when there are more than `maximum`; returns how many.
-    mutating func bound(_ maximum: Int) -> Int {
-        guard slots.count > maximum else { return 0 }
-        let victims = slots.sorted { self[$0.value].lastActive < self[$1.value].lastActive }.prefix(slots.count / 8)
-        for (key, s) in victims {
-            slots[key] = nil
-            self[s] = Conversation.empty
-            free.append(s)
-        }
-        return victims.count
-    }
 }
 
 protocol ActiveConversation: Sendable {

@@ -3,12 +3,21 @@ import Wire
 /// One TCP conversation (a Wireshark TCP stream) as sequence analysis follows it: its two
 /// directions, its completeness and its clock. Wireshark's `tcp_analysis`, kept to what one
 /// pass of `tshark -T json` needs.
+///
+/// Most conversations of a busy capture never see a second packet, so the state of the two
+/// directions is made only when one comes: until then the conversation keeps its first segment,
+/// and analyses it again then (the analysis is a pure function of the segments, so the state is
+/// the same as if it had been kept all along).
 struct TCPConversation: ActiveConversation {
     let stream: UInt32
-    /// The source of the conversation's first packet: its direction is `first`, the other `second`.
+    /// The source of the conversation's first packet: its direction is `flows[0]`, the other `flows[1]`.
     let firstSource: TCPEndpoint
-    var first = TCPFlow()
-    var second = TCPFlow()
+    /// Both directions, from the second segment on; empty before.
+    private var flows: [TCPFlow] = []
+    /// The first segment, its frame, and whether it reused the ports of an earlier stream.
+    private var opening = TCPSegmentHeader()
+    private var openingFrame: UInt32 = 0
+    private var openedByReuse = false
     var completeness: UInt8 = 0
     /// Times in nanoseconds: the conversation's first packet, its previous one, the most recent
     /// SYN, and the handshake's round trip once its ACK is seen (0 until then).
@@ -28,36 +37,50 @@ struct TCPConversation: ActiveConversation {
     static var empty: Self { TCPConversation(stream: 0, first: TCPEndpoint(.v4(IPv4Address(0)), 0), time: 0) }
 
     /// The base of relative sequence numbers in the direction `source` sends, once known.
-    func base(of source: TCPEndpoint) -> UInt32? {
-        let flow = source == firstSource ? first : second
+    mutating func base(of source: TCPEndpoint) -> UInt32? {
+        makeFlows()
+        let flow = flows[source == firstSource ? 0 : 1]
         return flow.baseSet ? flow.base : nil
     }
 
-    /// Takes the conversation's next segment (Wireshark's `dissect_tcp`, in its order).
-    mutating func add(_ p: TransportPacket, frame: UInt32, time: Int64, isNew: Bool, reused: Bool) -> TCPSegmentAnalysis {
+    /// The directions' state after the first segment, made from it (once; the conversation's own
+    /// fields already hold what that segment did to them).
+    private mutating func makeFlows() {
+        guard flows.isEmpty else { return }
+        var again = TCPConversation(stream: stream, first: firstSource, time: startTime)
+        if openedByReuse { again.completeness = Completeness.synSent }
+        var fwd = TCPFlow(), rev = TCPFlow()
+        _ = again.add(opening, frame: openingFrame, time: startTime, isNew: !openedByReuse, reused: openedByReuse,
+                      fwd: &fwd, rev: &rev)
+        flows = [fwd, rev]
+    }
+
+    /// Takes the conversation's next segment, sent by `source` (Wireshark's `dissect_tcp`, in its
+    /// order). `isNew`: the first of a new conversation; `reused`: the first of one that took
+    /// the ports of an earlier stream.
+    mutating func add(_ p: TCPSegmentHeader, from source: TCPEndpoint, frame: UInt32, time: Int64,
+                      isNew: Bool, reused: Bool) -> TCPSegmentAnalysis {
+        var fwd = TCPFlow(), rev = TCPFlow()
+        if isNew || reused {
+            // The first segment: analysed on fresh directions, kept to make them again later.
+            opening = p
+            openingFrame = frame
+            openedByReuse = reused
+            return add(p, frame: frame, time: time, isNew: isNew, reused: reused, fwd: &fwd, rev: &rev)
+        }
+        makeFlows()
         // The directions are moved out while the segment is added (swapped, not copied, so their
         // segment lists are not copied either) and put back after.
-        var fwd = TCPFlow(), rev = TCPFlow()
-        let forward = p.source == firstSource
-        if forward {
-            swap(&fwd, &first)
-            swap(&rev, &second)
-        } else {
-            swap(&fwd, &second)
-            swap(&rev, &first)
-        }
+        let (f, r) = source == firstSource ? (0, 1) : (1, 0)
+        swap(&fwd, &flows[f])
+        swap(&rev, &flows[r])
         let result = add(p, frame: frame, time: time, isNew: isNew, reused: reused, fwd: &fwd, rev: &rev)
-        if forward {
-            swap(&fwd, &first)
-            swap(&rev, &second)
-        } else {
-            swap(&fwd, &second)
-            swap(&rev, &first)
-        }
+        swap(&fwd, &flows[f])
+        swap(&rev, &flows[r])
         return result
     }
 
-    private mutating func add(_ p: TransportPacket, frame: UInt32, time: Int64, isNew: Bool, reused: Bool,
+    private mutating func add(_ p: TCPSegmentHeader, frame: UInt32, time: Int64, isNew: Bool, reused: Bool,
                               fwd: inout TCPFlow, rev: inout TCPFlow) -> TCPSegmentAnalysis {
         var r = TCPSegmentAnalysis(stream: stream, completeness: completeness)
         var ta = Acked()
@@ -137,7 +160,7 @@ struct TCPConversation: ActiveConversation {
 
     /// `tcp.completeness`: SYN only in a conversation this segment opened; then SYN-ACK, a pure
     /// ACK, data on an ACK, FIN with ACK, RST.
-    private mutating func updateCompleteness(_ p: TransportPacket, isNew: Bool) {
+    private mutating func updateCompleteness(_ p: TCPSegmentHeader, isNew: Bool) {
         let synAck = p.flags.intersection([.syn, .ack])
         if isNew {
             if synAck == .syn {
@@ -153,7 +176,7 @@ struct TCPConversation: ActiveConversation {
     }
 
     /// Wireshark's `tcp_analyze_sequence_number` for one segment (raw numbers, serial arithmetic).
-    private func analyzeSequence(_ p: TransportPacket, seglen: UInt32, frame: UInt32, time: Int64,
+    private func analyzeSequence(_ p: TCPSegmentHeader, seglen: UInt32, frame: UInt32, time: Int64,
                                  fwd: inout TCPFlow, rev: inout TCPFlow, ta: inout Acked) {
         let seq = p.seq, ack = p.ack, flags = p.flags, window = UInt32(p.window)
         let control = !flags.isDisjoint(with: [.syn, .fin, .rst])
@@ -329,6 +352,45 @@ struct TCPConversation: ActiveConversation {
             ta.rtoFrame = reference.1
         }
     }
+}
+
+/// What sequence analysis reads of a TCP segment's header: the fields of `TransportPacket` it
+/// uses, in 24 bytes (a conversation keeps its first one).
+struct TCPSegmentHeader: Sendable {
+    var seq: UInt32 = 0
+    var ack: UInt32 = 0
+    var sackBytes: UInt32 = 0
+    /// The segment length; -1 where Wireshark has none.
+    private var length: Int32 = -1
+    var flags = TCPFlags()
+    var window: UInt16 = 0
+    private var headerLength8: UInt8 = 0
+    /// The window scale option's shift; -1 without one.
+    private var windowScale8: Int8 = -1
+    private var sackBlocks8: UInt8 = 0
+    var wholeHeader = false
+
+    init() {}
+
+    init(_ p: TransportPacket) {
+        seq = p.seq
+        ack = p.ack
+        sackBytes = p.sackBytes
+        // A segment is shorter than 2 GB, a data offset at most 60 bytes with at most 5 SACK
+        // blocks in it, and the shift is capped at 14.
+        length = p.segmentLength.map { Int32(truncatingIfNeeded: $0) } ?? -1
+        flags = p.flags
+        window = p.window
+        headerLength8 = UInt8(truncatingIfNeeded: p.headerLength)
+        windowScale8 = p.windowScale.map { Int8(truncatingIfNeeded: $0) } ?? -1
+        sackBlocks8 = UInt8(truncatingIfNeeded: p.sackBlocks)
+        wholeHeader = p.wholeHeader
+    }
+
+    var segmentLength: Int? { length < 0 ? nil : Int(length) }
+    var headerLength: Int { Int(headerLength8) }
+    var windowScale: UInt8? { windowScale8 < 0 ? nil : UInt8(windowScale8) }
+    var sackBlocks: Int { Int(sackBlocks8) }
 }
 
 /// One direction of a TCP conversation (Wireshark's `tcp_flow_t` and its sequence info).
