@@ -242,31 +242,31 @@ struct ScreenEndToEndTests {
         try w.keys("d")
         try w.waitFor("no connection of tunscope's yet: s opens one")
         try w.keys("s")
-        try w.waitFor("ESTABLISHED")
+        try w.waitFor("ESTABLISHED", timeout: 20)
         usleep(300_000)
         #expect(!w.screen.contains("(now FIN-WAIT") && !w.screen.contains("Flags [F"), "it stays open: \(w.screen)")
         try w.keys("d", "C-u", "\\q")
         try w.waitFor("\\q is not an escape")
         try w.keys("Escape")
         try w.keys("H")
-        try w.waitFor("GET / sent to 198.51.100.80:80")
-        try w.waitFor(": HTTP: HTTP/1.1 2")
+        try w.waitFor("GET / sent to 198.51.100.80:80", timeout: 20)
+        try w.waitFor(": HTTP: HTTP/1.1 2", timeout: 20)
         // The lab's server says Connection: close and closes its side; tunscope's waits for F.
-        try w.waitFor("(now CLOSE-WAIT)")
+        try w.waitFor("(now CLOSE-WAIT)", timeout: 20)
         // Follow stream: the request and the page, each once.
         try w.keys("f")
-        try w.waitFor("Follow TCP stream")
-        try w.waitFor("Hello from the tunscope lab")
+        try w.waitFor("Follow TCP stream", timeout: 20)
+        try w.waitFor("Hello from the tunscope lab", timeout: 20)
         let follow = w.screen
         #expect(follow.contains("GET / HTTP/1.1") && follow.contains("HTTP/1.1 200 OK"), "\(follow)")
         try w.keys("Escape")
         try w.keys("F")
-        try w.waitFor("(now CLOSED)")
+        try w.waitFor("(now CLOSED)", timeout: 20)
         _ = tcpdump.stop(signal: SIGINT)
         // Conversations: tunscope's connection on the tun, and its copy after NAT, both closed by FIN.
         try w.keys("C")
-        try w.waitFor("Conversations:")
-        #expect(Root.eventually(timeout: 5) {
+        try w.waitFor("Conversations:", timeout: 20)
+        #expect(Root.eventually(timeout: 15) {
             w.screen.split(separator: "\n").contains { $0.contains("192.0.2.2:") && $0.contains("198.51.100.80:80") && $0.contains("closed by FIN") }
         }, "\(w.screen)")
         try w.keys("Escape")
