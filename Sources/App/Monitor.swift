@@ -208,6 +208,7 @@ public final class Monitor {
         }
         if observed.catchUp(store, oldest: first) { changed = true }
         if streams.catchUp(store, oldest: first) && conversationsView != nil { changed = true }
+        if relativeNumbers && streams.catchUpTcpdumpNumbers(store, oldest: first) { changed = true }
         let newest = store.newestNumber
         let log = host?.snapshot.log.count ?? 0
         if newest != lastSeen.newest || log != lastSeen.log {

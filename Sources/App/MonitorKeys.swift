@@ -49,6 +49,7 @@ extension Monitor {
         case .character("C"): openConversations()
         case .character("S"):
             relativeNumbers.toggle()
+            if relativeNumbers { streams.catchUpTcpdumpNumbers(store, oldest: oldest) }
             say(relativeNumbers ? "TCP numbers relative, as tcpdump prints them without -S (S: absolute)"
                                 : "TCP numbers absolute, as tcpdump -S prints them (S: relative)")
         case .character("F"): closeConnection(reset: false)

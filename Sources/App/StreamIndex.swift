@@ -54,28 +54,34 @@ final class StreamIndex {
 
     let linkType: LinkType
     private var analyzer: StreamAnalyzer
-    /// tcpdump's relative numbers (`S` on the screen: the lines tcpdump -nn prints without -S).
-    private var tcpdumpNumbers: TcpdumpSequenceTracker
+    /// tcpdump's relative numbers (`S` on the screen: the lines tcpdump -nn prints without -S),
+    /// made only once asked for: their table costs memory for every four-tuple. Each packet's
+    /// offsets from `base` on.
+    private var tcpdump: (tracker: TcpdumpSequenceTracker, base: Int, offsets: [TCPNumberOffsets?])?
     private(set) var indexedUpTo = 0
     /// For each packet from `base` on: its conversation's index in `conversations` plus one (0:
     /// none), and its marks.
     private var conversationOf: [Int32] = []
     private var marksOf: [Marks] = []
-    private var tcpdumpOffsetsOf: [TCPNumberOffsets?] = []
     private var base = 1
     private(set) var conversations: [Conversation] = []
-    private var byStream: [UInt64: Int] = [:]
+    /// Each TCP and UDP stream number's conversation in `conversations` (-1: none yet). The
+    /// analysis numbers streams from 0 as it finds them, so an array serves.
+    private var tcpConversation: [Int32] = [], udpConversation: [Int32] = []
     private var batch = PacketStore.Batch()
     private var headers: Bytes = []
 
     /// Bytes of each packet the analysis reads: link, IP and TCP or UDP headers with room for
     /// options (lengths come from the IP header, so the payload is not needed).
     static let headerBytes = 256
+    /// The conversations analysis keeps state for (as tshark keeps all of them, a capture with
+    /// more at once than this numbers the forgotten ones' later packets anew): the screen's
+    /// memory stays bounded under a flood of new conversations.
+    static let maximumConversations = 1 << 16
 
     init(linkType: LinkType) {
         self.linkType = linkType
-        analyzer = StreamAnalyzer(linkType: linkType)
-        tcpdumpNumbers = TcpdumpSequenceTracker(linkType: linkType)
+        analyzer = StreamAnalyzer(linkType: linkType, maximumConversations: Self.maximumConversations)
     }
 
     /// Takes in the packets stored since the last call, for at most `budget` seconds (nil: all
@@ -92,7 +98,6 @@ final class StreamIndex {
         while base + conversationOf.count < at {
             conversationOf.append(0)
             marksOf.append([])
-            tcpdumpOffsetsOf.append(nil)
         }
         while at <= newest && (budget.map { MonitorLoop.seconds() - started < $0 } ?? true) {
             let end = min(newest, at + 4095)
@@ -104,7 +109,6 @@ final class StreamIndex {
                 let time = Int64(seconds) * 1_000_000 + Int64(microseconds)
                 let analysis = analyzer.analyze(headers, number: number, microseconds: time, wireLength: originalLength)
                 record(analysis, number: number, time: time, length: originalLength)
-                tcpdumpOffsetsOf.append(tcpdumpNumbers.offsets(headers, wireLength: originalLength))
                 number += 1
             }
             indexedUpTo = end
@@ -125,10 +129,44 @@ final class StreamIndex {
         return i >= 0 && i < marksOf.count ? marksOf[i] : []
     }
 
-    /// What the packet's TCP line subtracts to print tcpdump's relative numbers (nil: nothing).
+    /// What the packet's TCP line subtracts to print tcpdump's relative numbers (nil: nothing,
+    /// or not worked out yet).
     func tcpdumpOffsets(ofPacket number: Int) -> TCPNumberOffsets? {
-        let i = number - base
-        return i >= 0 && i < tcpdumpOffsetsOf.count ? tcpdumpOffsetsOf[i] : nil
+        guard let t = tcpdump else { return nil }
+        let i = number - t.base
+        return i >= 0 && i < t.offsets.count ? t.offsets[i] : nil
+    }
+
+    /// Works out tcpdump's numbers for the packets stored since the last call (the first call
+    /// starts them from the oldest packet), for at most `budget` seconds; whether it did any.
+    @discardableResult
+    func catchUpTcpdumpNumbers(_ store: PacketStore, oldest: Int, budget: Double? = ObservedConnections.budget) -> Bool {
+        if tcpdump == nil { tcpdump = (TcpdumpSequenceTracker(linkType: linkType, maximumEntries: Self.maximumConversations), oldest, []) }
+        let newest = store.newestNumber
+        var at = tcpdump!.base + tcpdump!.offsets.count
+        guard at <= newest else { return false }
+        let started = MonitorLoop.seconds()
+        if at < oldest {
+            // Evicted before they were reached: start again from what is stored.
+            tcpdump!.base = oldest
+            tcpdump!.offsets = []
+            at = oldest
+        } else if at - tcpdump!.base > 2 * (newest - oldest + 1) {
+            let gone = oldest - tcpdump!.base
+            tcpdump!.offsets.removeFirst(gone)
+            tcpdump!.base = oldest
+        }
+        while at <= newest && (budget.map { MonitorLoop.seconds() - started < $0 } ?? true) {
+            let end = min(newest, at + 4095)
+            store.copy(numbered: at...end, into: &batch)
+            batch.forEach { bytes, _, _, originalLength in
+                headers.removeAll(keepingCapacity: true)
+                headers.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes.prefix(Self.headerBytes)))
+                tcpdump!.offsets.append(tcpdump!.tracker.offsets(headers, wireLength: originalLength))
+            }
+            at = end + 1
+        }
+        return true
     }
 
     /// How many of a conversation's packets the tree's analysis reads at most: past that, the
@@ -179,25 +217,31 @@ final class StreamIndex {
             if !t.flags.isDisjoint(with: [.retransmission, .fastRetransmission, .spuriousRetransmission]) { marks.insert(.retransmission) }
             if t.flags.contains(.duplicateAck) { marks.insert(.duplicateAck) }
             if t.flags.contains(.zeroWindow) { marks.insert(.zeroWindow) }
-            slot = Int32(update(isTCP: true, stream: t.stream, number: number, time: time, length: length) + 1)
+            slot = update(isTCP: true, stream: t.stream, number: number, time: time, length: length).map { Int32($0 + 1) } ?? 0
         } else if let u = analysis.udp {
-            slot = Int32(update(isTCP: false, stream: u.stream, number: number, time: time, length: length) + 1)
+            slot = update(isTCP: false, stream: u.stream, number: number, time: time, length: length).map { Int32($0 + 1) } ?? 0
         }
         conversationOf.append(slot)
         marksOf.append(marks)
     }
 
-    /// Counts the packet in its conversation (made on its first packet); the conversation's index.
-    private func update(isTCP: Bool, stream: UInt32, number: Int, time: Int64, length: Int) -> Int {
+    /// Counts the packet in its conversation (made on its first packet); the conversation's
+    /// index, nil when the headers do not read.
+    private func update(isTCP: Bool, stream: UInt32, number: Int, time: Int64, length: Int) -> Int? {
         // The headers again, for the endpoints and flags (the analysis keeps them to itself).
-        guard let p = TransportPacket(headers, linkType: linkType, wireLength: length) else { return 0 }
-        let key = UInt64(stream) << 1 | (isTCP ? 1 : 0)
+        guard let p = TransportPacket(headers, linkType: linkType, wireLength: length) else { return nil }
+        let s = Int(stream)
+        func slot(_ table: inout [Int32]) -> Int32 {
+            if s >= table.count { table += [Int32](repeating: -1, count: s + 1 - table.count) }
+            return table[s]
+        }
+        let found = isTCP ? slot(&tcpConversation) : slot(&udpConversation)
         let i: Int
-        if let found = byStream[key] {
-            i = found
+        if found >= 0 {
+            i = Int(found)
         } else {
             i = conversations.count
-            byStream[key] = i
+            if isTCP { tcpConversation[s] = Int32(i) } else { udpConversation[s] = Int32(i) }
             conversations.append(Conversation(isTCP: isTCP, stream: stream, a: p.source, b: p.destination,
                                               firstNumber: number, lastNumber: number, start: time, end: time))
         }
@@ -230,7 +274,6 @@ final class StreamIndex {
         guard gone > 0, gone * 2 > conversationOf.count else { return }
         conversationOf.removeFirst(gone)
         marksOf.removeFirst(gone)
-        tcpdumpOffsetsOf.removeFirst(gone)
         base += gone
     }
 }

@@ -67,7 +67,7 @@ struct ScreenBenchCommand: ParsableCommand {
             _ = m.refresh(now: 0)
             frames += 1
         }
-        print("stream analysis of every packet: \(ms(MonitorLoop.seconds() - start)) ms over \(frames) frames")
+        print("stream analysis of every packet: \(ms(MonitorLoop.seconds() - start)) ms over \(frames) frames; memory (VmRSS) then: \(residentMiB()) MiB")
         start = MonitorLoop.seconds()
         m.handle(.character("C"))
         _ = m.render(width: 160, height: 48)
