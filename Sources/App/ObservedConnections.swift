@@ -11,15 +11,10 @@ final class ObservedConnections {
     private(set) var tracker: TCPConnectionTracker
     /// The newest packet handed to the tracker.
     private(set) var indexedUpTo = 0
-    private var batch = PacketStore.Batch()
-    /// One packet's headers, copied out of the batch (the tracker reads Wire's views over Bytes);
-    /// reused, so indexing allocates nothing per packet.
-    private var headers: Bytes = []
+    private var walk = HeaderWalk()
     /// The ladder of the connection last drawn, kept until the connection changes.
     private var cached: (id: Int, last: Int, unlisted: Int, ladder: Ladder)?
 
-    /// Bytes of each packet the tracker reads: link, IP and TCP headers with room for options.
-    static let headerBytes = 256
     /// How long a frame may spend indexing: a file of a million packets is taken in over a few
     /// dozen frames, and keys never wait for it.
     static let budget = 0.004
@@ -33,20 +28,8 @@ final class ObservedConnections {
     func catchUp(_ store: PacketStore, oldest: Int, budget: Double = ObservedConnections.budget) -> Bool {
         let newest = store.newestNumber
         guard indexedUpTo < newest else { return false }
-        let started = MonitorLoop.seconds()
-        var at = max(indexedUpTo + 1, oldest)
-        while at <= newest && MonitorLoop.seconds() - started < budget {
-            let end = min(newest, at + 4095)
-            store.copy(numbered: at...end, into: &batch)
-            var number = batch.firstNumber
-            batch.forEach { bytes, seconds, microseconds, _ in
-                headers.removeAll(keepingCapacity: true)
-                headers.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes.prefix(Self.headerBytes)))
-                tracker.observe(headers, number: number, time: Int64(seconds) * 1_000_000 + Int64(microseconds))
-                number += 1
-            }
-            indexedUpTo = end
-            at = end + 1
+        indexedUpTo = walk.walk(store, from: max(indexedUpTo + 1, oldest), through: newest, budget: budget) { headers, number, time, _ in
+            tracker.observe(headers, number: number, time: time)
         }
         return true
     }

@@ -68,12 +68,8 @@ final class StreamIndex {
     /// Each TCP and UDP stream number's conversation in `conversations` (-1: none yet). The
     /// analysis numbers streams from 0 as it finds them, so an array serves.
     private var tcpConversation: [Int32] = [], udpConversation: [Int32] = []
-    private var batch = PacketStore.Batch()
-    private var headers: Bytes = []
+    private var walk = HeaderWalk()
 
-    /// Bytes of each packet the analysis reads: link, IP and TCP or UDP headers with room for
-    /// options (lengths come from the IP header, so the payload is not needed).
-    static let headerBytes = 256
     /// The conversations analysis keeps state for (as tshark keeps all of them, a capture with
     /// more at once than this numbers the forgotten ones' later packets anew): the screen's
     /// memory stays bounded under a flood of new conversations.
@@ -90,8 +86,7 @@ final class StreamIndex {
     func catchUp(_ store: PacketStore, oldest: Int, budget: Double? = ObservedConnections.budget) -> Bool {
         let newest = store.newestNumber
         guard indexedUpTo < newest else { return false }
-        let started = MonitorLoop.seconds()
-        var at = max(indexedUpTo + 1, oldest)
+        let at = max(indexedUpTo + 1, oldest)
         if conversationOf.isEmpty { base = at }
         forget(before: oldest)
         // Evicted before they were reached: nothing is known of them.
@@ -99,20 +94,9 @@ final class StreamIndex {
             conversationOf.append(0)
             marksOf.append([])
         }
-        while at <= newest && (budget.map { MonitorLoop.seconds() - started < $0 } ?? true) {
-            let end = min(newest, at + 4095)
-            store.copy(numbered: at...end, into: &batch)
-            var number = batch.firstNumber
-            batch.forEach { bytes, seconds, microseconds, originalLength in
-                headers.removeAll(keepingCapacity: true)
-                headers.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes.prefix(Self.headerBytes)))
-                let time = Int64(seconds) * 1_000_000 + Int64(microseconds)
-                let analysis = analyzer.analyze(headers, number: number, microseconds: time, wireLength: originalLength)
-                record(analysis, number: number, time: time, length: originalLength)
-                number += 1
-            }
-            indexedUpTo = end
-            at = end + 1
+        indexedUpTo = walk.walk(store, from: at, through: newest, budget: budget) { headers, number, time, originalLength in
+            let analysis = analyzer.analyze(headers, number: number, microseconds: time, wireLength: originalLength)
+            record(analysis, headers: headers, number: number, time: time, length: originalLength)
         }
         return true
     }
@@ -145,7 +129,6 @@ final class StreamIndex {
         let newest = store.newestNumber
         var at = tcpdump!.base + tcpdump!.offsets.count
         guard at <= newest else { return false }
-        let started = MonitorLoop.seconds()
         if at < oldest {
             // Evicted before they were reached: start again from what is stored.
             tcpdump!.base = oldest
@@ -156,15 +139,8 @@ final class StreamIndex {
             tcpdump!.offsets.removeFirst(gone)
             tcpdump!.base = oldest
         }
-        while at <= newest && (budget.map { MonitorLoop.seconds() - started < $0 } ?? true) {
-            let end = min(newest, at + 4095)
-            store.copy(numbered: at...end, into: &batch)
-            batch.forEach { bytes, _, _, originalLength in
-                headers.removeAll(keepingCapacity: true)
-                headers.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes.prefix(Self.headerBytes)))
-                tcpdump!.offsets.append(tcpdump!.tracker.offsets(headers, wireLength: originalLength))
-            }
-            at = end + 1
+        _ = walk.walk(store, from: at, through: newest, budget: budget) { headers, _, _, originalLength in
+            tcpdump!.offsets.append(tcpdump!.tracker.offsets(headers, wireLength: originalLength))
         }
         return true
     }
@@ -210,16 +186,16 @@ final class StreamIndex {
         return numbers
     }
 
-    private func record(_ analysis: PacketAnalysis, number: Int, time: Int64, length: Int) {
+    private func record(_ analysis: PacketAnalysis, headers: Bytes, number: Int, time: Int64, length: Int) {
         var marks: Marks = []
         var slot: Int32 = 0
         if let t = analysis.tcp {
             if !t.flags.isDisjoint(with: [.retransmission, .fastRetransmission, .spuriousRetransmission]) { marks.insert(.retransmission) }
             if t.flags.contains(.duplicateAck) { marks.insert(.duplicateAck) }
             if t.flags.contains(.zeroWindow) { marks.insert(.zeroWindow) }
-            slot = update(isTCP: true, stream: t.stream, number: number, time: time, length: length).map { Int32($0 + 1) } ?? 0
+            slot = update(isTCP: true, stream: t.stream, headers: headers, number: number, time: time, length: length).map { Int32($0 + 1) } ?? 0
         } else if let u = analysis.udp {
-            slot = update(isTCP: false, stream: u.stream, number: number, time: time, length: length).map { Int32($0 + 1) } ?? 0
+            slot = update(isTCP: false, stream: u.stream, headers: headers, number: number, time: time, length: length).map { Int32($0 + 1) } ?? 0
         }
         conversationOf.append(slot)
         marksOf.append(marks)
@@ -227,7 +203,7 @@ final class StreamIndex {
 
     /// Counts the packet in its conversation (made on its first packet); the conversation's
     /// index, nil when the headers do not read.
-    private func update(isTCP: Bool, stream: UInt32, number: Int, time: Int64, length: Int) -> Int? {
+    private func update(isTCP: Bool, stream: UInt32, headers: Bytes, number: Int, time: Int64, length: Int) -> Int? {
         // The headers again, for the endpoints and flags (the analysis keeps them to itself).
         guard let p = TransportPacket(headers, linkType: linkType, wireLength: length) else { return nil }
         let s = Int(stream)
