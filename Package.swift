@@ -38,7 +38,7 @@ let package = Package(
         // Terminal-free drawing: cells, buffers, rectangles, layout, styles and themes.
         .target(name: "Screen"),
         // Application state: the live host (capture + probes) that `send` and the screen drive.
-        .target(name: "App", dependencies: ["Wire", "Capture", "Probe", "Analysis", "Screen", "Curses"]),
+        .target(name: "App", dependencies: ["Wire", "Capture", "Probe", "Analysis", "DisplayFilter", "Screen", "Curses"]),
         .executableTarget(
             name: "tunscope",
             dependencies: ["Wire", "Capture", "Lab", "Probe", "Analysis", "DisplayFilter", "App", "Screen", "Curses", .product(name: "ArgumentParser", package: "swift-argument-parser")]

@@ -110,7 +110,7 @@ extension Monitor {
             if key == .enter {
                 let expression = streams.conversations[c].filter
                 if let f = try? PacketFilter(expression, linkType: linkType) {
-                    setFilter(f)
+                    setFilter(.bpf(f))
                     say("showing conversation \(streams.conversations[c].stream) only (/ changes the filter)")
                 } else {
                     say("cannot filter to it: \(expression)", error: true)

@@ -86,7 +86,7 @@ public final class Monitor {
     var listTop = 0
     var timeFormat = TimeFormat.relative
 
-    var filter: PacketFilter?
+    var filter: ListFilter?
     /// With a filter: the numbers of the matching packets, in order, and how far the filter has got.
     var matching: [Int] = []
     var filteredUpTo = 0
@@ -271,7 +271,7 @@ public final class Monitor {
             store.copy(numbered: at...end, into: &batch)
             var number = batch.firstNumber
             batch.forEach { bytes, _, _, originalLength in
-                if filter.matches(bytes, originalLength: originalLength) { matching.append(number) }
+                if filter.matches(bytes, originalLength: originalLength, linkType: linkType) { matching.append(number) }
                 number += 1
             }
             filteredUpTo = end
@@ -280,7 +280,7 @@ public final class Monitor {
     }
 
     /// Applies a display filter (nil: show everything) and keeps the selection if it still shows.
-    func setFilter(_ newFilter: PacketFilter?) {
+    func setFilter(_ newFilter: ListFilter?) {
         filter = newFilter
         matching = []
         filteredUpTo = oldest - 1
@@ -336,7 +336,7 @@ struct Prompt {
 
     var label: String {
         switch kind {
-        case .filter: return "filter (BPF)"
+        case .filter: return "filter (display filter, or bpf: BPF)"
         case .target: return "target (HOST:PORT)"
         case .write: return "write the packets shown to file"
         case .writeAll: return "write every packet to file"

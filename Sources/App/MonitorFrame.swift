@@ -124,7 +124,7 @@ extension Monitor {
         ("F", "close it (FIN)"), ("R", "reset it"),
         ("f", "follow the packet's stream"), ("C", "conversations"),
         ("S", "TCP numbers relative / absolute"), ("x", "(Follow) hex or ASCII"),
-        ("e", "edit fields, then send"), ("/", "display filter (BPF)"),
+        ("e", "edit fields, then send"), ("/", "filter: Wireshark's, or bpf: BPF"),
         ("w", "write the packets shown to a file"), ("W", "write every packet to a file"),
         ("space", "pause / resume the list"), ("c", "clear the list"),
         ("Tab S-Tab", "next / previous pane"), ("z", "zoom the pane"),

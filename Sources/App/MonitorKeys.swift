@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Capture
+import DisplayFilter
 import Probe
 import Screen
 import Wire
@@ -400,11 +401,14 @@ extension Monitor {
             guard !p.text.isEmpty else { return nil }
             do {
                 // Checked at every key: a host name waits for Enter (no DNS query per key).
-                _ = try PacketFilter(p.text, linkType: linkType, lookingUpNames: false)
+                _ = try ListFilter(p.text, linkType: linkType, lookingUpNames: false)
                 return nil
+            } catch let error as FilterError {
+                return error.message
             } catch {
-                let text = "\(error)", prefix = "filter '\(p.text)': "
-                return text.hasPrefix(prefix) ? String(text.dropFirst(prefix.count)) : text
+                let text = "\(error)", prefix = "filter '"
+                // libpcap's message after "filter 'EXPRESSION': ".
+                return text.hasPrefix(prefix) ? String(text.drop { $0 != ":" }.dropFirst(2)) : text
             }
         case .target:
             return (try? parseTarget(p.text)) == nil ? targetError(p.text) : nil
@@ -436,7 +440,7 @@ extension Monitor {
             if p.text.isEmpty {
                 setFilter(nil)
                 say("filter cleared")
-            } else if let f = try? PacketFilter(p.text, linkType: linkType) {
+            } else if let f = try? ListFilter(p.text, linkType: linkType) {
                 setFilter(f)
                 say("filter: \(shownCount) of \(store.counts.stored) packets match so far")
             } else {

@@ -185,9 +185,9 @@ struct MonitorTests {
         let (store, _) = Self.scene()
         let m = Self.monitor(store)
         m.handle(.character("/"))
-        for c in "icmp or" { m.handle(.character(c)) }
+        for c in "bpf:icmp or" { m.handle(.character(c)) }
         var lines = Self.text(m, 100, 30)
-        #expect(lines[28].hasPrefix("filter (BPF): icmp or_") && lines[28].contains("syntax error"))
+        #expect(lines[28].hasPrefix("filter (display filter, or bpf: BPF): bpf:icmp or_") && lines[28].contains("syntax error"), "\(lines[28])")
         m.handle(.backspace)
         m.handle(.backspace)
         m.handle(.backspace)
@@ -196,13 +196,35 @@ struct MonitorTests {
         m.handle(.enter)
         #expect(m.shownCount == 1)
         lines = Self.text(m, 100, 30)
-        #expect(lines[0].contains("filter: icmp"))
+        #expect(lines[0].contains("filter: bpf: icmp"))
         #expect(lines[3].contains("ICMP echo request") && !lines[4].contains("TCP"))
         #expect(lines[3].contains(" 1.000000 "), "relative time counts from the capture's first packet, not the first shown: \(lines[3])")
         m.handle(.character("/"))
         m.handle(.control("u"))
         m.handle(.enter)
         #expect(m.shownCount == 6)
+    }
+
+    /// Wireshark's display filters by default: checked as you type with its message, a field of
+    /// the tree compared; BPF when the text is BPF and no display filter (a tcpdump habit).
+    @Test func theFilterIsWiresharksDisplayFilterAndTcpdumpsBPFStillWorks() {
+        let (store, _) = Self.scene()
+        let m = Self.monitor(store)
+        m.handle(.character("/"))
+        for c in "tcp.flgs == 2" { m.handle(.character(c)) }
+        #expect(Self.text(m, 100, 30)[28].contains("tcp.flgs is neither a field nor a protocol name"), "\(Self.text(m, 100, 30)[28])")
+        m.handle(.control("u"))
+        for c in "tcp.flags.syn == 1 && tcp.flags.ack == 0" { m.handle(.character(c)) }
+        #expect(!Self.text(m, 100, 30)[28].contains("neither"))
+        m.handle(.enter)
+        #expect(m.shownCount == 1 && Self.text(m, 160, 30)[0].contains("filter: tcp.flags.syn == 1 && tcp.flags.ack == 0"))
+        m.handle(.character("/"))
+        m.handle(.control("u"))
+        for c in "tcp port 80" { m.handle(.character(c)) }
+        m.handle(.enter)
+        let bpf = try! PacketFilter("tcp port 80", linkType: .raw)
+        let expected = store.packets(numbered: 1...store.newestNumber).filter { bpf.matches($0.packet.bytes) }.count
+        #expect(Self.text(m, 160, 30)[0].contains("filter: bpf: tcp port 80") && m.shownCount == expected && expected > 1, "\(m.shownCount)")
     }
 
     /// Past a million packets the number still fits its column whole.
@@ -376,7 +398,7 @@ struct MonitorTests {
         m.handle(.character("/"))
         for c in "tcp port 80 and " + String(repeating: "host 192.0.2.1 and ", count: 10) + "bogus" { m.handle(.character(c)) }
         let line = Self.text(m, 100, 30)[28]
-        #expect(line.hasPrefix("filter (BPF): ") && line.contains("and bogus_"), "the text's end and the cursor: \(line)")
+        #expect(line.hasPrefix("filter (display filter, or bpf: BPF): ") && line.contains("and bogus_"), "the text's end and the cursor: \(line)")
         #expect(line.contains("'bogus' is a host name"), "the check, with no DNS query: \(line)")
     }
 
@@ -509,7 +531,7 @@ struct MonitorTests {
         #expect(count == 6)
 
         // Shown (filtered) or all; an existing file is warned of as the name is typed.
-        m.setFilter(try PacketFilter("icmp", linkType: .raw))
+        m.setFilter(.bpf(try PacketFilter("icmp", linkType: .raw)))
         m.handle(.character("w"))
         m.handle(.control("u"))
         for c in path { m.handle(.character(c)) }

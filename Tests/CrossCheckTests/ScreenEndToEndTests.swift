@@ -125,7 +125,7 @@ struct ScreenEndToEndTests {
         try w.waitFor("crossed veth-out, which tunscope only watches")
 
         try w.keys("/", "C-u", "tcp port 81", "Enter")
-        try w.waitFor("filter: tcp port 81")
+        try w.waitFor("filter: bpf: tcp port 81")
         let filtered = w.screen
         #expect(!filtered.contains("Flags [S.],") && filtered.contains("Flags [R.],"), "\(filtered)")
         #expect(filtered.components(separatedBy: "Flags [S],").count == 3, "the SYN on tun0 and on veth-out: \(filtered)")
@@ -151,11 +151,11 @@ struct ScreenEndToEndTests {
         for (width, height) in [(70, 20), (40, 8), (200, 60), (81, 25), (160, 48)] {
             try w.resize(width, height)
         }
-        try w.waitFor("filter: tcp port 81")
+        try w.waitFor("filter: bpf: tcp port 81")
         try w.resize(40, 8)
         try w.waitFor("tunscope needs at least")
         try w.resize(160, 48)
-        try w.waitFor("filter: tcp port 81")
+        try w.waitFor("filter: bpf: tcp port 81")
 
         try w.keys("q")
         #expect(w.ended(), "tunscope did not quit: \(w.screen)")
@@ -177,7 +177,7 @@ struct ScreenEndToEndTests {
         try w.waitFor("ESTABLISHED")
 
         try w.keys("/", "C-u", "tcp[tcpflags] == tcp-syn", "Enter")
-        try w.waitFor("filter: tcp[tcpflags] == tcp-syn")
+        try w.waitFor("filter: bpf: tcp[tcpflags] == tcp-syn")
         func rows(_ screen: String) -> [[String]] {
             screen.split(separator: "\n").compactMap { line in
                 let columns = line.dropFirst().split(separator: " ").map(String.init)
@@ -202,7 +202,7 @@ struct ScreenEndToEndTests {
         try w.waitFor("[NAT rewrote this packet into packet \(syns[1][0]) on veth-out]")
 
         try w.keys("/", "C-u", "tcp[tcpflags] == tcp-syn|tcp-ack", "Enter")
-        try w.waitFor("filter: tcp[tcpflags] == tcp-syn|tcp-ack")
+        try w.waitFor("filter: bpf: tcp[tcpflags] == tcp-syn|tcp-ack")
         #expect(Root.eventually(timeout: 5) { rows(w.screen).count == 2 }, "\(w.screen)")
         let answers = rows(w.screen)
         try #require(answers.count == 2)
@@ -231,7 +231,7 @@ struct ScreenEndToEndTests {
         // Only the tun's side: the newest row (selected) is then one of tunscope's own packets,
         // and the Handshake pane shows its connection's state.
         try w.keys("/", "C-u", "host 192.0.2.2", "Enter")
-        try w.waitFor("filter: host 192.0.2.2")
+        try w.waitFor("filter: bpf: host 192.0.2.2")
         let router = try #require(w.labNamespaces(of: program).first { $0.hasSuffix("-router") })
         let file = Root.temporary("talk.pcap")
         let tcpdump = try Background(["tcpdump", "-i", "tun0", "-nn", "-U", "-w", file, "tcp port 80"], in: router)

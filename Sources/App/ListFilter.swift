@@ -1,0 +1,60 @@
+import Capture
+import DisplayFilter
+import Wire
+
+/// What the packet list's `/` filters by: a Wireshark display filter, in the names the tree
+/// shows (`tcp.flags.syn == 1`, `dns.qry.name contains "lab"`); or BPF, tcpdump's language, for
+/// text that starts with `bpf:` or is no display filter but is BPF (`tcp port 81`, `host x`),
+/// so a tcpdump habit still works. Stream analysis fields (`tcp.analysis.*`, `tcp.stream`) are
+/// `print -Y`'s only: on the screen they match no packet.
+enum ListFilter {
+    case display(DisplayFilter)
+    case bpf(PacketFilter)
+
+    static let bpfPrefix = "bpf:"
+
+    /// The filter `text` makes. `lookingUpNames` false while typing: a BPF host name is looked
+    /// up only on Enter. The error, when neither language takes it, is the display filter's
+    /// (or libpcap's, for text that starts with `bpf:`).
+    init(_ text: String, linkType: LinkType, lookingUpNames: Bool = true) throws {
+        if text.hasPrefix(Self.bpfPrefix) {
+            let expression = String(text.dropFirst(Self.bpfPrefix.count).drop { $0 == " " })
+            self = .bpf(try PacketFilter(expression, linkType: linkType, lookingUpNames: lookingUpNames))
+            return
+        }
+        do {
+            self = .display(try DisplayFilter(text))
+        } catch {
+            do {
+                self = .bpf(try PacketFilter(text, linkType: linkType, lookingUpNames: lookingUpNames))
+            } catch let bpfError {
+                // Wrong in both: the message of the language it was meant in.
+                throw Self.looksLikeBPF(text) ? bpfError : error
+            }
+        }
+    }
+
+    /// Whether the text uses a word only BPF has (`tcp port 80`, `host x`, `src net y`).
+    static func looksLikeBPF(_ text: String) -> Bool {
+        let words: Set<Substring> = ["host", "port", "portrange", "net", "src", "dst", "ether", "proto", "less", "greater", "gateway"]
+        return text.split(whereSeparator: { !$0.isLetter }).contains { words.contains($0) }
+    }
+
+    /// As the status bar shows it: BPF marked as such.
+    var expression: String {
+        switch self {
+        case let .display(f): return f.expression
+        case let .bpf(f): return Self.bpfPrefix + " " + f.expression
+        }
+    }
+
+    func matches(_ bytes: UnsafeRawBufferPointer, originalLength: Int, linkType: LinkType) -> Bool {
+        switch self {
+        case let .bpf(f):
+            return f.matches(bytes, originalLength: originalLength)
+        case let .display(f):
+            let packet = Array(bytes)
+            return f.matches(Dissector.dissect(packet, linkType: linkType, wireLength: originalLength, describing: false), bytes: packet)
+        }
+    }
+}
