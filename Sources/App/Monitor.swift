@@ -257,7 +257,7 @@ public final class Monitor {
     static let filterBudget = 0.008
 
     /// Whether the display filter has not yet looked at every packet the list could show.
-    var isFiltering: Bool { filter != nil && filteredUpTo < newestShown }
+    public var isFiltering: Bool { filter != nil && filteredUpTo < newestShown }
 
     /// Runs the display filter over more packets, for at most `budget` seconds.
     private func runFilter(budget: Double) {
