@@ -44,7 +44,7 @@ let package = Package(
             dependencies: ["Wire", "Capture", "Lab", "Probe", "Analysis", "DisplayFilter", "App", "Screen", "Curses", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // What the fuzzers feed arbitrary bytes to; `swift test` replays their corpora.
-        .target(name: "Fuzzing", dependencies: ["Wire", "Capture", "Probe", "Screen"]),
+        .target(name: "Fuzzing", dependencies: ["Wire", "Capture", "Probe", "Screen", "Analysis", "DisplayFilter"]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Wire"]),
         .testTarget(name: "LabTests", dependencies: ["Lab"]),

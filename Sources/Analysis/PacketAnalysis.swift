@@ -18,6 +18,19 @@ public struct PacketAnalysis: Sendable, Equatable {
     }
 
     public static let none = PacketAnalysis()
+
+    /// Whether a field of this name is one that `Dissection.add(_:)` adds or changes (relative
+    /// sequence numbers, SACK edges, the scaled window), so a reader of other fields alone
+    /// can leave stream analysis out.
+    public static func providesField(_ name: String) -> Bool {
+        changedFields.contains(name) || name.hasPrefix("tcp.analysis") || name.hasPrefix("_ws.expert")
+    }
+
+    static let changedFields: Set<String> = [
+        "tcp.stream", "tcp.completeness", "tcp.seq", "tcp.ack", "tcp.nxtseq", "tcp.time_relative", "tcp.time_delta",
+        "tcp.window_size", "tcp.window_size_scalefactor", "tcp.options.sack_le", "tcp.options.sack_re",
+        "tcp.options.sack.dsack_le", "tcp.options.sack.dsack_re", "udp.stream", "udp.time_relative", "udp.time_delta",
+    ]
 }
 
 /// A UDP datagram's conversation (`udp.stream`) and its times in it.

@@ -7,6 +7,9 @@ import Wire
 public struct DisplayFilter: @unchecked Sendable {
     public let expression: String
     let plan: Plan
+    /// Every field and protocol name the filter reads, so a caller can leave out work whose
+    /// fields it never reads (stream analysis, the frame layer).
+    public let names: Set<String>
 
     public init(_ expression: String) throws(FilterError) {
         self.expression = expression
@@ -14,6 +17,7 @@ public struct DisplayFilter: @unchecked Sendable {
             var compiler = Compiler(expression: expression)
             // An empty filter keeps everything, as tshark's -Y "" does.
             plan = expression.allSatisfy(\.isWhitespace) ? .everything : try compiler.compile(try Parser.parse(expression))
+            names = compiler.names
         } catch let e as FilterError {
             throw e
         } catch {
@@ -33,6 +37,7 @@ public struct DisplayFilter: @unchecked Sendable {
 /// refuses what tshark refuses, with its words where it has them.
 struct Compiler {
     let expression: String
+    private(set) var names: Set<String> = []
 
     func error(_ message: String, _ range: Range<Int>) -> FilterError {
         FilterError(message, at: range, in: expression)
@@ -50,7 +55,7 @@ struct Compiler {
     }
 
     /// The field an operand names, nil when it names none (a value) unless `required`.
-    func field(_ o: Operand, required: Bool) throws -> FieldReference? {
+    mutating func field(_ o: Operand, required: Bool) throws -> FieldReference? {
         guard case let .word(name) = o.kind, let type = FieldRegistry.type(of: name) else {
             guard required else { return nil }
             if case let .word(w) = o.kind, w.contains(where: { $0.isLetter }) {
@@ -60,6 +65,7 @@ struct Compiler {
             throw error("\(o.text) is not a field or protocol: a value cannot stand alone.", o.range)
         }
         var f = FieldReference(name: name, type: type)
+        names.insert(name)
         if let slice = o.slice {
             switch type {
             case .bytes, .ether, .string, .protocol, .none, .ipv4, .ipv6: f.slice = slice

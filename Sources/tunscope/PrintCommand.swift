@@ -108,7 +108,7 @@ struct PrintCommand: ParsableCommand {
         // An SLL2 packet's interface is named as tcpdump names it: by this machine's interfaces.
         let names = reader.linkType == .linuxSLL2 ? LocalInterfaces.names() : [:]
         let formatter = BatchFormatter(format: output.format, hex: output.hex, linkType: reader.linkType, interfaceNames: names)
-        var streams = StreamAnnotator(output, linkType: reader.linkType, filtering: filter != nil)
+        var streams = StreamAnnotator(output, linkType: reader.linkType, filter: filter)
         let selector = filter.map { PacketSelector(filter: $0, linkType: reader.linkType) }
         var number = 0  // packets read
         var printed = 0
@@ -175,7 +175,7 @@ extension PrintCommand {
             throw CaptureError("\(stream.name): link type \(reader.linkType.rawValue) is not one tunscope decodes (Ethernet, raw IP, IPv4 and IPv6 are)")
         }
         let printer = BatchPrinter(formatter: BatchFormatter(format: output.format, hex: output.hex, linkType: reader.linkType),
-                                   streams: StreamAnnotator(output, linkType: reader.linkType, filtering: filter != nil),
+                                   streams: StreamAnnotator(output, linkType: reader.linkType, filter: filter),
                                    selector: filter.map { PacketSelector(filter: $0, linkType: reader.linkType) })
         defer { printer.flush() }
         stream.willWait = { printer.flush() }

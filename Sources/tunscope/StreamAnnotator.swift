@@ -1,5 +1,6 @@
 import Analysis
 import Capture
+import DisplayFilter
 import Wire
 
 /// What stream analysis adds to one packet's record: Wireshark's conversation fields for the
@@ -20,26 +21,30 @@ struct StreamAnnotator {
     private var analyzer: StreamAnalyzer?
     private var tcpdump: TcpdumpSequenceTracker?
 
-    /// `filtering`: a display filter (-Y) reads the analysis whatever the format.
-    init(_ output: OutputOptions, linkType: LinkType, filtering: Bool = false) {
-        if filtering || (output.format != .text && !output.noAnalysis) {
-            reassembler = FragmentReassembler(linkType: linkType)
+    /// `filter`: a display filter (-Y) sees reassembled datagrams whatever the format, and the
+    /// stream analysis when it reads one of its fields (`tcp.stream`, relative `tcp.seq`).
+    init(_ output: OutputOptions, linkType: LinkType, filter: DisplayFilter? = nil) {
+        let showing = output.format != .text && !output.noAnalysis
+        if showing || filter != nil { reassembler = FragmentReassembler(linkType: linkType) }
+        if showing || filter?.names.contains(where: PacketAnalysis.providesField) == true {
             analyzer = StreamAnalyzer(linkType: linkType)
         }
         if output.format == .text && output.relative { tcpdump = TcpdumpSequenceTracker(linkType: linkType) }
     }
 
     /// Whether there is anything to add (otherwise records are made without annotations).
-    var isActive: Bool { analyzer != nil || tcpdump != nil }
+    var isActive: Bool { reassembler != nil || analyzer != nil || tcpdump != nil }
 
     mutating func annotate(_ packet: CapturedPacket, number: Int) -> StreamAnnotation {
         var a = StreamAnnotation()
-        if analyzer != nil {
+        if reassembler != nil {
             let microseconds = Int64(packet.seconds) * 1_000_000 + Int64(packet.microseconds)
             // A fragment that completes a datagram is analysed as the datagram's TCP or UDP.
-            let reassembled = reassembler?.add(packet.bytes, number: number, microseconds: microseconds)
-            a.analysis = analyzer!.analyze(packet.bytes, number: number, microseconds: microseconds,
-                                           wireLength: packet.originalLength, reassembled: reassembled)
+            let reassembled = reassembler!.add(packet.bytes, number: number, microseconds: microseconds)
+            if analyzer != nil {
+                a.analysis = analyzer!.analyze(packet.bytes, number: number, microseconds: microseconds,
+                                               wireLength: packet.originalLength, reassembled: reassembled)
+            }
             a.analysis.reassembled = reassembled
         }
         if tcpdump != nil {
