@@ -180,13 +180,19 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         let rest = data[min(end + 1, data.count)...]
         let linkType = linkTypes[Int(rest.first ?? 0) % linkTypes.count]
         let packet = Array(rest.dropFirst())
-        var analyzer = StreamAnalyzer(linkType: linkType)
+        // The fast path for header filters must read what the dissector reads: a difference is a finding.
+        if let difference = PlainHeaders.disagreement(packet, linkType: linkType, wireLength: packet.count) {
+            fatalError("plain headers disagree with the dissector: \(difference)")
+        }
+        var analyzer = StreamAnalyzer(linkType: linkType, maximumConversations: 8)
         for number in 1...2 {
             var d = Dissector.dissect(packet, linkType: linkType, describing: false)
             d.add(analyzer.analyze(packet, number: number, microseconds: Int64(number) * 200_000))
             let frame = FrameInfo(number: number, seconds: 1_700_000_000, microseconds: number, originalLength: packet.count)
             d.layers.insert(frame.layer(capturedLength: packet.count, describing: false), at: 0)
-            _ = filter.matches(d, bytes: packet)
+            let dissected = filter.matches(d, bytes: packet)
+            let direct = packet.withUnsafeBytes { filter.matches($0, linkType: linkType, wireLength: packet.count) { (d, packet) } }
+            precondition(direct == dissected, "a filter read from plain headers disagrees with the dissection")
         }
     }
 

@@ -4,6 +4,7 @@ import Glibc
 import Analysis
 import App
 import Capture
+import DisplayFilter
 import Wire
 
 /// Prints (and with -w records) what a live capture stores, until Ctrl-C, SIGTERM, SIGHUP, the
@@ -11,6 +12,8 @@ import Wire
 /// by the kernel and evicted.
 struct LivePrinter {
     let output: OutputOptions
+    /// -Y: only the packets it keeps are printed, recorded (-w) and counted by -c.
+    var displayFilter: DisplayFilter?
 
     /// Opens the device (in `namespace`, if given), gives up root, and prints until the end.
     /// Asked now and then while printing: a reason to stop (the lab was removed), or nil.
@@ -35,9 +38,11 @@ struct LivePrinter {
         var out = StandardOutput()
         var printer = PacketPrinter(format: output.format, hex: output.hex, linkType: capture.linkType,
                                      interfaceNames: capture.interfaceNames)
-        var streams = StreamAnnotator(output, linkType: capture.linkType)
+        var streams = StreamAnnotator(output, linkType: capture.linkType, filter: displayFilter)
+        let selector = displayFilter.map { PacketSelector(filter: $0, linkType: capture.linkType) }
         var text = TextWriter(capacity: 1 << 16)  // the records of one batch taken from the store
         var next = 1  // the number of the next packet to take from the store
+        var kept = 0  // packets -Y kept (all of them without -Y)
         var missed = 0
         var batch = PacketStore.Batch()
         let limit = output.count ?? Int.max
@@ -46,20 +51,30 @@ struct LivePrinter {
         // silently skipped.
         func drain() {
             store.prepareSpace()
-            let upTo = min(store.newestNumber, limit, next + 511)
+            // Without -Y, -c is a packet number; with it, a count of packets kept, so read on.
+            let upTo = min(store.newestNumber, selector == nil ? limit : Int.max, next + 511)
             guard upTo >= next else { return }
             store.copy(numbered: next...upTo, into: &batch)
             missed += batch.firstNumber - next
-            writer?.write(batch)
-            if !output.quiet {
+            if selector == nil {
+                writer?.write(batch)
+                kept = upTo  // evicted ones count toward -c too, as they always did
+            }
+            if !output.quiet || selector != nil {
                 var number = batch.firstNumber
                 text.removeAll()
                 batch.forEach { bytes, seconds, microseconds, originalLength in
+                    defer { number += 1 }
+                    guard kept < limit || selector == nil else { return }
                     let packet = CapturedPacket(bytes: Bytes(bytes), seconds: seconds, microseconds: microseconds,
                                                 originalLength: originalLength)
                     let annotation = streams.annotate(packet, number: number)
-                    printer.format(packet, number: number, annotation: annotation, into: &text)
-                    number += 1
+                    if let selector {
+                        guard selector.keeps(packet, number: number, annotation: annotation) else { return }
+                        writer?.write(packet)
+                        kept += 1
+                    }
+                    if !output.quiet { printer.format(packet, number: number, annotation: annotation, into: &text) }
                 }
                 text.withBytes { out.write($0) }
                 out.flush()
@@ -67,7 +82,7 @@ struct LivePrinter {
             next = upTo + 1
         }
         var stoppedBecause: String?
-        while Signals.stopSignal == 0 && capture.isRunning && next <= limit && writer?.failure == nil {
+        while Signals.stopSignal == 0 && capture.isRunning && kept < limit && writer?.failure == nil {
             let before = next
             drain()
             if next == before {
@@ -79,7 +94,7 @@ struct LivePrinter {
             }
         }
         capture.stop()
-        while next <= min(store.newestNumber, limit) { drain() }
+        while next <= store.newestNumber && kept < limit { drain() }
         if let failure = writer?.failure {
             // The disk is full (or the file went away): stop, say so; what fit is in the file.
             try? writer?.close()
@@ -90,7 +105,8 @@ struct LivePrinter {
         let dropped = capture.kernelDropped.map(String.init) ?? "unknown"
         let captured = next - 1
         printError("\(counted(captured, "packet")) captured, \(dropped) dropped by the kernel, \(store.counts.evicted) evicted"
-                   + (missed > 0 ? " (\(missed) evicted before they were printed or written)" : ""))
+                   + (missed > 0 ? " (\(missed) evicted before they were printed or written)" : "")
+                   + (selector != nil ? ", \(kept) kept by -Y" : ""))
         if let stoppedBecause { throw RuntimeError(stoppedBecause) }
         if let failure = capture.failure {
             let kept = output.writeFile.map { ": what was captured (\(counted(captured - missed, "packet"))) is in \($0)" } ?? ""
