@@ -82,7 +82,7 @@ struct Compiler {
             }
             throw error("\(o.text) is not a field or protocol: a value cannot stand alone.", o.range)
         }
-        var f = FieldReference(name: name, type: type)
+        let f = FieldReference(name: name, type: type)
         names.insert(name)
         if let slice = o.slice {
             switch type {

@@ -1,8 +1,9 @@
 import Wire
 
-/// A field or protocol a filter reads, resolved once: the names to look for (two for an
+/// A field or protocol a filter reads, resolved once (a class: a plan shares it, never copies
+/// it per packet): the names to look for (two for an
 /// either-end name such as `ip.addr`), its type, and the slice or mask applied to each value.
-struct FieldReference {
+final class FieldReference {
     let name: String
     let type: FieldType
     let isProtocol: Bool

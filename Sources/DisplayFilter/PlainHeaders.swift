@@ -6,12 +6,14 @@ import Wire
 /// exactly the value the dissector gives it: raw IP or Ethernet without VLAN; IPv4 without
 /// options (a source route changes `ip.dst`) and not a fragment; IPv6 with TCP or UDP as the
 /// first next header; the whole datagram captured; a complete TCP or UDP header whose lengths
-/// agree. Anything else (ICMP, which quotes headers; tunnels; damage) is dissected.
+/// agree, or an ICMP echo (which quotes no header, as an error does). Anything else (ICMP
+/// errors, tunnels, damage) is dissected.
 /// `PlainHeadersTests` and the display-filter fuzz target hold each value to the dissector's.
 public struct PlainHeaders {
     enum Network { case ipv4, ipv6 }
+    enum Transport { case tcp, udp, echo }
     let network: Network
-    let transportIsTCP: Bool
+    let transportKind: Transport
     private let bytes: UnsafeRawBufferPointer
     private let ip: Int, transport: Int, end: Int
     private let wireLength: Int
@@ -66,12 +68,18 @@ public struct PlainHeaders {
             guard end - transport >= 20 else { return nil }
             let headerLength = Int(bytes[transport + 12] >> 4) * 4
             guard headerLength >= 20, transport + headerLength <= end else { return nil }
-            transportIsTCP = true
+            transportKind = .tcp
         case 17:
             guard end - transport >= 8 else { return nil }
             let length = Int(UInt16(bytes[transport + 4]) << 8 | UInt16(bytes[transport + 5]))
             guard length == end - transport else { return nil }
-            transportIsTCP = false
+            transportKind = .udp
+        case 1 where network == .ipv4, 58 where network == .ipv6:
+            // Echo request and reply: ICMP's 0 and 8, ICMPv6's 128 and 129.
+            guard end - transport >= 8, [0, 8, 128, 129].contains(bytes[transport]), (bytes[transport] >= 128) == (proto == 58) else {
+                return nil
+            }
+            transportKind = .echo
         default:
             return nil
         }
@@ -107,7 +115,7 @@ public struct PlainHeaders {
         func u32(_ at: Int) -> UInt32 { UInt32(bytes[at]) << 24 | UInt32(bytes[at + 1]) << 16 | UInt32(bytes[at + 2]) << 8 | UInt32(bytes[at + 3]) }
         func u64(_ at: Int) -> UInt64 { UInt64(u32(at)) << 32 | UInt64(u32(at + 4)) }
         func span(_ from: Int) -> Value { .bytes(Array(bytes[from..<end])) }
-        let v4 = network == .ipv4, v6 = network == .ipv6, tcp = transportIsTCP, udp = !transportIsTCP
+        let v4 = network == .ipv4, v6 = network == .ipv6, tcp = transportKind == .tcp, udp = transportKind == .udp
         let flags = tcp ? u16(transport + 12) & 0x0fff : 0
         let value: Value
         switch name {

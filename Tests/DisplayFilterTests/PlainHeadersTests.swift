@@ -35,7 +35,14 @@ struct PlainHeadersTests {
             default:
                 p = PacketBuilder.build(ip: IPRepr(source: src, destination: dst, proto: .tcp)!,
                                         transport: TCPRepr(sourcePort: port, destinationPort: 80, sequenceNumber: 1, flags: .syn), payload: [])
-                if !v6 { p[9] = 1 }  // ICMP by its protocol number: never plain
+                // ICMP or ICMPv6 by their protocol numbers, an echo (plain) or an error quoting a header (not).
+                if v6 {
+                    p[6] = 58
+                    p[40] = [128, 129, 1, 3][i % 16 / 4]
+                } else {
+                    p[9] = 1
+                    p[20] = [0, 8, 3, 11][i % 16 / 4]
+                }
             }
             // A third stay as built; the rest get one to four bytes changed anywhere.
             if i % 3 != 1 {
@@ -76,7 +83,10 @@ struct PlainHeadersTests {
         #expect(!plain(short))
         var icmp = tcp
         icmp[9] = 1
+        icmp[20] = 3  // unreachable: quotes a header
         #expect(!plain(icmp))
+        icmp[20] = 8  // echo request
+        #expect(plain(icmp))
     }
 
     @Test func aHeaderFilterMatchesAsOnTheDissection() throws {
