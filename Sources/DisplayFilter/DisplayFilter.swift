@@ -118,7 +118,17 @@ struct Compiler {
             let members = try elements.map { e in
                 (low: try constant(e.low, for: type, field: left.name), high: try e.high.map { try constant($0, for: type, field: left.name) })
             }
-            return .compare(left, .member(members), all: r.quantifier == .all)
+            // Numbers only (the usual case): ranges of integers, no constants to order per packet.
+            let ranges = members.compactMap { m -> ClosedRange<UInt64>? in
+                guard case let .value(.unsigned(low)) = m.low else { return nil }
+                guard let high = m.high else { return low...low }
+                guard case let .value(.unsigned(h)) = high else { return nil }
+                return low <= h ? low...h : nil
+            }
+            var unsignedField = false
+            if case .unsigned = type, left.mask == nil { unsignedField = true }
+            let test: Plan.Test = unsignedField && ranges.count == members.count ? .unsignedMember(ranges) : .member(members)
+            return .compare(left, test, all: r.quantifier == .all)
         case let .operand(op, right):
             try comparable(left, op, r.left.range)
             let all = r.quantifier.map { $0 == .all } ?? (op == .notEqual || op == .allEqual)
