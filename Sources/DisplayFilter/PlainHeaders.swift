@@ -184,6 +184,8 @@ public struct PlainHeaders {
 }
 
 extension PlainHeaders {
+    private static let allFields = Name.allCases.map { FieldReference(name: $0.rawValue, type: FieldRegistry.type(of: $0.rawValue)!) }
+
     /// The first field whose value read from the headers differs from the dissector's, as
     /// "ip.ttl: [64] read, [63] dissected"; nil when the packet is not plain or all agree. The
     /// check `PlainHeadersTests` and the display-filter fuzz target make on every packet.
@@ -194,12 +196,11 @@ extension PlainHeaders {
             let frame = FrameInfo(number: 1, seconds: 0, microseconds: 0, originalLength: wireLength)
             d.layers.insert(frame.layer(capturedLength: packet.count, describing: false), at: 0)
             let dissected = DissectedFields(dissection: d, bytes: d.bytes(frame: packet))
-            for name in Name.allCases {
-                let field = FieldReference(name: name.rawValue, type: FieldRegistry.type(of: name.rawValue)!)
+            for field in allFields {
                 var read: [Value] = [], found: [Value] = []
                 headers.forEach(field) { read.append($0); return true }
                 dissected.forEach(field) { found.append($0); return true }
-                if read != found { return "\(name.rawValue): \(read) read, \(found) dissected" }
+                if read != found { return "\(field.name): \(read) read, \(found) dissected" }
             }
             return nil
         }
