@@ -1,5 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Analysis
 import Capture
+import Dispatch
 import DisplayFilter
 import Wire
 
@@ -66,25 +70,54 @@ struct FilterPass {
         }
     }
 
-    /// Whether the packet shows; packets must come in order, each once.
-    mutating func matches(_ bytes: UnsafeRawBufferPointer, number: Int, seconds: Int, microseconds: Int, originalLength: Int) -> Bool {
+    /// Which packets of the batch show; batches must come in order, each once. The analysis runs
+    /// in order; the filter then judges the packets on every core (a dissection a packet).
+    mutating func matches(_ batch: PacketStore.Batch) -> [Bool] {
+        var verdicts = [Bool](repeating: false, count: batch.count)
         switch filter {
         case let .bpf(f):
-            return f.matches(bytes, originalLength: originalLength)
+            for i in 0..<batch.count {
+                verdicts[i] = batch.withPacket(i) { bytes, _, _, originalLength in f.matches(bytes, originalLength: originalLength) }
+            }
         case let .display(f):
-            let packet = Array(bytes)
-            let analysis = sequence!.next(packet, number: number, microseconds: Int64(seconds) * 1_000_000 + Int64(microseconds),
-                                          wireLength: originalLength)
-            return f.matches(bytes, linkType: linkType, wireLength: originalLength) {
-                var d = Dissector.dissect(packet, linkType: linkType, wireLength: originalLength, describing: false,
-                                          reassembled: analysis.reassembled)
-                d.add(analysis)
-                if f.readsFrame {
-                    let frame = FrameInfo(number: number, seconds: seconds, microseconds: microseconds, originalLength: originalLength)
-                    d.layers.insert(frame.layer(capturedLength: packet.count, describing: false), at: 0)
+            var analyses: [PacketAnalysis] = []
+            analyses.reserveCapacity(batch.count)
+            for i in 0..<batch.count {
+                analyses.append(batch.withPacket(i) { bytes, seconds, microseconds, originalLength in
+                    sequence!.next(Array(bytes), number: batch.firstNumber + i,
+                                   microseconds: Int64(seconds) * 1_000_000 + Int64(microseconds), wireLength: originalLength)
+                })
+            }
+            let linkType = self.linkType, parts = min(Self.workers, max(1, batch.count / 256)), analysed = analyses
+            verdicts.withUnsafeMutableBufferPointer { verdicts in
+                let out = Verdicts(buffer: verdicts)
+                DispatchQueue.concurrentPerform(iterations: parts) { part in
+                    for i in (batch.count * part / parts)..<(batch.count * (part + 1) / parts) {
+                        out.buffer[i] = batch.withPacket(i) { bytes, seconds, microseconds, originalLength in
+                            f.matches(bytes, linkType: linkType, wireLength: originalLength) {
+                                let packet = Array(bytes)
+                                var d = Dissector.dissect(packet, linkType: linkType, wireLength: originalLength, describing: false,
+                                                          reassembled: analysed[i].reassembled)
+                                d.add(analysed[i])
+                                if f.readsFrame {
+                                    let frame = FrameInfo(number: batch.firstNumber + i, seconds: seconds, microseconds: microseconds,
+                                                          originalLength: originalLength)
+                                    d.layers.insert(frame.layer(capturedLength: packet.count, describing: false), at: 0)
+                                }
+                                return (d, packet)
+                            }
+                        }
+                    }
                 }
-                return (d, packet)
             }
         }
+        return verdicts
+    }
+
+    private static let workers = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+
+    /// Each worker writes only its own part.
+    private struct Verdicts: @unchecked Sendable {
+        let buffer: UnsafeMutableBufferPointer<Bool>
     }
 }

@@ -155,7 +155,7 @@ public final class Monitor {
     /// The newest packet the list shows (held while paused).
     var newestShown: Int { pausedAt.map { min($0, store.newestNumber) } ?? store.newestNumber }
 
-    var shownCount: Int {
+    public var shownCount: Int {
         filter == nil ? max(0, newestShown - oldest + 1) : matching.count
     }
 
@@ -272,13 +272,7 @@ public final class Monitor {
         while at <= to && MonitorLoop.seconds() - started < budget {
             let end = min(to, at + 4095)
             store.copy(numbered: at...end, into: &batch)
-            var number = batch.firstNumber
-            batch.forEach { bytes, seconds, microseconds, originalLength in
-                if filterPass!.matches(bytes, number: number, seconds: seconds, microseconds: microseconds, originalLength: originalLength) {
-                    matching.append(number)
-                }
-                number += 1
-            }
+            for (i, shows) in filterPass!.matches(batch).enumerated() where shows { matching.append(batch.firstNumber + i) }
             filteredUpTo = end
             at = end + 1
         }

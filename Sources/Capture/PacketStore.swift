@@ -133,7 +133,7 @@ public final class PacketStore: Sendable {
     /// hands it to the store in one call.
     /// Also what readers copy packets into (`copy(numbered:into:)`), so taking a packet out
     /// of the store costs a memcpy under the lock, not an allocation.
-    public struct Batch {
+    public struct Batch: Sendable {
         /// Room for packets; the first `byteCount` bytes hold them, back to back.
         var bytes: [UInt8] = []
         public internal(set) var byteCount = 0
@@ -180,6 +180,14 @@ public final class PacketStore: Sendable {
                 for p in packets {
                     body(UnsafeRawBufferPointer(rebasing: all[p.offset..<(p.offset + p.length)]), p.seconds, p.microseconds, p.originalLength)
                 }
+            }
+        }
+        /// Calls `body` with the bytes, time and length on the wire of packet `i` of the batch.
+        public func withPacket<R>(_ i: Int, _ body: (_ bytes: UnsafeRawBufferPointer, _ seconds: Int, _ microseconds: Int,
+                                                     _ originalLength: Int) -> R) -> R {
+            let p = packets[i]
+            return bytes.withUnsafeBytes { all in
+                body(UnsafeRawBufferPointer(rebasing: all[p.offset..<(p.offset + p.length)]), p.seconds, p.microseconds, p.originalLength)
             }
         }
         public mutating func removeAll() {
