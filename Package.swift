@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "App", dependencies: ["Wire", "Capture", "Probe", "Analysis", "DisplayFilter", "Screen", "Curses"]),
         .executableTarget(
             name: "tunscope",
-            dependencies: ["Wire", "Capture", "Lab", "Probe", "Analysis", "DisplayFilter", "App", "Screen", "Curses", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Wire", "Capture", "Lab", "Probe", "Analysis", "DisplayFilter", "App", "Screen", "Curses", "Verdicts", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // What the fuzzers feed arbitrary bytes to; `swift test` replays their corpora.
         .target(name: "Fuzzing", dependencies: ["Wire", "Capture", "Probe", "Screen"]),
