@@ -1,10 +1,12 @@
 """A program of the verdict tests' own: holds a tun as the exercise's openTun() does and writes
 SYNs the kernel drops, each for its own reason, a moment apart.
 
-    drop_tun.py DEVICE CASE...
+    drop_tun.py DEVICE GOFILE CASE...
 
 Each CASE is NAME:SOURCE:DESTINATION:PORT:IPID[:BREAK], BREAK one of tcpcsum, ipcsum. It
-prints "open" once the tun is open, "sent NAME" after each write, and keeps the tun until killed.
+prints "open" once the tun is open, waits for GOFILE to exist (the test makes it when what
+watches is ready), writes the SYNs 0.2 s apart, printing "sent NAME" after each, and keeps the
+tun until killed.
 """
 import fcntl, os, struct, sys, time
 
@@ -44,8 +46,9 @@ def syn(source, destination, port, ipid, breakage):
 def main():
     fd = openTun(sys.argv[1])
     print("open", flush=True)
-    time.sleep(0.5)
-    for case in sys.argv[2:]:
+    while not os.path.exists(sys.argv[2]):
+        time.sleep(0.05)
+    for case in sys.argv[3:]:
         name, source, destination, port, ipid, *breakage = case.split(":")
         os.write(fd, syn(address(source), address(destination), int(port), int(ipid), breakage[0] if breakage else ""))
         print("sent", name, flush=True)

@@ -41,7 +41,7 @@ struct DropTracerTests {
         defer { tracer.stop() }
         // Drops in the test's own namespace are not asked for: a UDP datagram to a closed port here.
         try Self.run(["python3", "-c", "import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'x', ('127.0.0.1', 9))"])
-        try Self.run(["ip", "netns", "exec", ns, "timeout", "-s", "KILL", "1.5", "python3", Self.program, "tun0",
+        try Self.run(["ip", "netns", "exec", ns, "timeout", "-s", "KILL", "1.5", "python3", Self.program, "tun0", "/",
                       "csum:192.0.2.2:192.0.2.1:80:4242:tcpcsum"], allowFailure: true)
         var drops: [DropEvent] = []
         for _ in 0..<20 where drops.isEmpty {

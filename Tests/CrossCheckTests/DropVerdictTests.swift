@@ -1,0 +1,133 @@
+import Foundation
+import Testing
+
+/// `print --drops`: the kernel's verdict on the packets a program of the test's own writes into
+/// the tun it holds (drop_tun.py), each SYN dropped for its own reason, in a namespace the test
+/// makes and removes. Needs root (CI runs as root).
+@Suite(.enabled(if: Root.available && Tools.available, Root.missingMessage))
+struct DropVerdictTests {
+    /// The SYNs: name, source, destination, port, IP id, what is broken; and the reason the
+    /// kernel gives (measured on 6.18).
+    static let cases: [(spec: String, reason: String)] = [
+        ("tcpcsum:192.0.2.2:192.0.2.1:80:101:tcpcsum", "TCP_CSUM"),
+        ("ipcsum:192.0.2.2:192.0.2.1:80:102:ipcsum", "IP_CSUM"),
+        ("closed:192.0.2.2:192.0.2.1:80:103", "NO_SOCKET"),
+        ("filtered:192.0.2.2:192.0.2.1:81:104", "NETFILTER_DROP"),
+        ("rpfilter:198.51.100.7:192.0.2.1:80:105", "IP_RPFILTER"),
+        ("noroute:192.0.2.2:203.0.113.9:80:106", "IP_INNOROUTES"),
+    ]
+
+    /// tun0 (192.0.2.1 peer 192.0.2.2) held by drop_tun.py; veth0 with 198.51.100.1/24, so that a
+    /// SYN from 198.51.100.7 on tun0 fails strict rp_filter; forwarding on, so that 203.0.113.9
+    /// has no route (with it off the kernel says IP_INADDRERRORS); port 81 dropped by iptables.
+    final class Lab {
+        let ns: Namespace
+        let program: Background
+        let go = Root.temporary("go")
+
+        init() throws {
+            ns = try Namespace(withTun: "tun0")
+            try ns.run(["ip", "link", "add", "veth0", "type", "veth", "peer", "name", "veth1"])
+            try ns.run(["ip", "addr", "add", "198.51.100.1/24", "dev", "veth0"])
+            try ns.run(["ip", "link", "set", "veth0", "up"])
+            try ns.run(["ip", "link", "set", "veth1", "up"])
+            try ns.run(["sysctl", "-q", "-w", "net.ipv4.conf.all.rp_filter=1", "net.ipv4.conf.tun0.rp_filter=1",
+                        "net.ipv4.ip_forward=1"])
+            try ns.run(["iptables", "-A", "INPUT", "-p", "tcp", "--dport", "81", "-j", "DROP"])
+            program = try Background(["python3", Tools.repo + "/Tests/CrossCheckTests/drop_tun.py", "tun0", go]
+                                     + DropVerdictTests.cases.map(\.spec), in: ns.name)
+            try program.waitFor("open", timeout: 5)
+        }
+
+        /// Lets the program write its SYNs, and waits until it has.
+        func send() throws {
+            FileManager.default.createFile(atPath: go, contents: nil)
+            try program.waitFor("sent noroute", timeout: 10)
+        }
+
+        func remove() {
+            _ = program.stop(signal: SIGKILL)
+            ns.remove()
+        }
+    }
+
+    @Test func printDropsNamesTheKernelsReasonUnderTheRightPacketInTextAndJSON() throws {
+        let lab = try Lab()
+        defer { lab.remove() }
+        // Only IPv4: the kernel's IPv6 router solicitations on tun0 come when they come.
+        // Started as through sudo: the verdicts go on after root is given up.
+        let text = try Background(["env", "SUDO_UID=65534", "SUDO_GID=65534", Tools.tunscope, "print", "-i", "tun0", "--drops", "-f", "ip"],
+                                  in: lab.ns.name)
+        let json = try Background([Tools.tunscope, "print", "-i", "tun0", "--drops", "--format", "json", "-f", "ip"], in: lab.ns.name)
+        let uncaptured = try Background([Tools.tunscope, "print", "-i", "tun0", "--drops", "-f", "ip and not port 81"], in: lab.ns.name)
+        let tcpdump = try Background(["tcpdump", "-l", "-nn", "-S", "-i", "tun0", "ip"], in: lab.ns.name)
+        for watcher in [text, json, uncaptured] {
+            try watcher.waitFor("watching tun0 (held by python3", timeout: 10, onStandardError: true)
+        }
+        try tcpdump.waitFor("listening on tun0", timeout: 5, onStandardError: true)
+        try lab.send()
+        #expect(Root.eventually(timeout: 5) { text.standardOutput.contains("IP_INNOROUTES") && json.standardOutput.contains("IP_INNOROUTES") },
+                "\(text.standardOutput)\n\(text.standardError)")
+        usleep(300_000)
+        let (status, out, err) = text.stop(signal: SIGINT)
+        let (jsonStatus, jsonOut, jsonErr) = json.stop(signal: SIGINT)
+        let (_, uncapturedOut, _) = uncaptured.stop(signal: SIGINT)
+        let (_, expected, _) = tcpdump.stop(signal: SIGINT)
+        #expect(status == 0 && jsonStatus == 0, "\(err)\n\(jsonErr)")
+        #expect(!err.contains("verdicts are off") && err.contains("6 kernel drops reported (6 of captured packets), 0 undelivered"), "\(err)")
+
+        // Text: each SYN's line, then its verdict; the RST and ICMP the kernel answered with, none.
+        let lines = out.split(separator: "\n")
+        let verdicts = lines.indices.filter { lines[$0].hasPrefix("    kernel dropped it: ") }
+        #expect(verdicts.map { lines[$0].dropFirst(23).prefix { $0 != " " } } == Self.cases.map { Substring($0.reason) }, "\(out)")
+        #expect(verdicts.allSatisfy { $0 > 0 && lines[$0 - 1].contains("Flags [S], seq 4101019787") }, "\(out)")
+        #expect(lines.contains("    kernel dropped it: TCP_CSUM (bad TCP checksum: the kernel drops the segment without an answer) in tcp_v4_rcv"), "\(out)")
+        #expect(lines.contains { $0.hasPrefix("    kernel dropped it: NO_SOCKET (") && $0.hasSuffix(") in tcp_v4_rcv") }, "\(out)")
+        #expect(lines[verdicts[3] - 1].contains(" > 192.0.2.1.81: ") && lines[verdicts[4] - 1].contains("IP 198.51.100.7.30732 > ")
+                && lines[verdicts[5] - 1].contains(" > 203.0.113.9.80: "), "\(out)")
+        // Without the verdicts, the lines are tcpdump's.
+        #expect(lines.filter { !$0.hasPrefix("    ") } == expected.split(separator: "\n"), "tunscope:\n\(out)\ntcpdump:\n\(expected)")
+
+        // JSON: the reason on the object of the packet with that IP id; the others have none.
+        var reasonByID: [Int: String] = [:]
+        var located = 0
+        for line in jsonOut.split(separator: "\n") {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            if let reason = object["kernel.drop_reason"] as? String, let id = object["ip.id"] as? Int {
+                reasonByID[id] = reason
+                if let location = object["kernel.drop_location"] as? String, !location.isEmpty { located += 1 }
+            } else {
+                #expect(object["kernel.drop_reason"] == nil, "\(line)")
+            }
+        }
+        #expect(reasonByID == Dictionary(uniqueKeysWithValues: Self.cases.enumerated().map { (101 + $0.offset, $0.element.reason) }),
+                "\(jsonOut)")
+        #expect(located == Self.cases.count)
+
+        // A SYN the capture filter kept out: its drop on a line of its own, headers decoded.
+        #expect(uncapturedOut.contains(" kernel dropped, not captured, on tun0: NETFILTER_DROP (a firewall rule (iptables or nftables) dropped it) in ")
+                && uncapturedOut.contains(": IP 192.0.2.2.30732 > 192.0.2.1.81: Flags [S], seq 4101019787, win 65535, options [mss 1460], length 0\n"),
+                "\(uncapturedOut)")
+        #expect(uncapturedOut.components(separatedBy: "kernel dropped it: ").count == Self.cases.count)
+    }
+
+    /// Without the privileges BPF needs, one line says why and capture goes on: root without
+    /// CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN (it keeps CAP_NET_ADMIN, which holding a tun needs).
+    @Test func withoutPrivilegesForBPFOneLineSaysWhyAndCaptureGoesOn() throws {
+        let ns = try Namespace()
+        defer { ns.remove() }
+        try ns.run(["ip", "tuntap", "add", "name", "tun1", "mode", "tun"])
+        try ns.run(["ip", "addr", "add", "192.0.2.5", "peer", "192.0.2.6", "dev", "tun1"])
+        try ns.run(["ip", "link", "set", "tun1", "up"])
+        let ours = try Background(["setpriv", "--bounding-set=-bpf,-perfmon,-sys_admin",
+                                   Tools.tunscope, "print", "-i", "tun1", "--drops", "-f", "icmp"], in: ns.name)
+        try ours.waitFor("listening on tun1", timeout: 10, onStandardError: true)
+        try ns.run(["ping", "-c", "1", "-W", "1", "192.0.2.6"], allowFailure: true)
+        try ours.waitFor("ICMP echo request", timeout: 5)
+        let (status, _, err) = ours.stop(signal: SIGINT)
+        #expect(status == 0)
+        #expect(err.split(separator: "\n").first == "tunscope: kernel verdicts are off: loading BPF needs root (or CAP_BPF and CAP_PERFMON); capturing without them",
+                "\(err)")
+        #expect(err.components(separatedBy: "verdicts are off").count == 2, "once: \(err)")
+    }
+}
