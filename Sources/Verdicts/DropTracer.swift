@@ -25,8 +25,9 @@ public final class DropTracer: @unchecked Sendable {
     private let inbox: Inbox
 
     /// Loads and attaches the program, reporting drops in the network namespaces `namespaceInodes`
-    /// (the inode of /proc/self/ns/net, or of /run/netns/NAME).
-    public init(namespaceInodes: [UInt32]) throws(Unavailable) {
+    /// (the inode of /proc/self/ns/net, or of /run/netns/NAME). `ringBufferBytes` (a power of
+    /// two, at least a page; the program's own 1 MiB when nil) bounds what waits to be read.
+    public init(namespaceInodes: [UInt32], ringBufferBytes: UInt32? = nil) throws(Unavailable) {
         if BPFObject.base64.isEmpty { throw Unavailable(BPFObject.missing) }
         guard access("/sys/kernel/btf/vmlinux", R_OK) == 0 else {
             throw Unavailable("the kernel has no BTF (/sys/kernel/btf/vmlinux; CONFIG_DEBUG_INFO_BTF)")
@@ -38,6 +39,9 @@ public final class DropTracer: @unchecked Sendable {
         let bytes = [UInt8](Data(base64Encoded: BPFObject.base64) ?? Data())
         guard let object = bytes.withUnsafeBytes({ bpf_object__open_mem($0.baseAddress, $0.count, nil) }) else {
             throw Unavailable("libbpf could not open the BPF program: \(Self.errorText(errno))")
+        }
+        if let ringBufferBytes {
+            _ = bpf_map__set_max_entries(bpf_object__find_map_by_name(object, "events"), ringBufferBytes)
         }
         guard bpf_object__load(object) == 0 else {
             let e = errno

@@ -3,7 +3,8 @@ SYNs the kernel drops, each for its own reason, a moment apart.
 
     drop_tun.py DEVICE GOFILE CASE...
 
-Each CASE is NAME:SOURCE:DESTINATION:PORT:IPID[:BREAK], BREAK one of tcpcsum, ipcsum. It
+Each CASE is NAME:SOURCE:DESTINATION:PORT:IPID[:BREAK[:COUNT]], BREAK one of tcpcsum, ipcsum
+(or empty), COUNT copies written back to back, the IP id one more each time (a flood). It
 prints "open" once the tun is open, waits for GOFILE to exist (the test makes it when what
 watches is ready), writes the SYNs 0.2 s apart, printing "sent NAME" after each, and keeps the
 tun until killed.
@@ -49,8 +50,10 @@ def main():
     while not os.path.exists(sys.argv[2]):
         time.sleep(0.05)
     for case in sys.argv[3:]:
-        name, source, destination, port, ipid, *breakage = case.split(":")
-        os.write(fd, syn(address(source), address(destination), int(port), int(ipid), breakage[0] if breakage else ""))
+        name, source, destination, port, ipid, *rest = case.split(":")
+        breakage = rest[0] if rest else ""
+        for i in range(int(rest[1]) if len(rest) > 1 else 1):
+            os.write(fd, syn(address(source), address(destination), int(port), (int(ipid) + i) & 0xFFFF, breakage))
         print("sent", name, flush=True)
         time.sleep(0.2)
     while True:
