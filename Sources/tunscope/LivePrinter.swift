@@ -85,8 +85,9 @@ struct LivePrinter {
                     let packet = CapturedPacket(bytes: Bytes(bytes), seconds: seconds, microseconds: microseconds,
                                                 originalLength: originalLength)
                     let annotation = streams.annotate(packet, number: number)
-                    printer.format(packet, number: number, annotation: annotation, into: &text)
-                    verdicts?.annotate(packet, number: number, linkType: capture.linkType, into: &text)
+                    let drop = verdicts?.drop(of: packet, number: number, linkType: capture.linkType)
+                    printer.format(packet, number: number, annotation: annotation, verdict: drop?.verdict, into: &text)
+                    if let drop { verdicts?.annotate(drop, into: &text) }
                     lastTime = Int64(seconds) * 1_000_000 + Int64(microseconds)
                     number += 1
                 }

@@ -336,8 +336,10 @@ struct PacketPrinter {
         self.interfaceNames = interfaceNames
     }
 
-    /// Appends the packet's record to `text`.
-    mutating func format(_ p: CapturedPacket, number: Int, annotation: StreamAnnotation = .none, into text: inout TextWriter) {
+    /// Appends the packet's record to `text`; `verdict`: the kernel's, on a line under the
+    /// packet's text line (`print --drops`).
+    mutating func format(_ p: CapturedPacket, number: Int, annotation: StreamAnnotation = .none, verdict: String? = nil,
+                         into text: inout TextWriter) {
         let frame = FrameInfo(number: number, seconds: p.seconds, microseconds: p.microseconds, originalLength: p.originalLength)
         var networkStart = 0
         switch format {
@@ -348,6 +350,11 @@ struct PacketPrinter {
             Summary.write(p.bytes, linkType: linkType, wireLength: p.originalLength, interfaceNames: interfaceNames, into: &text)
             text.tcpdumpOffsets = nil
             text.write(byte: 10)
+            if let verdict {
+                text.write("    kernel dropped it: ")
+                text.write(verdict)
+                text.write(byte: 10)
+            }
             if hex && !Summary.dumpsWholeFrame(text) { networkStart = Dissector.networkLayerStart(p.bytes, linkType: linkType) }
         case .tree:
             var d = Dissector.dissect(p.bytes, linkType: linkType, wireLength: p.originalLength,

@@ -57,16 +57,20 @@ struct VerdictPrinter {
         for (drop, packet) in matcher.add(drops) { write(drop, packet: packet, into: &text) }
     }
 
-    /// The verdict line (text, tree) or fields (JSON) for the packet just formatted into `text`.
-    mutating func annotate(_ packet: CapturedPacket, number: Int, linkType: LinkType, into text: inout TextWriter) {
+    /// The kernel's drop of this packet, if it dropped it.
+    mutating func drop(of packet: CapturedPacket, number: Int, linkType: LinkType) -> DropEvent? {
         let start = Dissector.networkLayerStart(packet.bytes, linkType: linkType)
-        guard let drop = matcher.verdict(for: packet.bytes, at: start, number: number) else { return }
-        matched += 1
+        let drop = matcher.verdict(for: packet.bytes, at: start, number: number)
+        if drop != nil { matched += 1 }
+        return drop
+    }
+
+    /// The verdict in the tree or JSON record just formatted into `text` (the text line goes
+    /// under the packet's line, before any hex: `PacketPrinter`).
+    func annotate(_ drop: DropEvent, into text: inout TextWriter) {
         switch format {
         case .text:
-            text.write("    kernel dropped it: ")
-            text.write(drop.verdict)
-            text.write(byte: 10)
+            break
         case .tree:
             // Inside the packet's record, before the blank line that ends it.
             text.removeLast(1)

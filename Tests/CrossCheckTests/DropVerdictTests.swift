@@ -59,7 +59,7 @@ struct DropVerdictTests {
         let text = try Background(["env", "SUDO_UID=65534", "SUDO_GID=65534", Tools.tunscope, "print", "-i", "tun0", "--drops", "-f", "ip"],
                                   in: lab.ns.name)
         let json = try Background([Tools.tunscope, "print", "-i", "tun0", "--drops", "--format", "json", "-f", "ip"], in: lab.ns.name)
-        let uncaptured = try Background([Tools.tunscope, "print", "-i", "tun0", "--drops", "-f", "ip and not port 81"], in: lab.ns.name)
+        let uncaptured = try Background([Tools.tunscope, "print", "-i", "tun0", "--drops", "-x", "-f", "ip and not port 81"], in: lab.ns.name)
         let tcpdump = try Background(["tcpdump", "-l", "-nn", "-S", "-i", "tun0", "ip"], in: lab.ns.name)
         for watcher in [text, json, uncaptured] {
             try watcher.waitFor("watching tun0 (held by python3", timeout: 10, onStandardError: true)
@@ -104,11 +104,15 @@ struct DropVerdictTests {
                 "\(jsonOut)")
         #expect(located == Self.cases.count)
 
+        // With -x the verdict is still right under the packet's line, the hex after it.
+        let hexLines = uncapturedOut.split(separator: "\n")
+        #expect(hexLines.indices.filter { hexLines[$0].hasPrefix("    kernel dropped it: ") }
+            .allSatisfy { hexLines[$0 - 1].contains("Flags [S]") && hexLines[$0 + 1].hasPrefix("\t0x0000:") }, "\(uncapturedOut)")
         // A SYN the capture filter kept out: its drop on a line of its own, headers decoded.
         #expect(uncapturedOut.contains(" kernel dropped, not captured, on tun0: NETFILTER_DROP (a firewall rule (iptables or nftables) dropped it) in ")
                 && uncapturedOut.contains(": IP 192.0.2.2.30732 > 192.0.2.1.81: Flags [S], seq 4101019787, win 65535, options [mss 1460], length 0\n"),
                 "\(uncapturedOut)")
-        #expect(uncapturedOut.components(separatedBy: "kernel dropped it: ").count == Self.cases.count)
+        #expect(uncapturedOut.components(separatedBy: "kernel dropped it: ").count == Self.cases.count, "\(uncapturedOut)")
     }
 
     /// Without the privileges BPF needs, one line says why and capture goes on: root without
