@@ -4,7 +4,9 @@ import Testing
 /// `print --drops`: the kernel's verdict on the packets a program of the test's own writes into
 /// the tun it holds (drop_tun.py), each SYN dropped for its own reason, in a namespace the test
 /// makes and removes. Needs root (CI runs as root).
-@Suite(.enabled(if: Root.available && Tools.available, Root.missingMessage))
+@Suite(.enabled(if: Root.available && Tools.available, Root.missingMessage),
+       .enabled(if: FileManager.default.fileExists(atPath: "/sys/kernel/btf/vmlinux"),
+                "needs a kernel with BTF (/sys/kernel/btf/vmlinux), which the BPF program is relocated against"))
 struct DropVerdictTests {
     /// The SYNs: name, source, destination, port, IP id, what is broken; and the reason the
     /// kernel gives (measured on 6.18).

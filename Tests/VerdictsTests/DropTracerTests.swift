@@ -5,7 +5,9 @@ import Verdicts
 /// The tracer against the real kernel: a namespace of the test's own, a tun in it held by a
 /// program that writes a SYN with a broken TCP checksum. Needs root (CI runs as root).
 @Suite(.enabled(if: geteuid() == 0 && FileManager.default.fileExists(atPath: "/dev/net/tun"),
-                "needs root and /dev/net/tun (it loads a BPF program and makes a network namespace); CI runs it as root"))
+                "needs root and /dev/net/tun (it loads a BPF program and makes a network namespace); CI runs it as root"),
+       .enabled(if: FileManager.default.fileExists(atPath: "/sys/kernel/btf/vmlinux"),
+                "needs a kernel with BTF (/sys/kernel/btf/vmlinux), which the BPF program is relocated against"))
 struct DropTracerTests {
     static let program = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("CrossCheckTests/drop_tun.py").path
