@@ -50,7 +50,7 @@ let package = Package(
             dependencies: ["Wire", "Capture", "Lab", "Probe", "Analysis", "DisplayFilter", "App", "Screen", "Curses", "Verdicts", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // What the fuzzers feed arbitrary bytes to; `swift test` replays their corpora.
-        .target(name: "Fuzzing", dependencies: ["Wire", "Capture", "Probe", "Screen"]),
+        .target(name: "Fuzzing", dependencies: ["Wire", "Capture", "Probe", "Screen", "Analysis", "DisplayFilter"]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Wire"]),
         .testTarget(name: "LabTests", dependencies: ["Lab"]),

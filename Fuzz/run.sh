@@ -4,13 +4,13 @@
 # per target; any input that made one fail is copied into Fuzz/Corpus/<target>/ as
 # regression-*, which `swift test` (Tests/FuzzingTests) replays from then on.
 # Usage: Fuzz/run.sh [SECONDS] [TARGET ...]   (targets: dissector formatters capture-file filter theme probe
-#                                         dns ntp dhcp tls http quic)
+#                                         dns ntp dhcp tls http quic display-filter)
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds=${1:-1800}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(dissector formatters capture-file filter theme probe dns ntp dhcp tls http quic)
+[ ${#targets[@]} -gt 0 ] || targets=(dissector formatters capture-file filter theme probe dns ntp dhcp tls http quic display-filter)
 swift build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library --scratch-path ../.build-fuzz >/dev/null
 fuzz=../.build-fuzz/release/fuzz
 

@@ -1,3 +1,4 @@
+import Analysis
 import Capture
 import DisplayFilter
 import Wire
@@ -5,8 +6,7 @@ import Wire
 /// What the packet list's `/` filters by: a Wireshark display filter, in the names the tree
 /// shows (`tcp.flags.syn == 1`, `dns.qry.name contains "lab"`); or BPF, tcpdump's language, for
 /// text that starts with `bpf:` or is no display filter but is BPF (`tcp port 81`, `host x`),
-/// so a tcpdump habit still works. Stream analysis fields (`tcp.analysis.*`, `tcp.stream`) are
-/// `print -Y`'s only: on the screen they match no packet.
+/// so a tcpdump habit still works.
 enum ListFilter {
     case display(DisplayFilter)
     case bpf(PacketFilter)
@@ -48,13 +48,43 @@ enum ListFilter {
         }
     }
 
-    func matches(_ bytes: UnsafeRawBufferPointer, originalLength: Int, linkType: LinkType) -> Bool {
-        switch self {
+}
+
+/// One pass of a list filter over the stored packets, oldest to newest, as `print -Y` reads a
+/// file: fragments reassembled, and stream analysis worked out along the way when the filter
+/// reads it (`tcp.analysis.retransmission`, `tcp.stream == 3`), from the oldest stored packet.
+struct FilterPass {
+    let filter: ListFilter
+    let linkType: LinkType
+    private var sequence: SequenceAnalysis?
+
+    init(_ filter: ListFilter, linkType: LinkType) {
+        self.filter = filter
+        self.linkType = linkType
+        if case let .display(f) = filter {
+            sequence = SequenceAnalysis(linkType: linkType, streams: f.names.contains(where: PacketAnalysis.providesField))
+        }
+    }
+
+    /// Whether the packet shows; packets must come in order, each once.
+    mutating func matches(_ bytes: UnsafeRawBufferPointer, number: Int, seconds: Int, microseconds: Int, originalLength: Int) -> Bool {
+        switch filter {
         case let .bpf(f):
             return f.matches(bytes, originalLength: originalLength)
         case let .display(f):
             let packet = Array(bytes)
-            return f.matches(Dissector.dissect(packet, linkType: linkType, wireLength: originalLength, describing: false), bytes: packet)
+            let analysis = sequence!.next(packet, number: number, microseconds: Int64(seconds) * 1_000_000 + Int64(microseconds),
+                                          wireLength: originalLength)
+            return f.matches(bytes, linkType: linkType, wireLength: originalLength) {
+                var d = Dissector.dissect(packet, linkType: linkType, wireLength: originalLength, describing: false,
+                                          reassembled: analysis.reassembled)
+                d.add(analysis)
+                if f.readsFrame {
+                    let frame = FrameInfo(number: number, seconds: seconds, microseconds: microseconds, originalLength: originalLength)
+                    d.layers.insert(frame.layer(capturedLength: packet.count, describing: false), at: 0)
+                }
+                return (d, packet)
+            }
         }
     }
 }

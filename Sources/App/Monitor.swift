@@ -87,6 +87,8 @@ public final class Monitor {
     var timeFormat = TimeFormat.relative
 
     var filter: ListFilter?
+    /// The filter's pass over the stored packets (and the analysis it carries along).
+    private var filterPass: FilterPass?
     /// With a filter: the numbers of the matching packets, in order, and how far the filter has got.
     var matching: [Int] = []
     var filteredUpTo = 0
@@ -261,7 +263,7 @@ public final class Monitor {
 
     /// Runs the display filter over more packets, for at most `budget` seconds.
     private func runFilter(budget: Double) {
-        guard let filter else { return }
+        guard filterPass != nil else { return }
         let started = MonitorLoop.seconds()
         var batch = PacketStore.Batch()
         var at = max(filteredUpTo + 1, oldest)
@@ -270,8 +272,10 @@ public final class Monitor {
             let end = min(to, at + 4095)
             store.copy(numbered: at...end, into: &batch)
             var number = batch.firstNumber
-            batch.forEach { bytes, _, _, originalLength in
-                if filter.matches(bytes, originalLength: originalLength, linkType: linkType) { matching.append(number) }
+            batch.forEach { bytes, seconds, microseconds, originalLength in
+                if filterPass!.matches(bytes, number: number, seconds: seconds, microseconds: microseconds, originalLength: originalLength) {
+                    matching.append(number)
+                }
                 number += 1
             }
             filteredUpTo = end
@@ -282,6 +286,7 @@ public final class Monitor {
     /// Applies a display filter (nil: show everything) and keeps the selection if it still shows.
     func setFilter(_ newFilter: ListFilter?) {
         filter = newFilter
+        filterPass = newFilter.map { FilterPass($0, linkType: linkType) }
         matching = []
         filteredUpTo = oldest - 1
         if newFilter != nil { runFilter(budget: Self.filterBudget) }

@@ -7,6 +7,14 @@ import Wire
 public struct DisplayFilter: @unchecked Sendable {
     public let expression: String
     let plan: Plan
+    /// Every field and protocol name the filter reads, so a caller can leave out work whose
+    /// fields it never reads (stream analysis, the frame layer).
+    public let names: Set<String>
+    /// Whether the filter reads the frame layer (`frame.len`, `frame contains`), which a caller
+    /// then puts first in the dissection it gives (`FrameInfo.layer`).
+    public var readsFrame: Bool { names.contains { $0 == "frame" || $0.hasPrefix("frame.") } }
+    /// Whether every name is one `PlainHeaders` reads, so a plain packet needs no dissection.
+    let readsPlainHeaders: Bool
 
     public init(_ expression: String) throws(FilterError) {
         self.expression = expression
@@ -14,6 +22,8 @@ public struct DisplayFilter: @unchecked Sendable {
             var compiler = Compiler(expression: expression)
             // An empty filter keeps everything, as tshark's -Y "" does.
             plan = expression.allSatisfy(\.isWhitespace) ? .everything : try compiler.compile(try Parser.parse(expression))
+            names = compiler.names
+            readsPlainHeaders = compiler.names.allSatisfy { PlainHeaders.Name(rawValue: $0) != nil }
         } catch let e as FilterError {
             throw e
         } catch {
@@ -25,7 +35,19 @@ public struct DisplayFilter: @unchecked Sendable {
     /// `frame.len`) and any analysis fields the filter may name; `bytes` are the ones its
     /// ranges index (`Dissection.bytes(frame:)`).
     public func matches(_ d: Dissection, bytes: Bytes) -> Bool {
-        plan.matches(d, bytes: d.bytes(frame: bytes))
+        plan.matches(DissectedFields(dissection: d, bytes: d.bytes(frame: bytes)))
+    }
+
+    /// Whether the packet passes, read from its bytes as BPF would when the filter reads only
+    /// header fields and the packet is plain (`PlainHeaders`); otherwise from `dissection`,
+    /// made only then, which should be as `matches(_:bytes:)` takes it.
+    public func matches(_ bytes: UnsafeRawBufferPointer, linkType: LinkType, wireLength: Int,
+                        dissection: () -> (Dissection, Bytes)) -> Bool {
+        if readsPlainHeaders, let headers = PlainHeaders(bytes, linkType: linkType, wireLength: wireLength) {
+            return plan.matches(headers)
+        }
+        let (d, packet) = dissection()
+        return matches(d, bytes: packet)
     }
 }
 
@@ -33,6 +55,7 @@ public struct DisplayFilter: @unchecked Sendable {
 /// refuses what tshark refuses, with its words where it has them.
 struct Compiler {
     let expression: String
+    private(set) var names: Set<String> = []
 
     func error(_ message: String, _ range: Range<Int>) -> FilterError {
         FilterError(message, at: range, in: expression)
@@ -50,7 +73,7 @@ struct Compiler {
     }
 
     /// The field an operand names, nil when it names none (a value) unless `required`.
-    func field(_ o: Operand, required: Bool) throws -> FieldReference? {
+    mutating func field(_ o: Operand, required: Bool) throws -> FieldReference? {
         guard case let .word(name) = o.kind, let type = FieldRegistry.type(of: name) else {
             guard required else { return nil }
             if case let .word(w) = o.kind, w.contains(where: { $0.isLetter }) {
@@ -59,7 +82,8 @@ struct Compiler {
             }
             throw error("\(o.text) is not a field or protocol: a value cannot stand alone.", o.range)
         }
-        var f = FieldReference(name: name, type: type)
+        let f = FieldReference(name: name, type: type)
+        names.insert(name)
         if let slice = o.slice {
             switch type {
             case .bytes, .ether, .string, .protocol, .none, .ipv4, .ipv6: f.slice = slice
@@ -283,13 +307,18 @@ func byteString(_ w: String) -> [UInt8]? {
 func seconds(_ w: String) -> Int64? {
     let parts = w.split(separator: ".", omittingEmptySubsequences: false)
     guard parts.count <= 2, let whole = Int64(parts[0].isEmpty ? "0" : parts[0]) else { return nil }
-    var ns = whole * 1_000_000_000
+    // Past Int64's nanoseconds (292 years) no time offset is meant: not a valid one.
+    let (wholeNanoseconds, overflow) = whole.multipliedReportingOverflow(by: 1_000_000_000)
+    guard !overflow else { return nil }
+    var ns = wholeNanoseconds
     if parts.count == 2 {
         let digits = parts[1].prefix(9)
         guard digits.allSatisfy({ $0.isNumber }), let frac = Int64(digits.isEmpty ? "0" : digits) else { return nil }
         var scaled = frac
         for _ in digits.count..<9 { scaled *= 10 }
-        ns += whole < 0 ? -scaled : scaled
+        let (sum, overflow) = ns.addingReportingOverflow(whole < 0 ? -scaled : scaled)
+        guard !overflow else { return nil }
+        ns = sum
     }
     return ns
 }

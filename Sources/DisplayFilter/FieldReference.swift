@@ -1,8 +1,9 @@
 import Wire
 
-/// A field or protocol a filter reads, resolved once: the names to look for (two for an
+/// A field or protocol a filter reads, resolved once (a class: a plan shares it, never copies
+/// it per packet): the names to look for (two for an
 /// either-end name such as `ip.addr`), its type, and the slice or mask applied to each value.
-struct FieldReference {
+final class FieldReference {
     let name: String
     let type: FieldType
     let isProtocol: Bool
@@ -11,12 +12,21 @@ struct FieldReference {
     var slice: SliceSpec?
     /// `& mask`: a number for numeric fields, bytes of the slice's length for a slice.
     var mask: Value?
+    /// The field as `PlainHeaders` reads it, when it can.
+    let plain: PlainHeaders.Name?
 
     init(name: String, type: FieldType) {
         self.name = name
         self.type = type
         isProtocol = FieldRegistry.protocols.contains(name)
         names = (FieldRegistry.eitherEnd[name] ?? [name]).map { Array($0.utf8) }
+        plain = PlainHeaders.Name(rawValue: name)
+    }
+
+    /// Calls `body` with each occurrence's value as `PlainHeaders` reads it.
+    func forEach(in headers: PlainHeaders, _ body: (Value) -> Bool) {
+        guard let plain else { return }
+        headers.forEach(plain) { visit($0, body) }
     }
 
     /// The type a comparison sees: a slice is bytes whatever it was cut from.
@@ -44,7 +54,7 @@ struct FieldReference {
     }
 
     /// Applies the slice and mask; a slice outside the value is no occurrence at all.
-    private func visit(_ value: Value, _ body: (Value) -> Bool) -> Bool {
+    func visit(_ value: Value, _ body: (Value) -> Bool) -> Bool {
         var v = value
         if let slice {
             guard let contents = v.byteContents, let cut = slice.apply(contents[...]) else { return true }

@@ -1,5 +1,21 @@
 import Wire
 
+/// Where a plan reads fields: a packet's dissection, or the headers of a plain packet.
+protocol FieldSource {
+    /// Calls `body` with each occurrence's value in tree order until it returns false.
+    func forEach(_ field: FieldReference, _ body: (Value) -> Bool)
+}
+
+struct DissectedFields: FieldSource {
+    let dissection: Dissection
+    let bytes: Bytes
+    func forEach(_ field: FieldReference, _ body: (Value) -> Bool) { field.forEach(in: dissection, bytes: bytes, body) }
+}
+
+extension PlainHeaders: FieldSource {
+    func forEach(_ field: FieldReference, _ body: (Value) -> Bool) { field.forEach(in: self, body) }
+}
+
 /// A compiled display filter: names looked up, values read against their fields' types and
 /// regular expressions compiled, so evaluating it on a packet only reads the dissection.
 indirect enum Plan {
@@ -22,16 +38,16 @@ indirect enum Plan {
         case matches(PCRERegex)
     }
 
-    func matches(_ d: Dissection, bytes: Bytes) -> Bool {
+    func matches<Source: FieldSource>(_ source: Source) -> Bool {
         switch self {
         case .everything: return true
-        case let .and(a, b): return a.matches(d, bytes: bytes) && b.matches(d, bytes: bytes)
-        case let .or(a, b): return a.matches(d, bytes: bytes) || b.matches(d, bytes: bytes)
-        case let .xor(a, b): return a.matches(d, bytes: bytes) != b.matches(d, bytes: bytes)
-        case let .not(a): return !a.matches(d, bytes: bytes)
+        case let .and(a, b): return a.matches(source) && b.matches(source)
+        case let .or(a, b): return a.matches(source) || b.matches(source)
+        case let .xor(a, b): return a.matches(source) != b.matches(source)
+        case let .not(a): return !a.matches(source)
         case let .exists(field):
             var found = false
-            field.forEach(in: d, bytes: bytes) { v in
+            source.forEach(field) { v in
                 if field.mask != nil {
                     switch v {
                     case let .unsigned(x): found = x != 0
@@ -48,8 +64,8 @@ indirect enum Plan {
         case let .compare(field, test, all):
             // "any": some occurrence passes; "all": there is one and every one passes.
             var seen = false, result = all
-            let others = test.otherValues(d, bytes: bytes)
-            field.forEach(in: d, bytes: bytes) { v in
+            let others = test.otherValues(source)
+            source.forEach(field) { v in
                 seen = true
                 let pass = test.passes(v, others: others)
                 if all && !pass { result = false; return false }
@@ -63,10 +79,10 @@ indirect enum Plan {
 
 extension Plan.Test {
     /// The right field's values, read once per packet for a field-to-field comparison.
-    func otherValues(_ d: Dissection, bytes: Bytes) -> [Value] {
+    func otherValues<Source: FieldSource>(_ source: Source) -> [Value] {
         guard case let .field(_, other) = self else { return [] }
         var values: [Value] = []
-        other.forEach(in: d, bytes: bytes) { values.append($0); return true }
+        source.forEach(other) { values.append($0); return true }
         return values
     }
 

@@ -1,7 +1,9 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Analysis
 import Capture
+import DisplayFilter
 import Probe
 import Screen
 import Wire
@@ -35,6 +37,10 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case http
     /// QUIC on UDP 443.
     case quic
+    /// A display filter (`print -Y`, the screen's `/`): its text up to the first zero byte is
+    /// compiled and, when it compiles, evaluated against the packet the rest of the input makes
+    /// (first byte: link type), seen twice so the analysis fields have a retransmission to find.
+    case displayFilter = "display-filter"
 
     public func run(_ data: [UInt8]) {
         switch self {
@@ -45,6 +51,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .theme: _ = try? ThemeFile.parse(String(decoding: data, as: UTF8.self), path: "fuzz.toml")
         case .probe: Self.probe(data)
         case .dns, .ntp, .dhcp, .tls, .http, .quic: Self.formatPlaced(data, at: placements)
+        case .displayFilter: Self.filterPacket(data)
         }
     }
 
@@ -59,7 +66,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .tls: return [.tcp(TLS.port)]
         case .http: return [.tcp(80), .tcp(8080)]
         case .quic: return [.udp(QUIC.port)]
-        case .dissector, .formatters, .captureFile, .filter, .theme, .probe: return []
+        case .dissector, .formatters, .captureFile, .filter, .theme, .probe, .displayFilter: return []
         }
     }
 
@@ -165,6 +172,28 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         // Names are not compiled: libpcap would look each one up, a DNS query per input.
         guard let filter = try? PacketFilter(expression, linkType: .raw, lookingUpNames: false) else { return }
         _ = filter.matches(referenceSYN)
+    }
+
+    static func filterPacket(_ data: [UInt8]) {
+        let end = data.firstIndex(of: 0) ?? data.count
+        guard let filter = try? DisplayFilter(String(decoding: data[..<end], as: UTF8.self)) else { return }
+        let rest = data[min(end + 1, data.count)...]
+        let linkType = linkTypes[Int(rest.first ?? 0) % linkTypes.count]
+        let packet = Array(rest.dropFirst())
+        // The fast path for header filters must read what the dissector reads: a difference is a finding.
+        if let difference = PlainHeaders.disagreement(packet, linkType: linkType, wireLength: packet.count) {
+            fatalError("plain headers disagree with the dissector: \(difference)")
+        }
+        var analyzer = StreamAnalyzer(linkType: linkType, maximumConversations: 8)
+        for number in 1...2 {
+            var d = Dissector.dissect(packet, linkType: linkType, describing: false)
+            d.add(analyzer.analyze(packet, number: number, microseconds: Int64(number) * 200_000))
+            let frame = FrameInfo(number: number, seconds: 1_700_000_000, microseconds: number, originalLength: packet.count)
+            d.layers.insert(frame.layer(capturedLength: packet.count, describing: false), at: 0)
+            let dissected = filter.matches(d, bytes: packet)
+            let direct = packet.withUnsafeBytes { filter.matches($0, linkType: linkType, wireLength: packet.count) { (d, packet) } }
+            precondition(direct == dissected, "a filter read from plain headers disagrees with the dissection")
+        }
     }
 
     /// A connection started, then the input cut into packets (a length byte before each), each

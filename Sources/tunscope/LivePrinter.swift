@@ -4,6 +4,7 @@ import Glibc
 import Analysis
 import App
 import Capture
+import DisplayFilter
 import Wire
 
 /// Prints (and with -w records) what a live capture stores, until Ctrl-C, SIGTERM, SIGHUP, the
@@ -11,6 +12,8 @@ import Wire
 /// by the kernel and evicted.
 struct LivePrinter {
     let output: OutputOptions
+    /// -Y: only the packets it keeps are printed, recorded (-w) and counted by -c.
+    var displayFilter: DisplayFilter?
 
     /// Opens the device (in `namespace`, if given), gives up root, and prints until the end.
     /// Asked now and then while printing: a reason to stop (the lab was removed), or nil.
@@ -42,9 +45,11 @@ struct LivePrinter {
         var out = StandardOutput()
         var printer = PacketPrinter(format: output.format, hex: output.hex, linkType: capture.linkType,
                                      interfaceNames: capture.interfaceNames)
-        var streams = StreamAnnotator(output, linkType: capture.linkType)
+        var streams = StreamAnnotator(output, linkType: capture.linkType, filter: displayFilter)
+        let selector = displayFilter.map { PacketSelector(filter: $0, linkType: capture.linkType) }
         var text = TextWriter(capacity: 1 << 16)  // the records of one batch taken from the store
         var next = 1  // the number of the next packet to take from the store
+        var kept = 0  // packets -Y kept (all of them without -Y)
         var missed = 0
         var batch = PacketStore.Batch()
         let limit = output.count ?? Int.max
@@ -55,12 +60,11 @@ struct LivePrinter {
         // capture ended, nothing more will).
         func drain(final: Bool = false) {
             store.prepareSpace()
-            var upTo = min(store.newestNumber, limit, next + 511)
+            // Without -Y, -c is a packet number; with it, a count of packets kept, so read on.
+            var upTo = min(store.newestNumber, selector == nil ? limit : Int.max, next + 511)
             let printableBefore = final ? Int64.max : VerdictPrinter.printableBefore()
-            if verdicts != nil {
-                text.removeAll()
-                verdicts!.collect(into: &text)
-            }
+            text.removeAll()
+            verdicts?.collect(into: &text)
             guard upTo >= next else { return writeUnmatchedDrops(upTo: printableBefore) }
             store.copy(numbered: next...upTo, into: &batch)
             if verdicts != nil && !final {
@@ -76,20 +80,31 @@ struct LivePrinter {
                 }
             }
             missed += batch.firstNumber - next
-            writer?.write(batch)
+            if selector == nil {
+                writer?.write(batch)
+                kept = upTo  // evicted ones count toward -c too, as they always did
+            }
             var lastTime = Int64.min
-            if !output.quiet {
+            if !output.quiet || selector != nil {
                 var number = batch.firstNumber
-                if verdicts == nil { text.removeAll() }
                 batch.forEach { bytes, seconds, microseconds, originalLength in
+                    defer { number += 1 }
+                    guard kept < limit || selector == nil else { return }
                     let packet = CapturedPacket(bytes: Bytes(bytes), seconds: seconds, microseconds: microseconds,
                                                 originalLength: originalLength)
                     let annotation = streams.annotate(packet, number: number)
-                    let drop = verdicts?.drop(of: packet, number: number, linkType: capture.linkType)
-                    printer.format(packet, number: number, annotation: annotation, verdict: drop?.verdict, into: &text)
-                    if let drop { verdicts?.annotate(drop, into: &text) }
+                    // Every packet takes its drop, so that one -Y leaves out is not reported as not captured.
                     lastTime = Int64(seconds) * 1_000_000 + Int64(microseconds)
-                    number += 1
+                    let drop = verdicts?.drop(of: packet, number: number, linkType: capture.linkType)
+                    if let selector {
+                        guard selector.keeps(packet, number: number, annotation: annotation) else { return }
+                        writer?.write(packet)
+                        kept += 1
+                    }
+                    if !output.quiet {
+                        printer.format(packet, number: number, annotation: annotation, verdict: drop?.verdict, into: &text)
+                        if let drop { verdicts?.annotate(drop, into: &text) }
+                    }
                 }
             }
             next = upTo + 1
@@ -98,7 +113,7 @@ struct LivePrinter {
             writeUnmatchedDrops(upTo: next > store.newestNumber ? printableBefore : lastTime)
         }
         func writeUnmatchedDrops(upTo time: Int64) {
-            if verdicts != nil && !output.quiet { verdicts!.writeUnmatched(upTo: time, into: &text) }
+            if !output.quiet { verdicts?.writeUnmatched(upTo: time, into: &text) }
             if !text.isEmpty && !output.quiet {
                 text.withBytes { out.write($0) }
                 out.flush()
@@ -106,7 +121,7 @@ struct LivePrinter {
             text.removeAll()
         }
         var stoppedBecause: String?
-        while Signals.stopSignal == 0 && capture.isRunning && next <= limit && writer?.failure == nil {
+        while Signals.stopSignal == 0 && capture.isRunning && kept < limit && writer?.failure == nil {
             let before = next
             drain()
             if next == before {
@@ -119,11 +134,10 @@ struct LivePrinter {
         }
         capture.stop()
         if verdicts != nil { usleep(UInt32(VerdictPrinter.hold)) }  // the last packets' drops
-        while next <= min(store.newestNumber, limit) { drain(final: true) }
-        if verdicts != nil {
-            verdicts!.collect(into: &text)
-            writeUnmatchedDrops(upTo: .max)
-        }
+        while next <= store.newestNumber && kept < limit { drain(final: true) }
+        text.removeAll()
+        verdicts?.collect(into: &text)
+        writeUnmatchedDrops(upTo: .max)
         if let failure = writer?.failure {
             // The disk is full (or the file went away): stop, say so; what fit is in the file.
             try? writer?.close()
@@ -135,6 +149,7 @@ struct LivePrinter {
         let captured = next - 1
         printError("\(counted(captured, "packet")) captured, \(dropped) dropped by the kernel, \(store.counts.evicted) evicted"
                    + (missed > 0 ? " (\(missed) evicted before they were printed or written)" : "")
+                   + (selector != nil ? ", \(kept) kept by -Y" : "")
                    + (verdicts.map { "; \($0.summary)" } ?? ""))
         if let stoppedBecause { throw RuntimeError(stoppedBecause) }
         if let failure = capture.failure {

@@ -15,7 +15,7 @@ struct OutputOptions: ParsableArguments {
     @Option(name: .customShort("w"), parsing: .unconditional, help: ArgumentHelp("Live: also write the packets to this pcap file.", valueName: "file"))
     var writeFile: String?
 
-    @Flag(name: .customShort("q"), help: "Print nothing per packet (with -w, to only record).")
+    @Flag(name: .customShort("q"), help: "Print nothing per packet, only how many were read (and kept by -Y); live with -w, only record.")
     var quiet = false
 
     @Option(help: "Output format: text (tcpdump's lines), tree (tshark -V's), json (JSON Lines).")

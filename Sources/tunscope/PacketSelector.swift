@@ -11,12 +11,22 @@ struct PacketSelector {
     let linkType: LinkType
 
     func keeps(_ p: CapturedPacket, number: Int, annotation: StreamAnnotation) -> Bool {
+        // A fragment is never plain, so a completed datagram is judged on its dissection.
+        p.bytes.withUnsafeBytes { bytes in
+            filter.matches(bytes, linkType: linkType, wireLength: p.originalLength) {
+                (dissection(p, number: number, annotation: annotation), p.bytes)
+            }
+        }
+    }
+
+    private func dissection(_ p: CapturedPacket, number: Int, annotation: StreamAnnotation) -> Dissection {
         var d = Dissector.dissect(p.bytes, linkType: linkType, wireLength: p.originalLength, describing: false,
                                   reassembled: annotation.analysis.reassembled)
         d.add(annotation.analysis)
+        guard filter.readsFrame else { return d }
         let frame = FrameInfo(number: number, seconds: p.seconds, microseconds: p.microseconds, originalLength: p.originalLength)
         d.layers.insert(frame.layer(capturedLength: p.bytes.count, describing: false), at: 0)
-        return filter.matches(d, bytes: p.bytes)
+        return d
     }
 
     /// The packets of a batch the filter keeps, with their numbers in the capture and annotations.

@@ -80,9 +80,6 @@ struct PrintCommand: ParsableCommand {
         if follow && file == nil {
             throw ValidationError("--follow goes with -r FILE: it keeps reading a capture file that is still being written.")
         }
-        if displayFilter != nil && file == nil {
-            throw ValidationError("-Y goes with -r for now; a live capture filters with -f (BPF).")
-        }
         if follow && file == "-" {
             throw ValidationError("--follow is for a file that is still being written; standard input already waits for what the pipe brings (drop --follow).")
         }
@@ -104,9 +101,14 @@ struct PrintCommand: ParsableCommand {
                     try printFile(file, filter: filter)
                 }
             } else {
-                try LivePrinter(output: output, verdicts: drops).capture(devices: devices, tap: tap, watch: watching)
+                try LivePrinter(output: output, displayFilter: filter, verdicts: drops).capture(devices: devices, tap: tap, watch: watching)
             }
         }
+    }
+
+    /// What -q says instead of the packets: how many were read, and kept by -Y.
+    private func quietSummary(read: Int, kept: Int) -> String {
+        counted(read, "packet") + " read" + (displayFilter != nil ? ", \(kept) kept by -Y" : "")
     }
 
     private func printFile(_ path: String, filter: DisplayFilter?) throws {
@@ -118,7 +120,7 @@ struct PrintCommand: ParsableCommand {
         // An SLL2 packet's interface is named as tcpdump names it: by this machine's interfaces.
         let names = reader.linkType == .linuxSLL2 ? LocalInterfaces.names() : [:]
         let formatter = BatchFormatter(format: output.format, hex: output.hex, linkType: reader.linkType, interfaceNames: names)
-        var streams = StreamAnnotator(output, linkType: reader.linkType, filtering: filter != nil)
+        var streams = StreamAnnotator(output, linkType: reader.linkType, filter: filter)
         let selector = filter.map { PacketSelector(filter: $0, linkType: reader.linkType) }
         var number = 0  // packets read
         var printed = 0
@@ -150,14 +152,17 @@ struct PrintCommand: ParsableCommand {
                 if kept.packets.count > room {
                     kept = (Array(kept.packets.prefix(room)), Array(kept.numbers.prefix(room)), Array(kept.annotations.prefix(room)))
                 }
-                formatter.format(kept.packets, numbers: kept.numbers, annotations: kept.annotations) { out.write($0) }
+                if !output.quiet {
+                    formatter.format(kept.packets, numbers: kept.numbers, annotations: kept.annotations) { out.write($0) }
+                }
                 printed += kept.packets.count
             } else {
-                formatter.format(batch, firstNumber: number + 1, annotations: annotations) { out.write($0) }
+                if !output.quiet { formatter.format(batch, firstNumber: number + 1, annotations: annotations) { out.write($0) } }
                 printed += batch.count
             }
             number += batch.count
         }
+        if output.quiet { printError(quietSummary(read: number, kept: printed)) }
         // Where: the packets before the damage were all printed.
         if let damage { throw RuntimeError("\(damage) (after packet \(number), the last \(selector == nil ? "printed" : "read"))") }
     }
@@ -184,10 +189,13 @@ extension PrintCommand {
         guard reader.linkType.isSupported else {
             throw CaptureError("\(stream.name): link type \(reader.linkType.rawValue) is not one tunscope decodes (Ethernet, raw IP, IPv4 and IPv6 are)")
         }
-        let printer = BatchPrinter(formatter: BatchFormatter(format: output.format, hex: output.hex, linkType: reader.linkType),
-                                   streams: StreamAnnotator(output, linkType: reader.linkType, filtering: filter != nil),
+        let printer = BatchPrinter(formatter: BatchFormatter(format: output.format, hex: output.hex, linkType: reader.linkType), quiet: output.quiet,
+                                   streams: StreamAnnotator(output, linkType: reader.linkType, filter: filter),
                                    selector: filter.map { PacketSelector(filter: $0, linkType: reader.linkType) })
-        defer { printer.flush() }
+        defer {
+            printer.flush()
+            if output.quiet { printError(quietSummary(read: printer.number, kept: printer.printed)) }
+        }
         stream.willWait = { printer.flush() }
         let limit = output.count ?? Int.max
         do {
@@ -208,6 +216,8 @@ extension PrintCommand {
 /// written, and flushed (the next may be a while coming).
 final class BatchPrinter {
     let formatter: BatchFormatter
+    /// -q: nothing printed, the packets only counted.
+    let quiet: Bool
     var streams: StreamAnnotator
     /// -Y's filter: packets it refuses are read and analysed, not printed.
     let selector: PacketSelector?
@@ -217,8 +227,9 @@ final class BatchPrinter {
     private(set) var printed = 0
     private var out = StandardOutput()
 
-    init(formatter: BatchFormatter, streams: StreamAnnotator, selector: PacketSelector? = nil) {
+    init(formatter: BatchFormatter, quiet: Bool = false, streams: StreamAnnotator, selector: PacketSelector? = nil) {
         self.formatter = formatter
+        self.quiet = quiet
         self.streams = streams
         self.selector = selector
         batch.reserveCapacity(BatchFormatter.batchSize)
@@ -229,10 +240,10 @@ final class BatchPrinter {
         let annotations = streams.annotate(batch, firstNumber: number + 1)
         if let selector {
             let kept = selector.select(batch, firstNumber: number + 1, annotations: annotations)
-            formatter.format(kept.packets, numbers: kept.numbers, annotations: kept.annotations) { out.write($0) }
+            if !quiet { formatter.format(kept.packets, numbers: kept.numbers, annotations: kept.annotations) { out.write($0) } }
             printed += kept.packets.count
         } else {
-            formatter.format(batch, firstNumber: number + 1, annotations: annotations) { out.write($0) }
+            if !quiet { formatter.format(batch, firstNumber: number + 1, annotations: annotations) { out.write($0) } }
             printed += batch.count
         }
         number += batch.count

@@ -1,5 +1,6 @@
 import Analysis
 import Capture
+import DisplayFilter
 import Wire
 
 /// What stream analysis adds to one packet's record: Wireshark's conversation fields for the
@@ -16,31 +17,27 @@ struct StreamAnnotation: Sendable {
 /// relative numbers for text lines with --relative. Runs on the reading thread, a batch at a
 /// time, before the batch is formatted on every core.
 struct StreamAnnotator {
-    private var reassembler: FragmentReassembler?
-    private var analyzer: StreamAnalyzer?
+    private var sequence: SequenceAnalysis?
     private var tcpdump: TcpdumpSequenceTracker?
 
-    /// `filtering`: a display filter (-Y) reads the analysis whatever the format.
-    init(_ output: OutputOptions, linkType: LinkType, filtering: Bool = false) {
-        if filtering || (output.format != .text && !output.noAnalysis) {
-            reassembler = FragmentReassembler(linkType: linkType)
-            analyzer = StreamAnalyzer(linkType: linkType)
+    /// `filter`: a display filter (-Y) sees reassembled datagrams whatever the format, and the
+    /// stream analysis when it reads one of its fields (`tcp.stream`, relative `tcp.seq`).
+    init(_ output: OutputOptions, linkType: LinkType, filter: DisplayFilter? = nil) {
+        let showing = output.format != .text && !output.noAnalysis
+        if showing || filter != nil {
+            sequence = SequenceAnalysis(linkType: linkType, streams: showing || filter!.names.contains(where: PacketAnalysis.providesField))
         }
         if output.format == .text && output.relative { tcpdump = TcpdumpSequenceTracker(linkType: linkType) }
     }
 
     /// Whether there is anything to add (otherwise records are made without annotations).
-    var isActive: Bool { analyzer != nil || tcpdump != nil }
+    var isActive: Bool { sequence != nil || tcpdump != nil }
 
     mutating func annotate(_ packet: CapturedPacket, number: Int) -> StreamAnnotation {
         var a = StreamAnnotation()
-        if analyzer != nil {
-            let microseconds = Int64(packet.seconds) * 1_000_000 + Int64(packet.microseconds)
-            // A fragment that completes a datagram is analysed as the datagram's TCP or UDP.
-            let reassembled = reassembler?.add(packet.bytes, number: number, microseconds: microseconds)
-            a.analysis = analyzer!.analyze(packet.bytes, number: number, microseconds: microseconds,
-                                           wireLength: packet.originalLength, reassembled: reassembled)
-            a.analysis.reassembled = reassembled
+        if sequence != nil {
+            a.analysis = sequence!.next(packet.bytes, number: number, microseconds: Int64(packet.seconds) * 1_000_000 + Int64(packet.microseconds),
+                                        wireLength: packet.originalLength)
         }
         if tcpdump != nil {
             a.tcpdumpOffsets = tcpdump!.offsets(packet.bytes, wireLength: packet.originalLength)

@@ -141,3 +141,50 @@ struct StreamAnalyzerTests {
         #expect(t.offsets(T.s2c(Self.s &+ 1, Self.c &+ 1, .ack)) == TCPNumberOffsets(seq: Self.s, ack: Self.c, sack: Self.c))
     }
 }
+
+/// `PacketAnalysis.providesField` is what lets `print -Y` skip stream analysis for a filter that
+/// reads none of its fields: every field the analysis adds or changes must be named by it.
+struct AnalysisFieldNamesTests {
+    typealias T = TCPConnectionTrackerTests
+
+    static func fields(_ d: Dissection) -> [String] {
+        d.layers.flatMap { layer in layer.fields.map { "\($0.name)=\($0.value)" } }
+    }
+
+    @Test func everyFieldTheAnalysisAddsOrChangesIsNamed() {
+        let c = T.clientISN, s = T.serverISN, data = Bytes(repeating: 1, count: 10)
+        let synOptions: [TCPOption] = [.mss(1460), .windowScale(7), .sackPermitted]
+        func tcp(_ from: (IPAddress, UInt16), _ to: (IPAddress, UInt16), _ seq: UInt32, _ ack: UInt32, _ flags: TCPFlags,
+                 options: [TCPOption] = [], payload: Bytes = []) -> Bytes {
+            PacketBuilder.build(ip: IPRepr(source: from.0, destination: to.0, proto: .tcp)!,
+                                transport: TCPRepr(sourcePort: from.1, destinationPort: to.1, sequenceNumber: seq, acknowledgmentNumber: ack,
+                                                   flags: flags, window: 0, options: options), payload: payload)
+        }
+        let a = (T.client, UInt16(30732)), b = (T.server, UInt16(80))
+        let packets = [
+            tcp(a, b, c, 0, .syn, options: synOptions), tcp(b, a, s, c &+ 1, [.syn, .ack], options: synOptions),
+            tcp(a, b, c &+ 1, s &+ 1, .ack, payload: data), tcp(a, b, c &+ 1, s &+ 1, .ack, payload: data),
+            tcp(b, a, s &+ 1, c &+ 1, .ack, options: [.sack([TCPSACKBlock(left: c &+ 11, right: c &+ 21)])]),
+            tcp(b, a, s &+ 1, c &+ 11, .ack), tcp(b, a, s &+ 1, c &+ 11, .ack),
+            StreamAnalyzerTests.udp((T.client, 5353), (T.server, 53)), StreamAnalyzerTests.udp((T.server, 53), (T.client, 5353)),
+        ]
+        var analyzer = StreamAnalyzer(linkType: .raw)
+        var checked = 0
+        for (i, p) in packets.enumerated() {
+            let plain = Dissector.dissect(p, linkType: .raw, describing: false)
+            var analysed = plain
+            analysed.add(analyzer.analyze(p, number: i + 1, microseconds: T.t0 + Int64(i) * 1000))
+            // What the analysis added or changed, as name=value, less what the plain decode had.
+            var before = Self.fields(plain)
+            for f in Self.fields(analysed) {
+                if let at = before.firstIndex(of: f) { before.remove(at: at); continue }
+                let name = String(f.prefix { $0 != "=" })
+                // A tree heading ("text": [Timestamps]) is no field a filter can name.
+                guard FieldRegistry.type(of: name) != nil else { continue }
+                #expect(PacketAnalysis.providesField(name), "packet \(i + 1): \(name) comes from the analysis but is not named")
+                checked += 1
+            }
+        }
+        #expect(checked > 40, "the analysis changed too few fields for the check to mean much")
+    }
+}

@@ -227,6 +227,40 @@ struct MonitorTests {
         #expect(Self.text(m, 160, 30)[0].contains("filter: bpf: tcp port 80") && m.shownCount == expected && expected > 1, "\(m.shownCount)")
     }
 
+    /// The screen's filter reads what print -Y reads: stream analysis worked out over the stored
+    /// packets in order, and the frame layer.
+    @Test func theFilterReadsStreamAnalysisAndTheFrame() throws {
+        let store = PacketStore(limits: .init(packets: 100, bytes: 1 << 20))
+        let a = IPAddress.v4(IPv4Address(192, 0, 2, 2)), b = IPAddress.v4(IPv4Address(192, 0, 2, 1))
+        func segment(_ from: IPAddress, _ to: IPAddress, _ sport: UInt16, _ dport: UInt16, seq: UInt32, ack: UInt32, _ flags: TCPFlags,
+                     _ payload: Bytes = []) -> Bytes {
+            PacketBuilder.build(ip: IPRepr(source: from, destination: to, proto: .tcp)!,
+                                transport: TCPRepr(sourcePort: sport, destinationPort: dport, sequenceNumber: seq, acknowledgmentNumber: ack,
+                                                   flags: flags), payload: payload)
+        }
+        let data = Bytes(repeating: 0x41, count: 100)
+        let packets = [
+            segment(a, b, 40000, 80, seq: 100, ack: 0, .syn), segment(b, a, 80, 40000, seq: 900, ack: 101, [.syn, .ack]),
+            segment(a, b, 40000, 80, seq: 101, ack: 901, .ack), segment(a, b, 40000, 80, seq: 101, ack: 901, [.psh, .ack], data),
+            segment(a, b, 40001, 80, seq: 5, ack: 0, .syn),  // a second conversation
+            segment(a, b, 40000, 80, seq: 101, ack: 901, [.psh, .ack], data),  // the retransmission
+        ]
+        for (i, p) in packets.enumerated() {
+            store.append(CapturedPacket(bytes: p, seconds: 1_700_000_000, microseconds: i * 300_000), direction: .received)
+        }
+        let m = Self.monitor(store)
+        func shown(_ filter: String) throws -> [Int] {
+            m.setFilter(try ListFilter(filter, linkType: .raw))
+            _ = m.refresh(now: 2)
+            return (0..<m.shownCount).map { m.shownNumber(at: $0) }
+        }
+        #expect(try shown("tcp.analysis.retransmission") == [6])
+        #expect(try shown("tcp.stream == 1") == [5])
+        #expect(try shown("tcp.seq == 1 && tcp.len > 0") == [4, 6], "relative sequence numbers, as Wireshark's")
+        #expect(try shown("frame.len > 100") == [4, 6])
+        #expect(try shown("frame.number in {2, 3}") == [2, 3])
+    }
+
     /// Past a million packets the number still fits its column whole.
     @Test func packetNumbersOfSevenDigitsAndMoreAreWhole() {
         let store = PacketStore(limits: .init(packets: 100, bytes: 1 << 20))

@@ -66,6 +66,8 @@ struct DisplayFilterTests {
         ("tcp.port contains 80", "tcp.port (type=Unsigned integer (2 bytes)) cannot participate in 'contains' comparison."),
         ("dns.qry.name matches foo", "A regular expression must be a double-quoted string, not foo."),
         ("http.host == \"a", "The final quote was missing from a quoted string."),
+        // Found by the fuzzer: nanoseconds past Int64 trapped.
+        ("tcp.time_delta > 06666666666666.66666666667", "\"06666666666666.66666666667\" is not a valid time offset."),
     ])
     func errorMessages(_ expression: String, _ message: String) {
         do {

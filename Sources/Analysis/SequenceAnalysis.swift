@@ -1,0 +1,24 @@
+import Wire
+
+/// What a packet's place in the sequence adds to it, worked out packet by packet in order:
+/// the datagram it completes (IP reassembly) and, when asked for, its stream analysis
+/// (`tcp.stream`, relative numbers, `tcp.analysis.*`). `print` runs one over what it reads, the
+/// screen's display filter over the stored packets.
+public struct SequenceAnalysis {
+    private var reassembler: FragmentReassembler
+    private var analyzer: StreamAnalyzer?
+
+    public init(linkType: LinkType, streams: Bool) {
+        reassembler = FragmentReassembler(linkType: linkType)
+        analyzer = streams ? StreamAnalyzer(linkType: linkType) : nil
+    }
+
+    public mutating func next(_ bytes: Bytes, number: Int, microseconds: Int64, wireLength: Int) -> PacketAnalysis {
+        // A fragment that completes a datagram is analysed as the datagram's TCP or UDP.
+        let reassembled = reassembler.add(bytes, number: number, microseconds: microseconds)
+        var analysis = analyzer?.analyze(bytes, number: number, microseconds: microseconds, wireLength: wireLength,
+                                         reassembled: reassembled) ?? PacketAnalysis()
+        analysis.reassembled = reassembled
+        return analysis
+    }
+}
