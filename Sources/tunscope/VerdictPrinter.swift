@@ -96,7 +96,6 @@ struct VerdictPrinter {
     /// A drop on a line of its own: of packet `packet` (dropped a while after it was printed),
     /// or of one tunscope did not capture, with its headers decoded.
     private mutating func write(_ drop: DropEvent, packet: Int?, into text: inout TextWriter) {
-        let wireLength = Self.ipLength(drop.header)
         switch format {
         case .json:
             text.write("{\"kernel.drop_reason\":")
@@ -112,7 +111,7 @@ struct VerdictPrinter {
                 text.write(decimal: packet)
             } else {
                 var summary = TextWriter(capacity: 256)
-                Summary.write(drop.header, linkType: .raw, wireLength: wireLength, into: &summary)
+                Self.writeHeaders(of: drop, into: &summary)
                 text.write(",\"kernel.drop_summary\":")
                 text.write(jsonString: summary.string)
             }
@@ -133,11 +132,22 @@ struct VerdictPrinter {
                 text.write(": ")
                 text.write(drop.verdict)
                 text.write(": ")
-                Summary.write(drop.header, linkType: .raw, wireLength: wireLength, into: &text)
+                Self.writeHeaders(of: drop, into: &text)
             }
             text.write(byte: 10)
             if format == .tree { text.write(byte: 10) }
         }
+    }
+
+    /// tcpdump's line for the dropped packet's headers; for what is not IP (ARP, say), its EtherType.
+    private static func writeHeaders(of drop: DropEvent, into text: inout TextWriter) {
+        guard (drop.ethertype == 0x0800 || drop.ethertype == 0x86dd) && !drop.header.isEmpty else {
+            text.write("ethertype 0x")
+            text.write(hex: UInt64(drop.ethertype), digits: 4)
+            text.write(" (not IP)")
+            return
+        }
+        Summary.write(drop.header, linkType: .raw, wireLength: ipLength(drop.header), into: &text)
     }
 
     /// The IP packet's length from its header, for a header cut at 128 bytes.
