@@ -17,11 +17,14 @@ struct DropVerdictTests {
         ("filtered:192.0.2.2:192.0.2.1:81:104", "NETFILTER_DROP"),
         ("rpfilter:198.51.100.7:192.0.2.1:80:105", "IP_RPFILTER"),
         ("noroute:192.0.2.2:203.0.113.9:80:106", "IP_INNOROUTES"),
+        ("v6csum:2001_db8__2:2001_db8__1:80:107:tcpcsum", "TCP_CSUM"),
+        ("forwarded:192.0.2.2:198.51.100.2:80:108", "NETFILTER_DROP"),
     ]
 
-    /// tun0 (192.0.2.1 peer 192.0.2.2) held by drop_tun.py; veth0 with 198.51.100.1/24, so that a
-    /// SYN from 198.51.100.7 on tun0 fails strict rp_filter; forwarding on, so that 203.0.113.9
-    /// has no route (with it off the kernel says IP_INADDRERRORS); port 81 dropped by iptables.
+    /// tun0 (192.0.2.1 peer 192.0.2.2, 2001:db8::1 peer 2001:db8::2) held by drop_tun.py; veth0 with
+    /// 198.51.100.1/24, so that a SYN from 198.51.100.7 on tun0 fails strict rp_filter; forwarding
+    /// on, so that 203.0.113.9 has no route (with it off the kernel says IP_INADDRERRORS); port 81
+    /// dropped by iptables in INPUT, and what would be forwarded (to 198.51.100.2) by FORWARD's policy.
     final class Lab {
         let ns: Namespace
         let program: Background
@@ -33,6 +36,8 @@ struct DropVerdictTests {
             try ns.run(["ip", "addr", "add", "198.51.100.1/24", "dev", "veth0"])
             try ns.run(["ip", "link", "set", "veth0", "up"])
             try ns.run(["ip", "link", "set", "veth1", "up"])
+            try ns.run(["ip", "-6", "addr", "add", "2001:db8::1/128", "peer", "2001:db8::2/128", "dev", "tun0", "nodad"])
+            try ns.run(["iptables", "-P", "FORWARD", "DROP"])
             try ns.run(["sysctl", "-q", "-w", "net.ipv4.conf.all.rp_filter=1", "net.ipv4.conf.tun0.rp_filter=1",
                         "net.ipv4.ip_forward=1"])
             try ns.run(["iptables", "-A", "INPUT", "-p", "tcp", "--dport", "81", "-j", "DROP"])
@@ -44,7 +49,7 @@ struct DropVerdictTests {
         /// Lets the program write its SYNs, and waits until it has.
         func send() throws {
             FileManager.default.createFile(atPath: go, contents: nil)
-            try program.waitFor("sent noroute", timeout: 10)
+            try program.waitFor("sent forwarded", timeout: 10)
         }
 
         func remove() {
@@ -56,19 +61,20 @@ struct DropVerdictTests {
     @Test func printDropsNamesTheKernelsReasonUnderTheRightPacketInTextAndJSON() throws {
         let lab = try Lab()
         defer { lab.remove() }
-        // Only IPv4: the kernel's IPv6 router solicitations on tun0 come when they come.
+        // Only IPv4 and IPv6's TCP: the kernel's IPv6 router solicitations on tun0 come when they come.
+        let filter = "ip or (ip6 and tcp)"
         // Started as through sudo: the verdicts go on after root is given up.
-        let text = try Background(["env", "SUDO_UID=65534", "SUDO_GID=65534", Tools.tunscope, "print", "-i", "tun0", "--drops", "-f", "ip"],
+        let text = try Background(["env", "SUDO_UID=65534", "SUDO_GID=65534", Tools.tunscope, "print", "-i", "tun0", "--drops", "-f", filter],
                                   in: lab.ns.name)
-        let json = try Background([Tools.tunscope, "print", "-i", "tun0", "--drops", "--format", "json", "-f", "ip"], in: lab.ns.name)
-        let uncaptured = try Background([Tools.tunscope, "print", "-i", "tun0", "--drops", "-x", "-f", "ip and not port 81"], in: lab.ns.name)
-        let tcpdump = try Background(["tcpdump", "-l", "-nn", "-S", "-i", "tun0", "ip"], in: lab.ns.name)
+        let json = try Background([Tools.tunscope, "print", "-i", "tun0", "--drops", "--format", "json", "-f", filter], in: lab.ns.name)
+        let uncaptured = try Background([Tools.tunscope, "print", "-i", "tun0", "--drops", "-x", "-f", "(\(filter)) and not port 81"], in: lab.ns.name)
+        let tcpdump = try Background(["tcpdump", "-l", "-nn", "-S", "-i", "tun0", filter], in: lab.ns.name)
         for watcher in [text, json, uncaptured] {
             try watcher.waitFor("watching tun0 (held by python3", timeout: 10, onStandardError: true)
         }
         try tcpdump.waitFor("listening on tun0", timeout: 5, onStandardError: true)
         try lab.send()
-        #expect(Root.eventually(timeout: 5) { text.standardOutput.contains("IP_INNOROUTES") && json.standardOutput.contains("IP_INNOROUTES") },
+        #expect(Root.eventually(timeout: 5) { text.standardOutput.contains("198.51.100.2.80") && json.standardOutput.contains("198.51.100.2") },
                 "\(text.standardOutput)\n\(text.standardError)")
         usleep(300_000)
         let (status, out, err) = text.stop(signal: SIGINT)
@@ -76,7 +82,7 @@ struct DropVerdictTests {
         let (_, uncapturedOut, _) = uncaptured.stop(signal: SIGINT)
         let (_, expected, _) = tcpdump.stop(signal: SIGINT)
         #expect(status == 0 && jsonStatus == 0, "\(err)\n\(jsonErr)")
-        #expect(!err.contains("verdicts are off") && err.contains("6 kernel drops reported (6 of captured packets), 0 undelivered"), "\(err)")
+        #expect(!err.contains("verdicts are off") && err.contains("8 kernel drops reported (8 of captured packets), 0 undelivered"), "\(err)")
 
         // Text: each SYN's line, then its verdict; the RST and ICMP the kernel answered with, none.
         let lines = out.split(separator: "\n")
@@ -86,7 +92,9 @@ struct DropVerdictTests {
         #expect(lines.contains("    kernel dropped it: TCP_CSUM (bad TCP checksum: the kernel drops the segment without an answer) in tcp_v4_rcv"), "\(out)")
         #expect(lines.contains { $0.hasPrefix("    kernel dropped it: NO_SOCKET (") && $0.hasSuffix(") in tcp_v4_rcv") }, "\(out)")
         #expect(lines[verdicts[3] - 1].contains(" > 192.0.2.1.81: ") && lines[verdicts[4] - 1].contains("IP 198.51.100.7.30732 > ")
-                && lines[verdicts[5] - 1].contains(" > 203.0.113.9.80: "), "\(out)")
+                && lines[verdicts[5] - 1].contains(" > 203.0.113.9.80: ") && lines[verdicts[6] - 1].contains("IP6 2001:db8::2.30732 > ")
+                && lines[verdicts[7] - 1].contains(" > 198.51.100.2.80: "), "\(out)")
+        #expect(lines[verdicts[6]].hasSuffix(" in tcp_v6_rcv"), "\(out)")
         // Without the verdicts, the lines are tcpdump's.
         #expect(lines.filter { !$0.hasPrefix("    ") } == expected.split(separator: "\n"), "tunscope:\n\(out)\ntcpdump:\n\(expected)")
 
@@ -95,7 +103,8 @@ struct DropVerdictTests {
         var located = 0
         for line in jsonOut.split(separator: "\n") {
             let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-            if let reason = object["kernel.drop_reason"] as? String, let id = object["ip.id"] as? Int {
+            // IPv6 has no IP id: drop_tun.py puts it in the flow label.
+            if let reason = object["kernel.drop_reason"] as? String, let id = (object["ip.id"] ?? object["ipv6.flow"]) as? Int {
                 reasonByID[id] = reason
                 if let location = object["kernel.drop_location"] as? String, !location.isEmpty { located += 1 }
             } else {
