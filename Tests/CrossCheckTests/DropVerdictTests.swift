@@ -48,7 +48,7 @@ struct DropVerdictTests {
 
         /// Lets the program write its SYNs, and waits until it has.
         func send() throws {
-            FileManager.default.createFile(atPath: go, contents: nil)
+            _ = FileManager.default.createFile(atPath: go, contents: nil)
             try program.waitFor("sent forwarded", timeout: 10)
         }
 

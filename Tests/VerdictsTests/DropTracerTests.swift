@@ -30,9 +30,12 @@ struct DropTracerTests {
         let reasons = try #require(DropReasons.ofRunningKernel(), "this kernel has no BTF drop reasons")
         #expect(reasons.names.values.contains("TCP_CSUM") && reasons.names.values.contains("NO_SOCKET"))
         #expect(!KernelSymbols().isEmpty && KernelSymbols().function(at: 0) == nil)
-        let ns = "tsv-tracer-\(getpid())"
+        let ns = "tsv-tracer-\(getpid())", other = "tsv-other-\(getpid())"
         try Self.run(["ip", "netns", "add", ns])
         defer { _ = try? Self.run(["ip", "netns", "delete", ns]) }
+        try Self.run(["ip", "netns", "add", other])
+        defer { _ = try? Self.run(["ip", "netns", "delete", other]) }
+        try Self.run(["ip", "netns", "exec", other, "ip", "link", "set", "lo", "up"])
         for step in [["ip", "link", "set", "lo", "up"], ["ip", "tuntap", "add", "name", "tun0", "mode", "tun"],
                      ["ip", "addr", "add", "192.0.2.1", "peer", "192.0.2.2", "dev", "tun0"], ["ip", "link", "set", "tun0", "up"]] {
             try Self.run(["ip", "netns", "exec", ns] + step)
@@ -41,8 +44,9 @@ struct DropTracerTests {
         #expect(stat("/run/netns/\(ns)", &info) == 0)
         let tracer = try DropTracer(namespaceInodes: [UInt32(info.st_ino)])
         defer { tracer.stop() }
-        // Drops in the test's own namespace are not asked for: a UDP datagram to a closed port here.
-        try Self.run(["python3", "-c", "import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'x', ('127.0.0.1', 9))"])
+        // Drops in another namespace are not asked for: a UDP datagram to a closed port there (NO_SOCKET).
+        try Self.run(["ip", "netns", "exec", other, "python3", "-c",
+                      "import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'x', ('127.0.0.1', 9))"])
         try Self.run(["ip", "netns", "exec", ns, "timeout", "-s", "KILL", "1.5", "python3", Self.program, "tun0", "/",
                       "csum:192.0.2.2:192.0.2.1:80:4242:tcpcsum"], allowFailure: true)
         var drops: [DropEvent] = []
