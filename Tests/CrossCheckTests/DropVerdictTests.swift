@@ -68,8 +68,10 @@ struct DropVerdictTests {
                                   in: lab.ns.name)
         let json = try Background([Tools.tunscope, "print", "-i", "tun0", "--drops", "--format", "json", "-f", filter], in: lab.ns.name)
         let uncaptured = try Background([Tools.tunscope, "print", "-i", "tun0", "--drops", "-x", "-f", "(\(filter)) and not port 81"], in: lab.ns.name)
+        let uncapturedJSON = try Background([Tools.tunscope, "print", "-i", "tun0", "--drops", "--format", "json", "-f", "(\(filter)) and not port 81"],
+                                            in: lab.ns.name)
         let tcpdump = try Background(["tcpdump", "-l", "-nn", "-S", "-i", "tun0", filter], in: lab.ns.name)
-        for watcher in [text, json, uncaptured] {
+        for watcher in [text, json, uncaptured, uncapturedJSON] {
             try watcher.waitFor("watching tun0 (held by python3", timeout: 10, onStandardError: true)
         }
         try tcpdump.waitFor("listening on tun0", timeout: 5, onStandardError: true)
@@ -80,6 +82,7 @@ struct DropVerdictTests {
         let (status, out, err) = text.stop(signal: SIGINT)
         let (jsonStatus, jsonOut, jsonErr) = json.stop(signal: SIGINT)
         let (_, uncapturedOut, _) = uncaptured.stop(signal: SIGINT)
+        let (_, uncapturedJSONOut, _) = uncapturedJSON.stop(signal: SIGINT)
         let (_, expected, _) = tcpdump.stop(signal: SIGINT)
         #expect(status == 0 && jsonStatus == 0, "\(err)\n\(jsonErr)")
         #expect(!err.contains("verdicts are off") && err.contains("8 kernel drops reported (8 of captured packets), 0 undelivered"), "\(err)")
@@ -124,6 +127,18 @@ struct DropVerdictTests {
                 && uncapturedOut.contains(": IP 192.0.2.2.30732 > 192.0.2.1.81: Flags [S], seq 4101019787, win 65535, options [mss 1460], length 0\n"),
                 "\(uncapturedOut)")
         #expect(uncapturedOut.components(separatedBy: "kernel dropped it: ").count == Self.cases.count, "\(uncapturedOut)")
+        // In JSON, an object of its own.
+        let own = try uncapturedJSONOut.split(separator: "\n").compactMap {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }.filter { $0["frame.number"] == nil }
+        #expect(own.count == 1 && own[0]["kernel.drop_reason"] as? String == "NETFILTER_DROP" && own[0]["kernel.drop_device"] as? String == "tun0"
+                && (own[0]["kernel.drop_summary"] as? String)?.hasPrefix("IP 192.0.2.2.30732 > 192.0.2.1.81: Flags [S]") == true
+                && own[0]["kernel.drop_time"] is Double, "\(uncapturedJSONOut)")
+    }
+
+    @Test func dropsGoWithALiveCapture() throws {
+        let (status, _, err) = try Root.runStatus([Tools.tunscope, "print", "-r", "/dev/null", "--drops"])
+        #expect(status == 64 && err.contains("--drops goes with -i: the kernel's verdicts are on packets it handles now"), "\(err)")
     }
 
     /// Without the privileges BPF needs, one line says why and capture goes on: root without
