@@ -1,4 +1,5 @@
 import Capture
+import DisplayFilter
 import Probe
 import Screen
 import Wire
@@ -282,6 +283,9 @@ public final class Monitor {
             at = end + 1
         }
     }
+
+    /// Shows only the packets `filter` keeps, as if typed at `/` (`tunscope -Y`).
+    public func showOnly(_ filter: DisplayFilter) { setFilter(.display(filter)) }
 
     /// Applies a display filter (nil: show everything) and keeps the selection if it still shows.
     func setFilter(_ newFilter: ListFilter?) {

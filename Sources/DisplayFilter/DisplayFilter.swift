@@ -118,7 +118,17 @@ struct Compiler {
             let members = try elements.map { e in
                 (low: try constant(e.low, for: type, field: left.name), high: try e.high.map { try constant($0, for: type, field: left.name) })
             }
-            return .compare(left, .member(members), all: r.quantifier == .all)
+            // Numbers only (the usual case): ranges of integers, no constants to order per packet.
+            let ranges = members.compactMap { m -> ClosedRange<UInt64>? in
+                guard case let .value(.unsigned(low)) = m.low else { return nil }
+                guard let high = m.high else { return low...low }
+                guard case let .value(.unsigned(h)) = high else { return nil }
+                return low <= h ? low...h : nil
+            }
+            var unsignedField = false
+            if case .unsigned = type, left.mask == nil { unsignedField = true }
+            let test: Plan.Test = unsignedField && ranges.count == members.count ? .unsignedMember(ranges) : .member(members)
+            return .compare(left, test, all: r.quantifier == .all)
         case let .operand(op, right):
             try comparable(left, op, r.left.range)
             let all = r.quantifier.map { $0 == .all } ?? (op == .notEqual || op == .allEqual)
@@ -344,26 +354,38 @@ func typeName(_ t: FieldType) -> String {
 /// " Did you mean tcp.flags?" when a known name is close (a typo or two away), else "".
 func suggestion(for name: String) -> String {
     let limit = max(2, name.count / 4)
+    let typed = Array(name.utf8)
     var best: (name: String, distance: Int)?
-    for candidate in FieldRegistry.allNames where abs(candidate.count - name.count) <= limit {
-        let d = editDistance(name, candidate)
-        if d <= limit && (best == nil || d < best!.distance || (d == best!.distance && candidate < best!.name)) {
-            best = (candidate, d)
-        }
+    var rows = EditDistanceRows()
+    for candidate in FieldRegistry.allNames where abs(candidate.utf8.count - typed.count) <= limit {
+        guard let d = rows.distance(typed, candidate, atMost: best.map { min(limit, $0.distance) } ?? limit) else { continue }
+        if best == nil || d < best!.distance || (d == best!.distance && candidate < best!.name) { best = (candidate, d) }
     }
     return best.map { " Did you mean \($0.name)?" } ?? ""
 }
 
-/// Levenshtein distance over UTF-8 bytes.
-func editDistance(_ a: String, _ b: String) -> Int {
-    let x = Array(a.utf8), y = Array(b.utf8)
-    var previous = Array(0...y.count)
-    for i in 1...max(1, x.count) where !x.isEmpty {
-        var current = [i] + Array(repeating: 0, count: y.count)
-        for j in 1...max(1, y.count) where !y.isEmpty {
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
+/// Levenshtein distance over UTF-8 bytes, in two rows kept from call to call (the suggestion
+/// compares a name with every registered one, on every key typed at the screen's `/`).
+struct EditDistanceRows {
+    private var previous: [Int] = [], current: [Int] = []
+
+    /// The distance, or nil once it must exceed `limit` (every entry of a row above it).
+    mutating func distance(_ x: [UInt8], _ b: String, atMost limit: Int) -> Int? {
+        let y = Array(b.utf8)
+        if x.isEmpty || y.isEmpty { return max(x.count, y.count) <= limit ? max(x.count, y.count) : nil }
+        previous.removeAll(keepingCapacity: true)
+        previous.append(contentsOf: 0...y.count)
+        current = previous
+        for i in 1...x.count {
+            current[0] = i
+            var rowMinimum = i
+            for j in 1...y.count {
+                current[j] = Swift.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
+                rowMinimum = Swift.min(rowMinimum, current[j])
+            }
+            if rowMinimum > limit { return nil }
+            swap(&previous, &current)
         }
-        previous = current
+        return previous[y.count] <= limit ? previous[y.count] : nil
     }
-    return x.isEmpty ? y.count : previous[y.count]
 }

@@ -3,7 +3,7 @@ import Wire
 /// A field or protocol a filter reads, resolved once (a class: a plan shares it, never copies
 /// it per packet): the names to look for (two for an
 /// either-end name such as `ip.addr`), its type, and the slice or mask applied to each value.
-final class FieldReference {
+final class FieldReference: @unchecked Sendable {  // changed only while compiling, then shared
     let name: String
     let type: FieldType
     let isProtocol: Bool

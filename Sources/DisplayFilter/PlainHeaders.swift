@@ -105,6 +105,7 @@ public struct PlainHeaders {
         case tcpPSH = "tcp.flags.push", tcpRST = "tcp.flags.reset", tcpSYN = "tcp.flags.syn", tcpFIN = "tcp.flags.fin"
         case tcpWindow = "tcp.window_size_value", tcpUrgentPointer = "tcp.urgent_pointer"
         case udp, udpSourcePort = "udp.srcport", udpDestinationPort = "udp.dstport", udpPort = "udp.port", udpLength = "udp.length"
+        case icmp, icmpType = "icmp.type", icmpCode = "icmp.code", icmpv6, icmpv6Type = "icmpv6.type", icmpv6Code = "icmpv6.code"
         case frameLength = "frame.len", frameCapturedLength = "frame.cap_len"
     }
 
@@ -116,6 +117,7 @@ public struct PlainHeaders {
         func u64(_ at: Int) -> UInt64 { UInt64(u32(at)) << 32 | UInt64(u32(at + 4)) }
         func span(_ from: Int) -> Value { .bytes(Array(bytes[from..<end])) }
         let v4 = network == .ipv4, v6 = network == .ipv6, tcp = transportKind == .tcp, udp = transportKind == .udp
+        let echo = transportKind == .echo
         let flags = tcp ? u16(transport + 12) & 0x0fff : 0
         let value: Value
         switch name {
@@ -170,6 +172,9 @@ public struct PlainHeaders {
         case .tcpWindow where tcp: value = .unsigned(u16(transport + 14))
         case .tcpUrgentPointer where tcp: value = .unsigned(u16(transport + 18))
         case .udpLength where udp: value = .unsigned(u16(transport + 4))
+        case .icmp where echo && v4, .icmpv6 where echo && v6: value = span(transport)
+        case .icmpType where echo && v4, .icmpv6Type where echo && v6: value = .unsigned(u8(transport))
+        case .icmpCode where echo && v4, .icmpv6Code where echo && v6: value = .unsigned(u8(transport + 1))
         case .frameLength: value = .unsigned(UInt64(wireLength))
         case .frameCapturedLength: value = .unsigned(UInt64(bytes.count))
         default: return  // a field of the other IP version or transport: not in this packet
@@ -179,6 +184,8 @@ public struct PlainHeaders {
 }
 
 extension PlainHeaders {
+    private static let allFields = Name.allCases.map { FieldReference(name: $0.rawValue, type: FieldRegistry.type(of: $0.rawValue)!) }
+
     /// The first field whose value read from the headers differs from the dissector's, as
     /// "ip.ttl: [64] read, [63] dissected"; nil when the packet is not plain or all agree. The
     /// check `PlainHeadersTests` and the display-filter fuzz target make on every packet.
@@ -189,12 +196,11 @@ extension PlainHeaders {
             let frame = FrameInfo(number: 1, seconds: 0, microseconds: 0, originalLength: wireLength)
             d.layers.insert(frame.layer(capturedLength: packet.count, describing: false), at: 0)
             let dissected = DissectedFields(dissection: d, bytes: d.bytes(frame: packet))
-            for name in Name.allCases {
-                let field = FieldReference(name: name.rawValue, type: FieldRegistry.type(of: name.rawValue)!)
+            for field in allFields {
                 var read: [Value] = [], found: [Value] = []
                 headers.forEach(field) { read.append($0); return true }
                 dissected.forEach(field) { found.append($0); return true }
-                if read != found { return "\(name.rawValue): \(read) read, \(found) dissected" }
+                if read != found { return "\(field.name): \(read) read, \(found) dissected" }
             }
             return nil
         }

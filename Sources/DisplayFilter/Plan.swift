@@ -34,6 +34,8 @@ indirect enum Plan {
         /// Equal to (or, with `negated`, different from every) value of another field.
         case field(Comparison, FieldReference)
         case member([(low: Constant, high: Constant?)])
+        /// A set of unsigned numbers and ranges (`tcp.port in {80, 443, 8000..8080}`), compared as integers.
+        case unsignedMember([ClosedRange<UInt64>])
         case contains([UInt8])
         case matches(PCRERegex)
     }
@@ -95,6 +97,9 @@ extension Plan.Test {
             // Not equal: differs from every value of the other field; otherwise some pair holds.
             if op == .notEqual || op == .anyNotEqual { return !others.contains { ordering(v, $0) == 0 } }
             return others.contains { ordering(v, $0).map(op.holds) ?? false }
+        case let .unsignedMember(ranges):
+            guard case let .unsigned(x) = v else { return false }
+            return ranges.contains { $0.contains(x) }
         case let .member(elements):
             return elements.contains { e in
                 guard let low = ordering(v, e.low) else { return false }

@@ -5,6 +5,7 @@ import App
 import ArgumentParser
 import Capture
 import Curses
+import DisplayFilter
 import Screen
 import Synchronization
 import Wire
@@ -104,6 +105,7 @@ struct MonitorCommand: ParsableCommand {
 
     /// A capture file in the monitor: read on a thread of its own, so the first frame comes at once.
     private func browse(_ path: String) throws {
+        let filter = try screen.compiledDisplayFilter()
         let reader = try CaptureFileReader(path: path)
         guard reader.linkType.isSupported else {
             throw RuntimeError("\(path): link type \(reader.linkType.rawValue) is not one tunscope decodes")
@@ -116,6 +118,7 @@ struct MonitorCommand: ParsableCommand {
                               lines: .unicode)
         monitor.loading = true
         monitor.startAtFirstPacket()
+        if let filter { monitor.showOnly(filter) }
         if let themeProblem { monitor.say(themeProblem, error: true) }
         let loaded = FileLoad(reader: reader, store: store)
         loaded.start()
@@ -142,6 +145,7 @@ extension MonitorCommand {
     /// browsing. q quits at once, however quiet the writer is: the reading thread only ever waits
     /// in 50 ms steps, and is told to stop.
     func watch(_ path: String) throws {
+        let filter = try screen.compiledDisplayFilter()
         let stream: CaptureStream
         let reader: CaptureFileReader
         do {
@@ -163,6 +167,7 @@ extension MonitorCommand {
         let monitor = Monitor(store: store, host: nil, linkType: reader.linkType, sourceName: stream.name, theme: theme,
                               lines: .unicode)
         monitor.stream = stream.kind == .pipe ? .pipe : .follow
+        if let filter { monitor.showOnly(filter) }
         if let themeProblem { monitor.say(themeProblem, error: true) }
         let streamReader = StreamReader(reader: reader)
         streamReader.start { packets in _ = store.append(contentsOf: packets) }
@@ -195,6 +200,18 @@ struct ScreenOptions: ParsableArguments {
 
     @Flag(help: "Close each connection s opens as soon as its handshake is done, as tunscope send does (by default it stays open for d, H, F and R).")
     var closeAtOnce = false
+
+    @Option(name: .customShort("Y"), parsing: .unconditional, help: ArgumentHelp("""
+        Start with the list filtered by this Wireshark display filter, as / takes it (tshark -Y): tcp.analysis.flags, \
+        dns.qry.name contains "lab". / changes it.
+        """, valueName: "expression"))
+    var displayFilter: String?
+
+    /// -Y compiled before the screen starts, so a mistake is said in the terminal, with where.
+    func compiledDisplayFilter() throws -> DisplayFilter? {
+        guard let displayFilter else { return nil }
+        do { return try DisplayFilter(displayFilter) } catch { throw RuntimeError("-Y: \(error)") }
+    }
 
     /// The NO_COLOR convention (no-color.org): set and not empty means no colour.
     var noColor: Bool {
@@ -259,6 +276,7 @@ func requireTerminal(captureOnStandardInput: Bool = false) throws {
 func runLive(devices: [String], tap: Bool, namespace: String?, target: (IPAddress, UInt16)?, source: IPAddress?,
              writeFile: String?, screen: ScreenOptions, limits: PacketStore.Limits, watch: WatchOptions = .none,
              beside: [String] = [], besideNote: String? = nil, stopReason: @escaping () -> String? = { nil }) throws {
+    let filter = try screen.compiledDisplayFilter()
     let store = PacketStore(limits: limits)
     let capture = try LiveOpening.open(devices: devices, tap: tap, namespace: namespace, filter: nil, watch: watch,
                                        timesProbes: !tap, beside: beside, store: store)
@@ -275,6 +293,7 @@ func runLive(devices: [String], tap: Bool, namespace: String?, target: (IPAddres
                           sourceName: held?.title(watchedAs: besideNote) ?? devices.joined(separator: ", "), theme: theme, lines: .unicode, ownAddress: me,
                           kernelAddress: held?.addresses.map { .v4($0.local) }, target: held == nil ? nil : target)
     monitor.holdsConnections = !screen.closeAtOnce
+    if let filter { monitor.showOnly(filter) }
     if let themeProblem { monitor.say(themeProblem, error: true) }
     if held != nil && host == nil && !tap {
         monitor.say("\(devices[0]) has no point-to-point address: only watching (give --source to send)")

@@ -1,5 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Analysis
 import Capture
+import Dispatch
 import DisplayFilter
 import Wire
 
@@ -30,14 +34,28 @@ struct PacketSelector {
     }
 
     /// The packets of a batch the filter keeps, with their numbers in the capture and annotations.
-    func select(_ batch: [CapturedPacket], firstNumber: Int, annotations: [StreamAnnotation])
-        -> (packets: [CapturedPacket], numbers: [Int], annotations: [StreamAnnotation]) {
-        var kept: (packets: [CapturedPacket], numbers: [Int], annotations: [StreamAnnotation]) = ([], [], [])
-        for (i, p) in batch.enumerated() where keeps(p, number: firstNumber + i, annotation: annotations[i]) {
-            kept.packets.append(p)
-            kept.numbers.append(firstNumber + i)
-            kept.annotations.append(annotations[i])
+    /// The indices in `batch` of the packets the filter keeps.
+    func select(_ batch: [CapturedPacket], firstNumber: Int, annotations: [StreamAnnotation]) -> [Int] {
+        // The analysis is done (in order, by the caller); what is left is per packet, so the
+        // batch is split over every core, as the formatting is.
+        let parts = min(Self.workers, max(1, batch.count / 256))
+        var verdicts = [Bool](repeating: false, count: batch.count)
+        verdicts.withUnsafeMutableBufferPointer { verdicts in
+            let out = UncheckedBuffer(verdicts)
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                for i in (batch.count * part / parts)..<(batch.count * (part + 1) / parts) {
+                    out.buffer[i] = keeps(batch[i], number: firstNumber + i, annotation: i < annotations.count ? annotations[i] : .none)
+                }
+            }
         }
-        return kept
+        return batch.indices.filter { verdicts[$0] }
+    }
+
+    private static let workers = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+
+    /// Each worker writes only its own part of the verdicts.
+    private struct UncheckedBuffer: @unchecked Sendable {
+        let buffer: UnsafeMutableBufferPointer<Bool>
+        init(_ buffer: UnsafeMutableBufferPointer<Bool>) { self.buffer = buffer }
     }
 }

@@ -147,15 +147,12 @@ struct PrintCommand: ParsableCommand {
             let annotations = streams.annotate(batch, firstNumber: number + 1)
             if let selector {
                 // Analysis runs on every packet read; the filter applies after it.
-                var kept = selector.select(batch, firstNumber: number + 1, annotations: annotations)
-                let room = limit - printed
-                if kept.packets.count > room {
-                    kept = (Array(kept.packets.prefix(room)), Array(kept.numbers.prefix(room)), Array(kept.annotations.prefix(room)))
-                }
+                let kept = selector.select(batch, firstNumber: number + 1, annotations: annotations).prefix(limit - printed)
                 if !output.quiet {
-                    formatter.format(kept.packets, numbers: kept.numbers, annotations: kept.annotations) { out.write($0) }
+                    formatter.format(kept.map { batch[$0] }, numbers: kept.map { number + 1 + $0 },
+                                     annotations: annotations.isEmpty ? [] : kept.map { annotations[$0] }) { out.write($0) }
                 }
-                printed += kept.packets.count
+                printed += kept.count
             } else {
                 if !output.quiet { formatter.format(batch, firstNumber: number + 1, annotations: annotations) { out.write($0) } }
                 printed += batch.count
@@ -240,8 +237,11 @@ final class BatchPrinter {
         let annotations = streams.annotate(batch, firstNumber: number + 1)
         if let selector {
             let kept = selector.select(batch, firstNumber: number + 1, annotations: annotations)
-            if !quiet { formatter.format(kept.packets, numbers: kept.numbers, annotations: kept.annotations) { out.write($0) } }
-            printed += kept.packets.count
+            if !quiet {
+                formatter.format(kept.map { batch[$0] }, numbers: kept.map { number + 1 + $0 },
+                                 annotations: annotations.isEmpty ? [] : kept.map { annotations[$0] }) { out.write($0) }
+            }
+            printed += kept.count
         } else {
             if !quiet { formatter.format(batch, firstNumber: number + 1, annotations: annotations) { out.write($0) } }
             printed += batch.count

@@ -24,6 +24,27 @@ struct LiveTests {
         #expect(tshark == captured, "tshark read \(tshark) packets, tunscope said \(captured)")
     }
 
+    /// -Y live: only the packets it keeps are printed and recorded, and -c counts them.
+    @Test func aDisplayFilterLiveKeepsPrintsAndRecordsOnlyItsPackets() throws {
+        let ns = try Namespace(withTun: "tun0")
+        defer { ns.remove() }
+        let file = Root.temporary("live-y.pcap")
+        let capture = try Background([Tools.tunscope, "print", "-i", "tun0", "-Y", "udp.dstport == 40001", "-c", "2", "-w", file],
+                                     in: ns.name)
+        try capture.waitFor("", timeout: 0.5)
+        try ns.run(["ping", "-c", "2", "-i", "0.2", "-W", "1", "192.0.2.2"], allowFailure: true)
+        for port in [40000, 40001, 40002, 40001, 40001] {
+            try ns.run(["bash", "-c", "echo hello > /dev/udp/192.0.2.2/\(port)"])
+        }
+        let (status, out, err) = capture.wait(timeout: 10)
+        #expect(status == 0, "\(err)")
+        let lines = out.split(separator: "\n")
+        #expect(lines.count == 2 && lines.allSatisfy { $0.contains(".40001: UDP, length 6") }, "\(out)")
+        #expect(err.contains("2 kept by -Y"), "\(err)")
+        let recorded = try Tools.run(["tshark", "-r", file, "-T", "fields", "-e", "udp.dstport"]).split(separator: "\n")
+        #expect(recorded == ["40001", "40001"], "\(recorded)")
+    }
+
     @Test func deviceDeletedMidCaptureIsAClearMessageAndTheFileKeepsWhatWasCaptured() throws {
         let ns = try Namespace(withTun: "tun0")
         defer { ns.remove() }

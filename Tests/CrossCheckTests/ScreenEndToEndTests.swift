@@ -443,4 +443,32 @@ struct ScreenEndToEndTests {
         #expect(w.file("status")?.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "\(w.file("stderr") ?? "")")
         #expect(w.file("before") == w.file("after"))
     }
+
+    /// `tunscope -Y`: the list starts filtered, by the same rows tshark -Y keeps (analysis
+    /// fields included); a mistake is said in the terminal before any screen, exit status 1.
+    @Test func theMonitorStartsWithADisplayFilterAndRefusesAWrongOne() throws {
+        let capture = try Tools.streamsCapture()
+        let expected = try DisplayFilterCrossCheckTests.tsharkFrames("tcp.analysis.retransmission", capture)
+        #expect(expected.count >= 3)
+        let w = try Window(Tools.tunscope + " -r " + capture + " -Y tcp.analysis.retransmission", width: 140, height: 50)
+        defer { w.close() }
+        try w.waitFor("filter: tcp.analysis.retransmission")
+        try w.waitFor("│\(expected[2]) ")
+        let list = w.screen.split(separator: "\n").prefix { !$0.contains("Header tree") }
+        let rows = list.compactMap { line -> String? in
+            guard line.hasPrefix("│"), let n = line.dropFirst().split(separator: " ").first, Int(n) != nil else { return nil }
+            return String(n)
+        }
+        #expect(Array(rows.prefix(expected.count)) == Array(expected.prefix(rows.count)), "\(rows) against tshark's \(expected)")
+        try w.keys("q")
+        #expect(w.ended())
+
+        let wrong = try Window(Tools.tunscope + " -r " + capture + " -Y 'tcp.flgs == 1'", width: 100, height: 20)
+        defer { wrong.close() }
+        #expect(wrong.ended())
+        #expect(wrong.file("status")?.trimmingCharacters(in: .whitespacesAndNewlines) == "1")
+        #expect(wrong.file("stderr")?.contains("-Y: tcp.flgs is neither a field nor a protocol name. Did you mean tcp.flags?") == true,
+                "\(wrong.file("stderr") ?? "")")
+        #expect(wrong.file("before") == wrong.file("after"))
+    }
 }

@@ -53,7 +53,7 @@ public enum FieldRegistry {
     }
 
     /// Every name a filter may use: protocols, fields and either-end names.
-    public static var allNames: [String] { Array(protocols) + Array(fields.keys) + Array(eitherEnd.keys) }
+    public static let allNames: [String] = (Array(protocols) + Array(fields.keys) + Array(eitherEnd.keys)).sorted()
 
     /// The fields, by protocol.
     public static let fields: [String: FieldType] = [
