@@ -1,14 +1,14 @@
 import Foundation
 import PackagePlugin
 
-/// Builds the Verdicts target's BPF program at build time: vmlinux.h from this machine's kernel
+/// Builds the DropTracing target's BPF program at build time: vmlinux.h from this machine's kernel
 /// BTF (bpftool), the object with clang's BPF target, and the object as a Swift file (base64)
 /// that the target compiles in, so the binary carries its BPF program. See BPF/build-object.sh.
 @main
 struct BPFObjectBuilder: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
         let sources = context.package.directoryURL.appending(path: "Sources")
-        let bpf = sources.appending(path: "Verdicts/BPF")
+        let bpf = sources.appending(path: "DropTracing/BPF")
         let script = bpf.appending(path: "build-object.sh")
         let header = sources.appending(path: "CBPF/drop_event.h")
         let output = context.pluginWorkDirectoryURL.appending(path: "BPFObject.swift")

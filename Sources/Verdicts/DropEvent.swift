@@ -1,3 +1,14 @@
+import Wire
+
+/// Where drops come from: the kernel's tracer (`DropTracing`'s `DropTracer`), or a test's list.
+public protocol DropSource: AnyObject {
+    /// The drops reported since the last call.
+    func take() -> [DropEvent]
+    /// Drops the kernel could not deliver (a full ring buffer); nil when that cannot be read.
+    var undelivered: UInt64? { get }
+    func stop()
+}
+
 /// One packet the kernel dropped, as the BPF program reported it.
 public struct DropEvent: Sendable {
     /// The kernel's reason code (enum skb_drop_reason) and its name (`TCP_CSUM`).
@@ -42,4 +53,25 @@ public struct DropEvent: Sendable {
 
     /// The drop's time in microseconds since the epoch, to order it among packets.
     public var time: Int64 { Int64(seconds) * 1_000_000 + Int64(microseconds) }
+}
+
+extension DropEvent {
+    /// tcpdump's line for the dropped packet's headers; for what is not IP (ARP, say), its EtherType.
+    public func writeHeaders(into text: inout TextWriter) {
+        guard (ethertype == 0x0800 || ethertype == 0x86dd) && !header.isEmpty else {
+            text.write("ethertype 0x")
+            text.write(hex: UInt64(ethertype), digits: 4)
+            text.write(" (not IP)")
+            return
+        }
+        Summary.write(header, linkType: .raw, wireLength: ipLength, into: &text)
+    }
+
+    /// The IP packet's length from its header, for a header cut at 128 bytes.
+    private var ipLength: Int? {
+        guard let first = header.first else { return nil }
+        if first >> 4 == 4, header.count >= 4 { return Int(header.be16(2)) }
+        if first >> 4 == 6, header.count >= 6 { return 40 + Int(header.be16(4)) }
+        return nil
+    }
 }

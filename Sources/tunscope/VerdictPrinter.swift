@@ -3,6 +3,7 @@ import Glibc
 #endif
 import App
 import Capture
+import DropTracing
 import Verdicts
 import Wire
 
@@ -24,13 +25,8 @@ struct VerdictPrinter {
     /// Attaches the tracer for drops in this process's network namespace and `namespace`'s;
     /// where BPF cannot be had, says why in one line and returns nil (capture goes on without).
     static func start(namespace: String?, format: OutputFormat) -> VerdictPrinter? {
-        var inodes: [UInt32] = []
-        var info = stat()
-        for path in ["/proc/self/ns/net"] + (namespace.map { ["/run/netns/\($0)"] } ?? []) where stat(path, &info) == 0 {
-            inodes.append(UInt32(truncatingIfNeeded: info.st_ino))
-        }
         do {
-            return VerdictPrinter(tracer: try DropTracer(namespaceInodes: inodes), format: format)
+            return VerdictPrinter(tracer: try DropTracer.watching(namespace: namespace), format: format)
         } catch {
             printError("kernel verdicts are off: \(error.description); capturing without them")
             return nil
@@ -111,7 +107,7 @@ struct VerdictPrinter {
                 text.write(decimal: packet)
             } else {
                 var summary = TextWriter(capacity: 256)
-                Self.writeHeaders(of: drop, into: &summary)
+                drop.writeHeaders(into: &summary)
                 text.write(",\"kernel.drop_summary\":")
                 text.write(jsonString: summary.string)
             }
@@ -132,30 +128,11 @@ struct VerdictPrinter {
                 text.write(": ")
                 text.write(drop.verdict)
                 text.write(": ")
-                Self.writeHeaders(of: drop, into: &text)
+                drop.writeHeaders(into: &text)
             }
             text.write(byte: 10)
             if format == .tree { text.write(byte: 10) }
         }
-    }
-
-    /// tcpdump's line for the dropped packet's headers; for what is not IP (ARP, say), its EtherType.
-    private static func writeHeaders(of drop: DropEvent, into text: inout TextWriter) {
-        guard (drop.ethertype == 0x0800 || drop.ethertype == 0x86dd) && !drop.header.isEmpty else {
-            text.write("ethertype 0x")
-            text.write(hex: UInt64(drop.ethertype), digits: 4)
-            text.write(" (not IP)")
-            return
-        }
-        Summary.write(drop.header, linkType: .raw, wireLength: ipLength(drop.header), into: &text)
-    }
-
-    /// The IP packet's length from its header, for a header cut at 128 bytes.
-    private static func ipLength(_ header: [UInt8]) -> Int? {
-        guard let first = header.first else { return nil }
-        if first >> 4 == 4, header.count >= 4 { return Int(header.be16(2)) }
-        if first >> 4 == 6, header.count >= 6 { return 40 + Int(header.be16(4)) }
-        return nil
     }
 
     /// For the last line `print` says.

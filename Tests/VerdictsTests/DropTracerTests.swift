@@ -1,3 +1,4 @@
+import DropTracing
 import Foundation
 import Testing
 import Verdicts

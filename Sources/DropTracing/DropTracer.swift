@@ -1,18 +1,29 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CBPF
+internal import CBPF
 import Foundation
+import Verdicts
 
 /// The kernel's drops, as they happen: the BPF program (BPF/drops.bpf.c, built in by the
 /// BPFObjectBuilder plugin) on the `skb:kfree_skb` tracepoint, loaded with libbpf, reporting
 /// drops in the network namespaces asked for through a fixed-size ring buffer that a thread of
 /// its own reads. Attach it while root; reading goes on after root is given up.
-public final class DropTracer: @unchecked Sendable {
+public final class DropTracer: DropSource, @unchecked Sendable {
     /// Why verdicts cannot be had here, in words for the one line tunscope says.
     public struct Unavailable: Error, CustomStringConvertible {
         public let description: String
         init(_ description: String) { self.description = description }
+    }
+
+    /// A tracer for drops in the network namespace where the device is: the named one (`ip netns`
+    /// names, /run/netns/NAME: the lab's), else this process's. Only that one: the lab runs in
+    /// the machine's own namespace, whose drops are none of its business.
+    public static func watching(namespace: String?) throws(Unavailable) -> DropTracer {
+        var info = stat()
+        let path = namespace.map { "/run/netns/\($0)" } ?? "/proc/self/ns/net"
+        guard stat(path, &info) == 0 else { throw Unavailable("cannot read the network namespace \(path)") }
+        return try DropTracer(namespaceInodes: [UInt32(truncatingIfNeeded: info.st_ino)])
     }
 
     /// Drops read from the ring buffer and not yet taken: at most this many, the rest counted.
