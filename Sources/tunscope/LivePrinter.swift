@@ -85,7 +85,8 @@ struct LivePrinter {
                 kept = upTo  // evicted ones count toward -c too, as they always did
             }
             var lastTime = Int64.min
-            if !output.quiet || selector != nil {
+            // With -q, packets are still offered to -Y and to the drops (counted in the last line).
+            if !output.quiet || selector != nil || verdicts != nil {
                 var number = batch.firstNumber
                 batch.forEach { bytes, seconds, microseconds, originalLength in
                     defer { number += 1 }
@@ -113,7 +114,7 @@ struct LivePrinter {
             writeUnmatchedDrops(upTo: next > store.newestNumber ? printableBefore : lastTime)
         }
         func writeUnmatchedDrops(upTo time: Int64) {
-            if !output.quiet { verdicts?.writeUnmatched(upTo: time, into: &text) }
+            verdicts?.writeUnmatched(upTo: time, into: &text)
             if !text.isEmpty && !output.quiet {
                 text.withBytes { out.write($0) }
                 out.flush()

@@ -70,8 +70,10 @@ struct DropVerdictTests {
         let uncaptured = try Background([Tools.tunscope, "print", "-i", "tun0", "--drops", "-x", "-f", "(\(filter)) and not port 81"], in: lab.ns.name)
         let uncapturedJSON = try Background([Tools.tunscope, "print", "-i", "tun0", "--drops", "--format", "json", "-f", "(\(filter)) and not port 81"],
                                             in: lab.ns.name)
+        // -q prints nothing, yet offers every packet its drop: the count says so.
+        let quiet = try Background([Tools.tunscope, "print", "-i", "tun0", "--drops", "-q", "-f", filter], in: lab.ns.name)
         let tcpdump = try Background(["tcpdump", "-l", "-nn", "-S", "-i", "tun0", filter], in: lab.ns.name)
-        for watcher in [text, json, uncaptured, uncapturedJSON] {
+        for watcher in [text, json, uncaptured, uncapturedJSON, quiet] {
             try watcher.waitFor("watching tun0 (held by python3", timeout: 10, onStandardError: true)
         }
         try tcpdump.waitFor("listening on tun0", timeout: 5, onStandardError: true)
@@ -83,7 +85,9 @@ struct DropVerdictTests {
         let (jsonStatus, jsonOut, jsonErr) = json.stop(signal: SIGINT)
         let (_, uncapturedOut, _) = uncaptured.stop(signal: SIGINT)
         let (_, uncapturedJSONOut, _) = uncapturedJSON.stop(signal: SIGINT)
+        let (_, quietOut, quietErr) = quiet.stop(signal: SIGINT)
         let (_, expected, _) = tcpdump.stop(signal: SIGINT)
+        #expect(quietOut.isEmpty && quietErr.contains("8 kernel drops reported (8 of captured packets), 0 undelivered"), "\(quietErr)")
         #expect(status == 0 && jsonStatus == 0, "\(err)\n\(jsonErr)")
         #expect(!err.contains("verdicts are off") && err.contains("8 kernel drops reported (8 of captured packets), 0 undelivered"), "\(err)")
 
