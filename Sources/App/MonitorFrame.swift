@@ -62,16 +62,17 @@ extension Monitor {
         if host != nil || stream != nil { parts.append("\(Int(packetsPerSecond.rounded()))/s") }
         if counts.evicted > 0 { parts.append("evicted \(counts.evicted)") }
         if let dropped = kernelDropped, dropped > 0 { parts.append("dropped \(dropped)") }
-        if let v = kernelVerdicts {
-            // How many packets the kernel threw away, and drops it could not tell (ring full).
-            let lost = v.undelivered.map { $0 > 0 ? ", \($0) untold" : "" } ?? ""
-            parts.append("kernel drops \(v.reported)\(lost)" + (v.unmatched > 0 ? ", \(v.unmatched) unmatched" : ""))
-        }
         let live = capture.map { $0.isRunning ? "LIVE" : "STOPPED" } ?? stream?.label ?? "FILE"
         parts.append(loading ? "LOADING" : (pausedAt != nil ? "PAUSED" : live))
         if let f = filter {
             let done = newestShown - oldest + 1 > 0 ? (filteredUpTo - oldest + 1) * 100 / (newestShown - oldest + 1) : 100
             parts.append("filter: \(f.expression)" + (isFiltering ? " (applying: \(max(0, done))%)" : ""))
+        }
+        // Last, and only once there are some: the state (LIVE) and the filter matter more.
+        if let v = kernelVerdicts, v.reported > 0 {
+            // How many packets the kernel threw away, and drops it could not tell (ring full).
+            let lost = v.undelivered.map { $0 > 0 ? ", \($0) untold" : "" } ?? ""
+            parts.append("kernel drops \(v.reported)\(lost)" + (v.unmatched > 0 ? ", \(v.unmatched) unmatched" : ""))
         }
         b.write(parts.joined(separator: "  "), x: area.x + 1, y: area.y, style: style, limit: area.width - 1)
     }
