@@ -196,15 +196,15 @@ extension Doctor {
         }
 
         // FORWARD, both ways: every ruleset's forward chains must let it through.
-        let docker = rulesets.contains { $0.chains.contains { $0.name == "DOCKER-USER" } }
         for (flow, what, outwardFlow) in [(outward, "what \(dev) sends", true), (replies, "replies to \(dev)", false)] {
             var dropped = false
             for ruleset in rulesets {
                 for verdict in ruleset.verdicts(hook: "forward", type: "filter", flow: flow)
                 where verdict.action == .drop || verdict.action == .reject {
                     dropped = true
+                    let docker = ruleset.source != "nftables" && ruleset.chains.contains { $0.name == "DOCKER-USER" }
                     let by = verdict.rule.map { "rule \($0.text)" }
-                        ?? "policy \(verdict.action == .drop ? "DROP" : "REJECT")\(docker && ruleset.source != "nftables" ? ", as Docker sets it" : "")"
+                        ?? "policy \(verdict.action == .drop ? "DROP" : "REJECT")\(docker ? ", as Docker sets it" : "")"
                     let unsure = verdict.unjudged.isEmpty ? "" : "; not judged: \(verdict.unjudged.joined(separator: " | "))"
                     out.append(.init(.fix, "FORWARD drops \(what) (\(ruleset.source) \(verdict.chain): \(by))\(unsure)",
                                      commands: [forwardFix(ruleset: ruleset, chain: verdict.chain, outward: outwardFlow, device: dev, peer: peer,
