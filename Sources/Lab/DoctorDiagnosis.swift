@@ -45,7 +45,8 @@ extension Doctor {
         out += forwardingFindings(f)
         out += routeFindings(f, peer: peer)
         let egress = f.egressDevice
-        let outward = Flow(inInterface: dev, outInterface: egress, source: peer, destination: f.targetAddress, state: "new")
+        let outward = Flow(inInterface: dev, outInterface: egress, source: peer, destination: f.targetAddress, state: "new",
+                           outInterfaceIsNot: dev)
         let replies = Flow(inInterface: egress, outInterface: dev, source: f.targetAddress, destination: peer, state: "established")
         out += firewallFindings(f, peer: peer, outward: outward, replies: replies)
         return DoctorReport(findings: out)
@@ -151,7 +152,7 @@ extension Doctor {
                 break
             }
             // The kernel's answer for the forwarded packet itself (it fails when forwarding or rp_filter would stop it).
-            if case let .failed(why)? = f.forwardedRoute, f.ipForward == "1" {
+            if case let .failed(why)? = f.forwardedRoute, case .route? = f.routeToTarget, f.ipForward == "1" {
                 out.append(.init(.fix, "the kernel would not forward \(peer) → \(address) arriving on \(dev): \(why)"))
             }
         } else if let route = f.defaultRoute {

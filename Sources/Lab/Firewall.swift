@@ -117,13 +117,18 @@ public struct Flow: Sendable, Equatable {
     public var destination: IPv4Address?
     /// "new" for the far side's first SYN, "established" for the replies.
     public var state: String
+    /// When `outInterface` is not known, one it surely is not (the tun the packet came in on), so
+    /// `! -o tun0` still applies.
+    public var outInterfaceIsNot: String?
 
-    public init(inInterface: String?, outInterface: String?, source: IPv4Address?, destination: IPv4Address?, state: String) {
+    public init(inInterface: String?, outInterface: String?, source: IPv4Address?, destination: IPv4Address?, state: String,
+                outInterfaceIsNot: String? = nil) {
         self.inInterface = inInterface
         self.outInterface = outInterface
         self.source = source
         self.destination = destination
         self.state = state
+        self.outInterfaceIsNot = outInterfaceIsNot
     }
 }
 
@@ -187,7 +192,12 @@ extension Ruleset.Rule {
             if answer == .no { result = .no } else if answer == .maybe && result == .yes { result = .maybe }
         }
         weigh(Self.test(inInterface, flow.inInterface) { pattern, name in Self.interface(name, matches: pattern) })
-        weigh(Self.test(outInterface, flow.outInterface) { pattern, name in Self.interface(name, matches: pattern) })
+        if let match = outInterface, flow.outInterface == nil, let not = flow.outInterfaceIsNot,
+           match.negated, match.values.contains(where: { Self.interface(not, matches: $0) }) {
+            weigh(.yes)  // `! -o tun0` and the packet leaves by some other device
+        } else {
+            weigh(Self.test(outInterface, flow.outInterface) { pattern, name in Self.interface(name, matches: pattern) })
+        }
         weigh(Self.test(source, flow.source) { network, host in network.contains(host) })
         weigh(Self.test(destination, flow.destination) { network, host in network.contains(host) })
         if let states { weigh(states.contains(flow.state) ? .yes : .no) }

@@ -172,6 +172,19 @@ import Wire
         #expect(fix?.commands == [#"sudo nft 'insert rule inet filter forward iifname "tun0" ip saddr 192.0.2.2 accept'"#])
     }
 
+    /// Without a default route or --target the way out is not known, but it is not the tun:
+    /// `oifname != "tun0"` still covers it, while a rule for one named device may not.
+    @Test func withTheWayOutUnknownANegatedTunStillCovers() {
+        var f = Self.healthy()
+        f.defaultRoute = nil
+        f.firewalls = [.read(try! NftRuleset.parse(DoctorSamples.nftNative))]
+        let report = Doctor.diagnose(f)
+        #expect(report.text.contains("ok    MASQUERADE for 192.0.2.2 (nftables: ip natty post: ip saddr 192.0.2.0/24 oifname != tun0 masquerade)"), "\(report.text)")
+        #expect(report.headline?.hasPrefix("no default route") == true)
+        f.firewalls = [.read(IptablesSave.parse(DoctorSamples.iptablesLegacySave, source: "iptables-legacy"))]
+        #expect(Doctor.diagnose(f).text.contains("fix   no MASQUERADE for 192.0.2.2"), "-o veth0 may not be the way out")
+    }
+
     @Test func strictRpFilterWithTheWrongRouteBack() {
         var f = Self.healthy()
         f.rpFilterAll = 1
