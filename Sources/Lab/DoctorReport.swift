@@ -27,8 +27,9 @@ public struct DoctorReport: Sendable, Equatable {
     public var isHealthy: Bool { !findings.contains { $0.status == .fix || $0.status == .unknown } }
 
     /// The finding a one-line status bar shows: the first thing to fix, nil when there is none.
+    /// What doctor could not read (the firewall, without root) is left to `tunscope doctor`.
     public var headline: String? {
-        (findings.first { $0.status == .fix } ?? findings.first { $0.status == .unknown })?.text
+        findings.first { $0.status == .fix }?.text
     }
 
     /// The report as doctor prints it: the status in a column of its own, commands indented under it.

@@ -142,4 +142,28 @@ struct DoctorLiveTests {
         }
         #expect(named, "\((try? router.doctor().out) ?? "")")
     }
+
+    /// The monitor, holding the tun, says the doctor's first finding in its status bar, and
+    /// nothing of the kind once the set-up is complete.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux"), "needs tmux"))
+    func theMonitorSaysWhatTheSetUpLacksInItsStatusBar() throws {
+        let router = try Router()
+        defer { router.remove() }
+        try router.run(["iptables", "-P", "FORWARD", "ACCEPT"])
+        try router.run(["iptables", "-t", "nat", "-F", "POSTROUTING"])
+        let lacking = try ScreenEndToEndTests.Window("ip netns exec \(router.name) \(Tools.tunscope) -i tun0", width: 160, height: 30)
+        defer { lacking.close() }
+        try lacking.waitFor("no MASQUERADE for 192.0.2.2: replies from outside cannot come back (tunscope doctor tun0 says how to fix it)")
+        try lacking.keys("q")
+        #expect(lacking.ended(), "\(lacking.screen)")
+
+        try router.run(["iptables", "-t", "nat", "-A", "POSTROUTING", "-s", "192.0.2.2/32", "!", "-o", "tun0", "-j", "MASQUERADE"])
+        let complete = try ScreenEndToEndTests.Window("ip netns exec \(router.name) \(Tools.tunscope) -i tun0", width: 160, height: 30)
+        defer { complete.close() }
+        try complete.waitFor("LIVE")
+        usleep(500_000)
+        #expect(!complete.screen.contains("tunscope doctor"), "\(complete.screen)")
+        try complete.keys("q")
+        #expect(complete.ended())
+    }
 }
