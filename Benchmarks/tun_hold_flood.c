@@ -1,8 +1,9 @@
 /* Holds tun device NAME, as the exercise's own program does, and writes COUNT UDP datagrams into
  * it from 192.0.2.2 to 192.0.2.1:9 (the kernel's side of the benchmark's own namespace), as fast
  * as it can or at RATE per second, then stops. Payloads are of every length from 1 to 1400 bytes
- * in turn, of arbitrary bytes, with valid IPv4 and UDP checksums.
- * Usage: tun_hold_flood NAME COUNT [RATE] */
+ * in turn, of arbitrary bytes, with valid IPv4 and UDP checksums (with "badsum", a wrong UDP
+ * checksum: the kernel drops each with UDP_CSUM, a drop storm for the verdicts' benchmark).
+ * Usage: tun_hold_flood NAME COUNT [RATE [badsum]] */
 #include <fcntl.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
@@ -28,7 +29,7 @@ static uint16_t checksum(const uint8_t *p, size_t n, uint32_t sum) {
 }
 
 /* One datagram with `length` payload bytes; returns the packet's length. */
-static size_t build(uint8_t *p, size_t length, uint16_t id, uint32_t *seed) {
+static size_t build(uint8_t *p, size_t length, uint16_t id, uint32_t *seed, int badsum) {
     size_t total = 28 + length;
     memset(p, 0, 28);
     p[0] = 0x45; p[2] = total >> 8; p[3] = total & 0xff; p[4] = id >> 8; p[5] = id & 0xff;
@@ -44,14 +45,16 @@ static size_t build(uint8_t *p, size_t length, uint16_t id, uint32_t *seed) {
     uint32_t pseudo = (192 << 8 | 0) + (2 << 8 | 2) + (192 << 8 | 0) + (2 << 8 | 1) + 17 + ulen;
     c = checksum(u, ulen, pseudo);
     if (c == 0) c = 0xffff;
+    if (badsum) c ^= 0x5a5a;
     u[6] = c >> 8; u[7] = c & 0xff;
     return total;
 }
 
 int main(int argc, char **argv) {
-    if (argc < 3) { fprintf(stderr, "usage: %s NAME COUNT [RATE]\n", argv[0]); return 2; }
+    if (argc < 3) { fprintf(stderr, "usage: %s NAME COUNT [RATE [badsum]]\n", argv[0]); return 2; }
     long count = atol(argv[2]);
     double rate = argc > 3 ? atof(argv[3]) : 0;
+    int badsum = argc > 4 && strcmp(argv[4], "badsum") == 0;
     int fd = open("/dev/net/tun", O_RDWR);
     struct ifreq ifr;
     memset(&ifr, 0, sizeof ifr);
@@ -66,7 +69,7 @@ int main(int argc, char **argv) {
     double start = now();
     for (long i = 0; i < count; i++) {
         if (rate > 0) while (now() < start + i / rate) {}
-        size_t n = build(packet, 1 + (size_t)(i * 7919 % 1400), (uint16_t)i, &seed);
+        size_t n = build(packet, 1 + (size_t)(i * 7919 % 1400), (uint16_t)i, &seed, badsum);
         if (write(fd, packet, n) < 0) failed++;
     }
     double took = now() - start;

@@ -93,6 +93,21 @@ extension Monitor {
     /// tunscope's newest; else (watching, or browsing a file) the observed connection most
     /// recently active at the selected packet.
     var ladder: Ladder? {
+        guard var ladder = connectionLadder else { return nil }
+        // Where the conversation died: under each of its packets the kernel dropped, a note.
+        if let kernelVerdicts {
+            for i in ladder.rows.indices.reversed() {
+                guard let n = ladder.rows[i].packetNumber, let drop = kernelVerdicts.verdict(ofPacket: n) else { continue }
+                let what = ladder.rows[i].what
+                ladder.rows.insert(Ladder.Row(way: .note, time: ladder.rows[i].time, what: "DROPPED",
+                                              label: "", note: "\(what) by the kernel, \(drop.reason) in \(drop.location)",
+                                              packetNumber: n), at: i + 1)
+            }
+        }
+        return ladder
+    }
+
+    private var connectionLadder: Ladder? {
         let prober = self.prober
         if let prober, let s = selected,
            let c = prober.connections.last(where: { c in c.timeline.contains { $0.packetNumber == s } }) {

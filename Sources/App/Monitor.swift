@@ -2,6 +2,7 @@ import Capture
 import DisplayFilter
 import Probe
 import Screen
+import Verdicts
 import Wire
 
 /// The panes of the screen, in Tab order.
@@ -88,6 +89,8 @@ public final class Monitor {
     var timeFormat = TimeFormat.relative
 
     var filter: ListFilter?
+    /// The kernel's verdicts on the packets it dropped, while capturing live with BPF allowed.
+    public var kernelVerdicts: KernelVerdicts?
     /// The filter's pass over the stored packets (and the analysis it carries along).
     private var filterPass: FilterPass?
     /// With a filter: the numbers of the matching packets, in order, and how far the filter has got.
@@ -208,6 +211,14 @@ public final class Monitor {
         if filter != nil && filteredUpTo < newestShown {
             runFilter(budget: Self.filterBudget)
             changed = true
+        }
+        if let kernelVerdicts {
+            let dropsBefore = kernelVerdicts.byPacket.count
+            for drop in kernelVerdicts.update(store: store, linkType: linkType) { say(drop.notCapturedLine, error: true) }
+            if kernelVerdicts.byPacket.count != dropsBefore {
+                cachedTreeRows = nil  // the selected packet's verdict may be among them
+                changed = true
+            }
         }
         if observed.catchUp(store, oldest: first) { changed = true }
         if streams.catchUp(store, oldest: first) && conversationsView != nil { changed = true }

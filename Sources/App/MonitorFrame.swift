@@ -62,6 +62,11 @@ extension Monitor {
         if host != nil || stream != nil { parts.append("\(Int(packetsPerSecond.rounded()))/s") }
         if counts.evicted > 0 { parts.append("evicted \(counts.evicted)") }
         if let dropped = kernelDropped, dropped > 0 { parts.append("dropped \(dropped)") }
+        if let v = kernelVerdicts {
+            // How many packets the kernel threw away, and drops it could not tell (ring full).
+            let lost = v.undelivered.map { $0 > 0 ? ", \($0) untold" : "" } ?? ""
+            parts.append("kernel drops \(v.reported)\(lost)")
+        }
         let live = capture.map { $0.isRunning ? "LIVE" : "STOPPED" } ?? stream?.label ?? "FILE"
         parts.append(loading ? "LOADING" : (pausedAt != nil ? "PAUSED" : live))
         if let f = filter {

@@ -196,11 +196,12 @@ extension Monitor {
                                 marks: streams.marks(ofPacket: number),
                                 tcpdumpOffsets: relativeNumbers ? streams.tcpdumpOffsets(ofPacket: number) : nil)
             let y = area.y + 1 + i - listTop
+            let drop = kernelVerdicts?.verdict(ofPacket: number)
             let style: Style
             if number == selected {
                 style = theme[focus == .list ? .selectedFocused : .selectedUnfocused]
             } else {
-                style = theme[row.role]
+                style = theme[drop != nil ? .ruleKernelDrop : row.role]
             }
             b.fill(Rect(x: area.x, y: y, width: area.width, height: 1), style: style)
             let way = watching || cooked ? (row.direction == .sent ? "In" : "Out")
@@ -212,7 +213,9 @@ extension Monitor {
                 b.write(value, x: x, y: y, style: style, limit: min(width - 1, area.maxX - x))
                 x += width
             }
-            b.write(row.info, x: x, y: y, style: style, limit: max(0, area.maxX - x))
+            // The kernel's verdict leads the Info column: why this packet got no answer.
+            let info = drop.map { "[kernel dropped: \($0.reason) in \($0.location)] " + row.info } ?? row.info
+            b.write(info, x: x, y: y, style: style, limit: max(0, area.maxX - x))
             previous = p
         }
     }

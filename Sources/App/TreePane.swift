@@ -43,6 +43,12 @@ extension Monitor {
         var rows: [TreeRow] = []
         let frame = FrameInfo(number: p.number, seconds: p.packet.seconds, microseconds: p.packet.microseconds,
                               originalLength: p.packet.originalLength).layer(capturedLength: bytes.count)
+        if let drop = kernelVerdicts?.verdict(ofPacket: p.number) {
+            rows.append(TreeRow(text: "Kernel verdict: dropped, \(drop.verdict)", depth: 0, key: "_verdict", isLayer: true,
+                                canFold: false, isFolded: false, range: 0..<0, layerRange: 0..<bytes.count,
+                                explanation: "The kernel dropped this packet (eBPF on skb:kfree_skb)\(drop.device.isEmpty ? "" : " on \(drop.device)"): \(drop.explanation ?? drop.reason).",
+                                isError: true))
+        }
         for layer in [frame] + d.layers {
             let folded = foldedLayers.contains(layer.name) || (layer.name == "frame" && !unfoldedFields.contains("frame"))
             rows.append(TreeRow(text: layer.title, depth: 0, key: layer.name, isLayer: true, canFold: !layer.fields.isEmpty,

@@ -84,6 +84,8 @@ public enum Role: String, CaseIterable, Sendable {
     case selectedUnfocused = "selected_unfocused"
     // Packet list colouring rules, first match wins (badChecksum before the protocol ones).
     case ruleBadChecksum = "rule_bad_checksum"
+    /// A packet the kernel dropped (its verdict, eBPF on skb:kfree_skb).
+    case ruleKernelDrop = "rule_kernel_drop"
     // Wireshark's "Bad TCP" rule, split by what the stream analysis found.
     case ruleRetransmission = "rule_retransmission"
     case ruleDuplicateAck = "rule_duplicate_ack"
@@ -123,6 +125,7 @@ public enum Role: String, CaseIterable, Sendable {
         switch self {
         case .ruleNTP, .ruleDHCP, .ruleQUIC: return .ruleUDP
         case .ruleDuplicateAck, .ruleZeroWindow: return .ruleRetransmission
+        case .ruleKernelDrop: return .ruleBadChecksum
         default: return nil
         }
     }

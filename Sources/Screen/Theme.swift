@@ -32,6 +32,7 @@ public struct Theme: Sendable, Equatable {
         .selectedFocused: Style(.indexed(231), .indexed(25), .bold),
         .selectedUnfocused: Style(.indexed(252), .indexed(239)),
         .ruleBadChecksum: Style(.indexed(231), .indexed(124), .bold),
+        .ruleKernelDrop: Style(.indexed(16), .indexed(208), .bold),
         .ruleRetransmission: Style(.indexed(203), .indexed(233)),
         .ruleDuplicateAck: Style(.indexed(209), .indexed(233)),
         .ruleZeroWindow: Style(.indexed(196), .indexed(233), .bold),
@@ -84,7 +85,7 @@ public struct Theme: Sendable, Equatable {
 
     /// The rows of the packet list, which a selected row must not be mistaken for.
     static let packetRows: [Role] = [
-        .normal, .ruleBadChecksum, .ruleRetransmission, .ruleDuplicateAck, .ruleZeroWindow, .ruleRST, .ruleSYNFIN, .ruleICMP, .ruleDNS, .ruleNTP, .ruleDHCP, .ruleQUIC, .ruleTLS,
+        .normal, .ruleBadChecksum, .ruleKernelDrop, .ruleRetransmission, .ruleDuplicateAck, .ruleZeroWindow, .ruleRST, .ruleSYNFIN, .ruleICMP, .ruleDNS, .ruleNTP, .ruleDHCP, .ruleQUIC, .ruleTLS,
         .ruleHTTP, .ruleUDP, .ruleSent,
     ]
 

@@ -19,20 +19,27 @@ struct LivePrinter {
     /// Asked now and then while printing: a reason to stop (the lab was removed), or nil.
     var stopReason: () -> String? = { nil }
 
+    /// --drops: the kernel's verdict on each packet it drops (Verdicts).
+    var verdicts = false
+
     /// `beside`: devices watched beside the one tunscope holds (the lab's outside interface).
     func capture(devices: [String], tap: Bool = false, namespace: String? = nil, watch: WatchOptions = .none,
                  beside: [String] = []) throws {
         Signals.catchStopSignals()
         let capture = try LiveOpening.open(devices: devices, tap: tap, namespace: namespace, filter: output.filter, watch: watch,
                                            timesProbes: false, beside: beside, store: PacketStore(limits: output.store.limits()))
+        // Attached while still root (loading BPF and reading the kernel's symbols need it).
+        let verdictPrinter = verdicts ? VerdictPrinter.start(namespace: namespace, format: output.format) : nil
         try Privileges.dropToInvokingUser()
         // The file first: a -w that cannot be written fails before anything says it listens.
         let writer = try output.writeFile.map { try CaptureFileWriter(path: $0, linkType: capture.linkType) }
         printError(LiveOpening.headline(capture))
-        try run(capture, writer: writer)
+        try run(capture, writer: writer, verdicts: verdictPrinter)
     }
 
-    func run(_ capture: any LiveSource, writer: CaptureFileWriter?) throws {
+    func run(_ capture: any LiveSource, writer: CaptureFileWriter?, verdicts: VerdictPrinter? = nil) throws {
+        var verdicts = verdicts
+        defer { verdicts?.tracer.stop() }
         LiveCapture.yieldToCapture()
         let store = capture.store
         var out = StandardOutput()
@@ -49,37 +56,70 @@ struct LivePrinter {
         // Take what capture stored since the last look, a few hundred at a time so the store's
         // lock is never held for long. Packets evicted before we got to them are counted, never
         // silently skipped.
-        func drain() {
+        // With verdicts, packets wait until a drop of theirs has had time to come (`final`: the
+        // capture ended, nothing more will).
+        func drain(final: Bool = false) {
             store.prepareSpace()
             // Without -Y, -c is a packet number; with it, a count of packets kept, so read on.
-            let upTo = min(store.newestNumber, selector == nil ? limit : Int.max, next + 511)
-            guard upTo >= next else { return }
+            var upTo = min(store.newestNumber, selector == nil ? limit : Int.max, next + 511)
+            let printableBefore = final ? Int64.max : VerdictPrinter.printableBefore()
+            text.removeAll()
+            verdicts?.collect(into: &text)
+            guard upTo >= next else { return writeUnmatchedDrops(upTo: printableBefore) }
             store.copy(numbered: next...upTo, into: &batch)
+            if verdicts != nil && !final {
+                var ready = 0, seen = 0
+                batch.forEach { _, seconds, microseconds, _ in
+                    if ready == seen && Int64(seconds) * 1_000_000 + Int64(microseconds) < printableBefore { ready += 1 }
+                    seen += 1
+                }
+                if ready == 0 { return writeUnmatchedDrops(upTo: printableBefore) }
+                if ready < batch.count {
+                    upTo = batch.firstNumber + ready - 1
+                    store.copy(numbered: next...upTo, into: &batch)
+                }
+            }
             missed += batch.firstNumber - next
             if selector == nil {
                 writer?.write(batch)
                 kept = upTo  // evicted ones count toward -c too, as they always did
             }
-            if !output.quiet || selector != nil {
+            var lastTime = Int64.min
+            // With -q, packets are still offered to -Y and to the drops (counted in the last line).
+            if !output.quiet || selector != nil || verdicts != nil {
                 var number = batch.firstNumber
-                text.removeAll()
                 batch.forEach { bytes, seconds, microseconds, originalLength in
                     defer { number += 1 }
                     guard kept < limit || selector == nil else { return }
                     let packet = CapturedPacket(bytes: Bytes(bytes), seconds: seconds, microseconds: microseconds,
                                                 originalLength: originalLength)
                     let annotation = streams.annotate(packet, number: number)
+                    // Every packet takes its drop, so that one -Y leaves out is not reported as not captured.
+                    lastTime = Int64(seconds) * 1_000_000 + Int64(microseconds)
+                    let drop = verdicts?.drop(of: packet, number: number, linkType: capture.linkType)
                     if let selector {
                         guard selector.keeps(packet, number: number, annotation: annotation) else { return }
                         writer?.write(packet)
                         kept += 1
                     }
-                    if !output.quiet { printer.format(packet, number: number, annotation: annotation, into: &text) }
+                    if !output.quiet {
+                        printer.format(packet, number: number, annotation: annotation, verdict: drop?.verdict, into: &text)
+                        if let drop { verdicts?.annotate(drop, into: &text) }
+                    }
                 }
+            }
+            next = upTo + 1
+            // Every packet up to the last printed one has been offered its drops; when capture
+            // has caught up, every packet up to the hold's edge has.
+            writeUnmatchedDrops(upTo: next > store.newestNumber ? printableBefore : lastTime)
+        }
+        func writeUnmatchedDrops(upTo time: Int64) {
+            verdicts?.writeUnmatched(upTo: time, into: &text)
+            if !text.isEmpty && !output.quiet {
                 text.withBytes { out.write($0) }
                 out.flush()
             }
-            next = upTo + 1
+            text.removeAll()
         }
         var stoppedBecause: String?
         while Signals.stopSignal == 0 && capture.isRunning && kept < limit && writer?.failure == nil {
@@ -94,7 +134,11 @@ struct LivePrinter {
             }
         }
         capture.stop()
-        while next <= store.newestNumber && kept < limit { drain() }
+        if verdicts != nil { usleep(UInt32(VerdictPrinter.hold)) }  // the last packets' drops
+        while next <= store.newestNumber && kept < limit { drain(final: true) }
+        text.removeAll()
+        verdicts?.collect(into: &text)
+        writeUnmatchedDrops(upTo: .max)
         if let failure = writer?.failure {
             // The disk is full (or the file went away): stop, say so; what fit is in the file.
             try? writer?.close()
@@ -106,7 +150,8 @@ struct LivePrinter {
         let captured = next - 1
         printError("\(counted(captured, "packet")) captured, \(dropped) dropped by the kernel, \(store.counts.evicted) evicted"
                    + (missed > 0 ? " (\(missed) evicted before they were printed or written)" : "")
-                   + (selector != nil ? ", \(kept) kept by -Y" : ""))
+                   + (selector != nil ? ", \(kept) kept by -Y" : "")
+                   + (verdicts.map { "; \($0.summary)" } ?? ""))
         if let stoppedBecause { throw RuntimeError(stoppedBecause) }
         if let failure = capture.failure {
             let kept = output.writeFile.map { ": what was captured (\(counted(captured - missed, "packet"))) is in \($0)" } ?? ""

@@ -6,6 +6,7 @@ import ArgumentParser
 import Capture
 import Curses
 import DisplayFilter
+import DropTracing
 import Lab
 import Screen
 import Synchronization
@@ -285,6 +286,15 @@ func runLive(devices: [String], tap: Bool, namespace: String?, target: (IPAddres
     let held = capture as? LiveCapture
     // While still root (the firewall needs it) and before the screen starts: what the set-up lacks.
     let setUpProblem = held != nil && namespace == nil && !tap ? Doctor(device: devices[0], heldByCaller: true).examine().headline : nil
+    // The kernel's verdicts: attached while still root (BPF needs it), read after.
+    var verdicts: KernelVerdicts?
+    var verdictsOff: String?
+    do {
+        verdicts = KernelVerdicts(tracer: try DropTracer.watching(namespace: namespace))
+    } catch {
+        verdictsOff = "kernel verdicts are off: \(error.description)"
+    }
+    defer { verdicts?.stop() }
     try Privileges.dropToInvokingUser()
     let writer = try writeFile.map { try CaptureFileWriter(path: $0, linkType: capture.linkType) }
     let me = held.flatMap { held in source ?? held.addresses.map { .v4($0.peer) } }
@@ -296,6 +306,8 @@ func runLive(devices: [String], tap: Bool, namespace: String?, target: (IPAddres
                           sourceName: held?.title(watchedAs: besideNote) ?? devices.joined(separator: ", "), theme: theme, lines: .unicode, ownAddress: me,
                           kernelAddress: held?.addresses.map { .v4($0.local) }, target: held == nil ? nil : target)
     monitor.holdsConnections = !screen.closeAtOnce
+    monitor.kernelVerdicts = verdicts
+    if let verdictsOff { monitor.say(verdictsOff) }
     if let filter { monitor.showOnly(filter) }
     if let themeProblem { monitor.say(themeProblem, error: true) }
     if held != nil && host == nil && !tap {

@@ -51,6 +51,13 @@ struct PrintCommand: ParsableCommand {
 
     @OptionGroup var watching: WatchOptions
 
+    @Flag(help: ArgumentHelp("""
+        With -i: the kernel's verdict under each packet it dropped (reason, its meaning, the kernel function), and a line \
+        of its own for a drop of a packet not captured; JSON adds kernel.drop_reason and kernel.drop_location. Needs root \
+        (or CAP_BPF and CAP_PERFMON) and a kernel with BTF (Linux 5.17+); without them capture goes on and says why.
+        """))
+    var drops = false
+
     @Flag(name: .customShort("D"), help: "List the interfaces (as tcpdump -D numbers them), whether each is up, and which tunscope can hold.")
     var listInterfaces = false
 
@@ -66,6 +73,9 @@ struct PrintCommand: ParsableCommand {
         }
         if Set(devices).count != devices.count {
             throw ValidationError("-i names a device twice.")
+        }
+        if drops && devices.isEmpty {
+            throw ValidationError("--drops goes with -i: the kernel's verdicts are on packets it handles now.")
         }
         if follow && file == nil {
             throw ValidationError("--follow goes with -r FILE: it keeps reading a capture file that is still being written.")
@@ -91,7 +101,7 @@ struct PrintCommand: ParsableCommand {
                     try printFile(file, filter: filter)
                 }
             } else {
-                try LivePrinter(output: output, displayFilter: filter).capture(devices: devices, tap: tap, watch: watching)
+                try LivePrinter(output: output, displayFilter: filter, verdicts: drops).capture(devices: devices, tap: tap, watch: watching)
             }
         }
     }
@@ -337,8 +347,10 @@ struct PacketPrinter {
         self.interfaceNames = interfaceNames
     }
 
-    /// Appends the packet's record to `text`.
-    mutating func format(_ p: CapturedPacket, number: Int, annotation: StreamAnnotation = .none, into text: inout TextWriter) {
+    /// Appends the packet's record to `text`; `verdict`: the kernel's, on a line under the
+    /// packet's text line (`print --drops`).
+    mutating func format(_ p: CapturedPacket, number: Int, annotation: StreamAnnotation = .none, verdict: String? = nil,
+                         into text: inout TextWriter) {
         let frame = FrameInfo(number: number, seconds: p.seconds, microseconds: p.microseconds, originalLength: p.originalLength)
         var networkStart = 0
         switch format {
@@ -349,6 +361,11 @@ struct PacketPrinter {
             Summary.write(p.bytes, linkType: linkType, wireLength: p.originalLength, interfaceNames: interfaceNames, into: &text)
             text.tcpdumpOffsets = nil
             text.write(byte: 10)
+            if let verdict {
+                text.write("    kernel dropped it: ")
+                text.write(verdict)
+                text.write(byte: 10)
+            }
             if hex && !Summary.dumpsWholeFrame(text) { networkStart = Dissector.networkLayerStart(p.bytes, linkType: linkType) }
         case .tree:
             var d = Dissector.dissect(p.bytes, linkType: linkType, wireLength: p.originalLength,

@@ -168,6 +168,32 @@ struct ScreenEndToEndTests {
     /// interface beside the tun, so a SYN shows as tunscope wrote it (192.0.2.2, on tun0) and as
     /// it left the router after NAT (198.51.100.1, on veth-out), and the second's header tree
     /// says what NAT rewrote; the SYN-ACK coming back likewise, its destination rewritten.
+    /// The kernel's verdict on screen: a SYN to a closed port of the lab router's own tun address
+    /// is answered with a reset and dropped (NO_SOCKET, in tcp_v4_rcv); its row says so, its
+    /// tree starts with it, the handshake pane notes it.
+    @Test func theScreenMarksThePacketTheKernelDroppedWithItsReason() throws {
+        let w = try Window(Tools.tunscope + " lab", width: 160, height: 48)
+        defer { w.close() }
+        try w.waitFor("LIVE", timeout: 20)
+        try w.waitFor("kernel drops 0")
+        try w.keys("t", "C-u", "192.0.2.1:9", "Enter")
+        try w.waitFor("target 192.0.2.1:9")
+        try w.keys("s")
+        try w.waitFor("REFUSED")
+        try w.waitFor("[kernel dropped: NO_SOCKET in tcp_v4_rcv] Flags [S]")
+        try w.waitFor("DROPPED: SYN by the kernel, NO_SOCKET")
+        let row = try #require(w.screen.split(separator: "\n").first { $0.contains("[kernel dropped: NO_SOCKET") })
+        let number = try #require(row.dropFirst().split(separator: " ").first)
+        try w.keys("g")
+        for _ in 0..<30 where !w.screen.contains("Frame \(number):") {
+            try w.keys("j")
+            usleep(100_000)
+        }
+        try w.waitFor("Kernel verdict: dropped, NO_SOCKET")
+        try w.keys("q")
+        #expect(w.ended())
+    }
+
     @Test func theLabShowsEachPacketBeforeAndAfterNATAndTheTreeNamesWhatNATRewrote() throws {
         let w = try Window(Tools.tunscope + " lab", width: 160, height: 60)
         defer { w.close() }

@@ -1,0 +1,108 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Capture
+import Verdicts
+import Wire
+
+/// The kernel's verdicts on the screen: the drops the tracer reports, tied to the stored packets
+/// they belong to by their bytes (`DropMatcher`), as `print --drops` ties them. Brought up to
+/// date once a frame: stored packets are offered to the matcher once their drop has had time to
+/// come (`hold`), a bounded number a frame.
+public final class KernelVerdicts {
+    /// How long a packet waits for its drop: the two come by different roads.
+    static let hold: Int64 = 50_000
+    /// Packets offered a frame at most: under a flood the walk catches up over frames.
+    static let packetsPerFrame = 8192
+    /// Drops of packets not captured kept for the screen, newest last.
+    static let notCapturedLimit = 256
+
+    private let tracer: DropSource?
+    private var matcher = DropMatcher()
+    /// The verdict on each stored packet the kernel dropped, by number.
+    private(set) var byPacket: [Int: DropEvent] = [:]
+    /// Drops of packets tunscope did not capture (a forwarded copy, a reply dropped on its way).
+    private(set) var notCaptured: [DropEvent] = []
+    /// The packets offered so far.
+    private var offeredUpTo = 0
+    private(set) var reported = 0
+
+    /// `tracer`: the running tracer; nil to be given drops by `add` (tests).
+    public init(tracer: DropSource?) {
+        self.tracer = tracer
+    }
+
+    public func stop() { tracer?.stop() }
+
+    /// Drops the kernel did not deliver: the ring buffer was full.
+    public var undelivered: UInt64? { tracer?.undelivered }
+
+    func verdict(ofPacket number: Int) -> DropEvent? { byPacket[number] }
+
+    /// Takes drops in (the tracer's, or a test's).
+    func add(_ drops: [DropEvent]) {
+        reported += drops.count
+        for (drop, packet) in matcher.add(drops) { settle(drop, packet: packet) }
+    }
+
+    /// Microseconds since the epoch, the clock packets and drops are stamped with.
+    static func wallClock() -> Int64 {
+        var t = timeval()
+        gettimeofday(&t, nil)
+        return Int64(t.tv_sec) * 1_000_000 + Int64(t.tv_usec)
+    }
+
+    /// Takes the tracer's new drops and offers the packets stored since the last call, up to
+    /// `now` less the hold; returns the drops of packets not captured that this call settled.
+    @discardableResult
+    func update(store: PacketStore, linkType: LinkType, now: Int64 = KernelVerdicts.wallClock()) -> [DropEvent] {
+        if let tracer { add(tracer.take()) }
+        let before = notCaptured.count
+        let counts = store.counts
+        let oldest = counts.total - counts.stored + 1
+        if offeredUpTo < oldest - 1 { offeredUpTo = oldest - 1 }  // evicted before they were offered
+        var settledUpTo = now - Self.hold
+        let last = min(store.newestNumber, offeredUpTo + Self.packetsPerFrame)
+        if last > offeredUpTo {
+            for p in store.packets(numbered: (offeredUpTo + 1)...last) {
+                let time = Int64(p.packet.seconds) * 1_000_000 + Int64(p.packet.microseconds)
+                if time > now - Self.hold { break }
+                let start = Dissector.networkLayerStart(p.packet.bytes, linkType: linkType)
+                if let drop = matcher.verdict(for: p.packet.bytes, at: start, number: p.number) { byPacket[p.number] = drop }
+                offeredUpTo = p.number
+            }
+            if offeredUpTo < store.newestNumber, let next = store.packet(number: offeredUpTo + 1) {
+                settledUpTo = min(settledUpTo, Int64(next.packet.seconds) * 1_000_000 + Int64(next.packet.microseconds))
+            }
+        }
+        for (drop, packet) in matcher.expired(upTo: settledUpTo) { settle(drop, packet: packet) }
+        forgetEvicted(before: oldest)
+        return Array(notCaptured[min(before, notCaptured.count)...])
+    }
+
+    /// A drop no packet took as it was offered: of an earlier packet of the same bytes (dropped a
+    /// while after it came), or of one not captured.
+    private func settle(_ drop: DropEvent, packet: Int?) {
+        if let packet {
+            byPacket[packet] = drop
+        } else {
+            notCaptured.append(drop)
+            if notCaptured.count > Self.notCapturedLimit { notCaptured.removeFirst(notCaptured.count - Self.notCapturedLimit) }
+        }
+    }
+
+    /// Verdicts on packets the store no longer holds, now and then.
+    private func forgetEvicted(before oldest: Int) {
+        guard byPacket.count > 4096, byPacket.keys.contains(where: { $0 < oldest }) else { return }
+        byPacket = byPacket.filter { $0.key >= oldest }
+    }
+}
+
+extension DropEvent {
+    /// What the screen says of a drop of a packet not captured.
+    var notCapturedLine: String {
+        var headers = TextWriter(capacity: 128)
+        writeHeaders(into: &headers)
+        return "kernel dropped a packet not captured\(device.isEmpty ? "" : " on \(device)"): \(reason) in \(location): \(headers.string)"
+    }
+}
