@@ -62,7 +62,7 @@ extension Doctor {
         var who: [String] = []
         if owner >= 0 { who.append("user \(userName(uid: owner))") }
         if group >= 0 { who.append("group \(groupName(gid: group))") }
-        return .init(.ok, "\(dev) may be opened by \(who.joined(separator: " and ")) (and root)")
+        return .init(.ok, "\(dev) may be opened by \(who.joined(separator: " and ")), and by root")
     }
 
     private static func holderFinding(_ f: DoctorFacts) -> DoctorReport.Finding {
