@@ -21,6 +21,14 @@ struct DoctorCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Where the far side's packets should go: check the route there, and NAT and FORWARD for it.", valueName: "host"))
     var target: String?
 
+    func validate() throws {
+        // The name becomes a path under /sys/class/net and /proc/sys: an interface name, nothing else.
+        guard !device.isEmpty, device.utf8.count <= 15, device.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }),
+              device != ".", device != ".." else {
+            throw ValidationError("'\(device)' is not a valid interface name: at most 15 letters, digits, '-', '_' or '.'.")
+        }
+    }
+
     func run() throws {
         try runDoctor(device: device, target: target)
     }

@@ -127,6 +127,8 @@ struct DoctorLiveTests {
         #expect(missing.status == 1 && missing.out == "fix   tun9 does not exist\n      sudo tunscope setup --name tun9 --user $USER --nat\n", "\(missing.out)")
         let veth = try router.doctor(["veth-out"])
         #expect(veth.status == 1 && veth.out.hasPrefix("fix   veth-out is an Ethernet device, not a tun or tap"), "\(veth.out)")
+        let path = try router.doctor(["../../etc"])
+        #expect(path.status == 64 && path.out.contains("'../../etc' is not a valid interface name"), "\(path.out)")
     }
 
     /// The holder is found by its descriptor's fdinfo, with its pid.
