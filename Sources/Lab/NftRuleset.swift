@@ -60,6 +60,12 @@ public enum NftRuleset {
                     rule.unjudged.append("xt match \(name)")
                     said.append("xt match \(name)")
                 }
+            case "vmap":
+                // A verdict map (firewalld: `iifname vmap { "eth0" : jump filter_FWD_public }`) may
+                // jump anywhere: doctor does not follow it, and says so when it passes one.
+                rule.action = .jump("a verdict map")
+                rule.unjudged.append("vmap")
+                said.append("vmap")
             case "counter", "log", "comment", "limit", "notrack":
                 continue  // they change nothing about where the packet goes
             default:

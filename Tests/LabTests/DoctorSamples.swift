@@ -93,4 +93,11 @@ enum DoctorSamples {
     static let ipRouteDefault = #"""
         [{"dst":"default","gateway":"198.51.100.2","dev":"veth-out","flags":[]}]
         """#
+
+    /// `nft -j list ruleset` of firewalld's shape: a forward chain that jumps to zones through a
+    /// verdict map and rejects the rest (`iifname vmap { "eth0" : jump filter_FWD_public }`,
+    /// `reject with icmpx admin-prohibited`).
+    static let nftVerdictMap = #"""
+        {"nftables": [{"metainfo": {"version": "1.0.6", "release_name": "Lester Gooch #5", "json_schema_version": 1}}, {"table": {"family": "inet", "name": "firewalld", "handle": 1}}, {"chain": {"family": "inet", "table": "firewalld", "name": "filter_FWD_public", "handle": 1}}, {"chain": {"family": "inet", "table": "firewalld", "name": "filter_FORWARD", "handle": 2, "type": "filter", "hook": "forward", "prio": 10, "policy": "accept"}}, {"rule": {"family": "inet", "table": "firewalld", "chain": "filter_FWD_public", "handle": 3, "expr": [{"accept": null}]}}, {"rule": {"family": "inet", "table": "firewalld", "chain": "filter_FORWARD", "handle": 5, "expr": [{"vmap": {"key": {"meta": {"key": "iifname"}}, "data": {"set": [["eth0", {"jump": {"target": "filter_FWD_public"}}]]}}}]}}, {"rule": {"family": "inet", "table": "firewalld", "chain": "filter_FORWARD", "handle": 6, "expr": [{"reject": {"type": "icmpx", "expr": "admin-prohibited"}}]}}]}
+        """#
 }

@@ -79,6 +79,15 @@ import Wire
         #expect(throws: NftRuleset.ParseError.self) { try NftRuleset.parse("Error: syntax error") }
     }
 
+    /// firewalld's shape: a verdict map of zones, then reject. The map is not followed, and the
+    /// verdict says it was passed over.
+    @Test func aVerdictMapIsNotJudgedAndSaidSo() throws {
+        let r = try NftRuleset.parse(DoctorSamples.nftVerdictMap)
+        let flow = Flow(inInterface: "tun0", outInterface: "eth0", source: IPv4Address("192.0.2.2"), destination: nil, state: "new")
+        let verdict = try #require(r.verdicts(hook: "forward", type: "filter", flow: flow).first)
+        #expect(verdict.action == .reject && verdict.unjudged == ["inet firewalld filter_FORWARD: vmap"])
+    }
+
     @Test func ipJSON() throws {
         let tun = try #require(LinkReport.parse(DoctorSamples.ipAddrTun))
         #expect(tun.isUp && !tun.hasCarrier)
