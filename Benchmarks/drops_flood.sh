@@ -12,17 +12,8 @@ cd "$(dirname "$0")/.."
 N=${1:-200000}
 ROUNDS=${2:-5}
 RATE=${3:-0}
-out=Benchmarks/out
-mkdir -p "$out"
-cc -O2 -o "$out/tun_hold_flood" Benchmarks/tun_hold_flood.c
-swift build -c release --product tunscope >/dev/null
 ns="tunscope-dropsflood-$$"
-trap 'ip netns delete "$ns" 2>/dev/null || true' EXIT
-ip netns add "$ns"
-ip -n "$ns" link set lo up
-ip -n "$ns" tuntap add name tun0 mode tun
-ip -n "$ns" addr add 192.0.2.1 peer 192.0.2.2 dev tun0
-ip -n "$ns" link set tun0 up
+. Benchmarks/tun_namespace.sh
 
 echo "drop storm: $N datagrams with wrong UDP checksums at ${RATE}/s (0: as fast as the holder writes)"
 printf "%-6s %-20s %-20s %-20s %s\n" round "tcpdump got/dropped" "verdicts off" "verdicts on" "on: drops reported, of captured, undelivered"

@@ -11,17 +11,8 @@ cd "$(dirname "$0")/.."
 RATE=${1:-0}
 N=${2:-300000}
 ROUNDS=${3:-8}
-out=Benchmarks/out
-mkdir -p "$out"
-cc -O2 -o "$out/tun_hold_flood" Benchmarks/tun_hold_flood.c
-swift build -c release --product tunscope >/dev/null
 ns="tunscope-watchflood-$$"
-trap 'ip netns delete "$ns" 2>/dev/null || true' EXIT
-ip netns add "$ns"
-ip -n "$ns" link set lo up
-ip -n "$ns" tuntap add name tun0 mode tun
-ip -n "$ns" addr add 192.0.2.1 peer 192.0.2.2 dev tun0
-ip -n "$ns" link set tun0 up
+. Benchmarks/tun_namespace.sh
 
 echo "flood: $N datagrams at ${RATE}/s (0: as fast as the holder writes) written into tun0 by its holder"
 printf "%-6s %-12s %-12s %-14s %-14s\n" round "tcpdump got" "dropped" "tunscope got" "dropped"

@@ -58,6 +58,8 @@ struct LivePrinter {
         // silently skipped.
         // With verdicts, packets wait until a drop of theirs has had time to come (`final`: the
         // capture ended, nothing more will).
+        // -w into pcapng with --drops: the verdicts go into the file as the packets' comments.
+        let commentsInFile = verdicts != nil && writer.map { CaptureFileWriter.isPcapng($0.path) } == true
         func drain(final: Bool = false) {
             store.prepareSpace()
             // Without -Y, -c is a packet number; with it, a count of packets kept, so read on.
@@ -81,7 +83,8 @@ struct LivePrinter {
             }
             missed += batch.firstNumber - next
             if selector == nil {
-                writer?.write(batch)
+                // Into pcapng with verdicts, each packet goes with its verdict as its comment, below.
+                if !commentsInFile { writer?.write(batch) }
                 kept = upTo  // evicted ones count toward -c too, as they always did
             }
             var lastTime = Int64.min
@@ -97,10 +100,13 @@ struct LivePrinter {
                     // Every packet takes its drop, so that one -Y leaves out is not reported as not captured.
                     lastTime = Int64(seconds) * 1_000_000 + Int64(microseconds)
                     let drop = verdicts?.drop(of: packet, number: number, linkType: capture.linkType)
+                    let comment = drop.map { "kernel dropped it: " + $0.verdict }
                     if let selector {
                         guard selector.keeps(packet, number: number, annotation: annotation) else { return }
-                        writer?.write(packet)
+                        writer?.write(packet, comment: comment)
                         kept += 1
+                    } else if commentsInFile {
+                        writer?.write(packet, comment: comment)
                     }
                     if !output.quiet {
                         printer.format(packet, number: number, annotation: annotation, verdict: drop?.verdict, into: &text)

@@ -126,6 +126,26 @@ enum PcapBytes {
         #expect(try r.next() == nil)
     }
 
+    /// A name ending in .pcapng gets pcapng (block by block, libpcap writes none): libpcap reads
+    /// it back whole, comments (the kernel's verdicts) and all, where its blocks' lengths allow.
+    @Test func aPcapngNameGetsPcapngWithCommentsTheReaderReadsBack() throws {
+        let path = try PcapBytes.write([], name: "written.pcapng")
+        let w = try CaptureFileWriter(path: path, linkType: .raw)
+        w.write(CapturedPacket(bytes: PcapBytes.syn, seconds: 1_700_000_005, microseconds: 7), comment: "kernel dropped it: TCP_CSUM in tcp_v4_rcv")
+        w.write(CapturedPacket(bytes: Array(PcapBytes.syn.prefix(21)), seconds: 6, microseconds: 999_999, originalLength: 44))
+        try w.close()
+        let data = try #require(FileManager.default.contents(atPath: path))
+        #expect(data.prefix(4) == Data([0x0a, 0x0d, 0x0d, 0x0a]), "a section header block first")
+        #expect(data.range(of: Data("kernel dropped it: TCP_CSUM in tcp_v4_rcv".utf8)) != nil)
+        let r = try CaptureFileReader(path: path)
+        #expect(r.linkType == .raw)
+        let a = try #require(try r.next())
+        #expect(a.bytes == PcapBytes.syn && a.seconds == 1_700_000_005 && a.microseconds == 7)
+        let b = try #require(try r.next())
+        #expect(b.bytes == Array(PcapBytes.syn.prefix(21)) && b.originalLength == 44 && b.seconds == 6 && b.microseconds == 999_999)
+        #expect(try r.next() == nil)
+    }
+
     @Test func writerToAnUnwritablePathSaysWhy() {
         #expect {
             try CaptureFileWriter(path: "/nonexistent-dir/out.pcap", linkType: .raw)

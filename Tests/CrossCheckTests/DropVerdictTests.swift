@@ -66,7 +66,9 @@ struct DropVerdictTests {
         // Started as through sudo: the verdicts go on after root is given up.
         let text = try Background(["env", "SUDO_UID=65534", "SUDO_GID=65534", Tools.tunscope, "print", "-i", "tun0", "--drops", "-f", filter],
                                   in: lab.ns.name)
-        let json = try Background([Tools.tunscope, "print", "-i", "tun0", "--drops", "--format", "json", "-f", filter], in: lab.ns.name)
+        let recording = Root.temporary("verdicts.pcapng")
+        let json = try Background([Tools.tunscope, "print", "-i", "tun0", "--drops", "--format", "json", "-f", filter, "-w", recording],
+                                  in: lab.ns.name)
         let uncaptured = try Background([Tools.tunscope, "print", "-i", "tun0", "--drops", "-x", "-f", "(\(filter)) and not port 81"], in: lab.ns.name)
         let uncapturedJSON = try Background([Tools.tunscope, "print", "-i", "tun0", "--drops", "--format", "json", "-f", "(\(filter)) and not port 81"],
                                             in: lab.ns.name)
@@ -121,6 +123,17 @@ struct DropVerdictTests {
         #expect(reasonByID == Dictionary(uniqueKeysWithValues: Self.cases.enumerated().map { (101 + $0.offset, $0.element.reason) }),
                 "\(jsonOut)")
         #expect(located == Self.cases.count)
+        // -w into pcapng: each verdict is its packet's comment, which tshark reads as frame.comment.
+        let comments = try Tools.run(["tshark", "-r", recording, "-T", "fields", "-e", "ip.id", "-e", "ipv6.flow", "-e", "frame.comment"])
+            .split(separator: "\n").compactMap { line -> (Int, String)? in
+                let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+                // tshark writes both as hex ("0x0065").
+                let field = f.count == 3 ? (f[0].isEmpty ? f[1] : f[0]) : ""
+                guard f.count == 3, f[2].hasPrefix("kernel dropped it: "),
+                      let id = field.hasPrefix("0x") ? Int(field.dropFirst(2), radix: 16) : Int(field) else { return nil }
+                return (id, String(f[2].dropFirst(19).prefix { $0 != " " }))
+            }
+        #expect(Dictionary(comments, uniquingKeysWith: { a, _ in a }) == reasonByID, "\(comments)")
 
         // With -x the verdict is still right under the packet's line, the hex after it.
         let hexLines = uncapturedOut.split(separator: "\n")

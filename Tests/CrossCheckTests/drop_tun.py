@@ -10,25 +10,9 @@ prints "open" once the tun is open, waits for GOFILE to exist (the test makes it
 watches is ready), writes the SYNs 0.2 s apart, printing "sent NAME" after each, and keeps the
 tun until killed.
 """
-import fcntl, os, socket, struct, sys, time
+import os, socket, struct, sys, time
 
-TUNSETIFF = 0x400454CA
-IFF_TUN, IFF_NO_PI = 0x0001, 0x1000
-
-
-def openTun(name):
-    fd = os.open("/dev/net/tun", os.O_RDWR)
-    fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", name.encode(), IFF_TUN | IFF_NO_PI))
-    return fd
-
-
-def checksum(data):
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return ~total & 0xFFFF
+from tun_program import openTun, checksum  # beside this file
 
 
 def address(text):

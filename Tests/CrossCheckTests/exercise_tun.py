@@ -6,25 +6,9 @@ hand-made TCP SYN into it, and print every packet read back (one hex line each) 
 The SYN is the exercise's reference SYN (192.0.2.2:30732, seq 4101019787, win 65535, MSS 1460)
 sent to DESTINATION:PORT (an address of the test's own namespace) DELAY seconds after the tun
 is open. It never sends the ACK, so the kernel retransmits its SYN-ACK."""
-import fcntl, os, select, struct, sys, time
+import os, select, struct, sys, time
 
-TUNSETIFF = 0x400454CA
-IFF_TUN, IFF_NO_PI = 0x0001, 0x1000
-
-
-def openTun(name):
-    fd = os.open("/dev/net/tun", os.O_RDWR)
-    fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", name.encode(), IFF_TUN | IFF_NO_PI))
-    return fd
-
-
-def checksum(data):
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return ~total & 0xFFFF
+from tun_program import openTun, checksum  # beside this file
 
 
 def syn(source, destination, port):
