@@ -57,7 +57,7 @@ extension Doctor {
         let owner = f.owner ?? -1, group = f.group ?? -1
         guard owner >= 0 || group >= 0 else {
             return .init(.note, "only root (CAP_NET_ADMIN) may open \(dev): it has no owner or group; to open it as yourself, make it again for you",
-                         commands: ["sudo tunscope teardown --name \(dev) && sudo tunscope setup --name \(dev) --user $USER"])
+                         commands: ["sudo ip link delete dev \(dev) && sudo tunscope setup --name \(dev) --user $USER"])
         }
         var who: [String] = []
         if owner >= 0 { who.append("user \(userName(uid: owner))") }
