@@ -93,6 +93,12 @@ public struct Doctor: Sendable {
         if let defaultBackend { commands[defaultBackend] = "iptables" }
         var nftTables: Set<String> = []
         for backend in ["iptables-nft", "iptables-legacy"] {
+            // Without the ip_tables module there are no legacy tables, and iptables-legacy-save
+            // fails to list them; a machine on nftables alone has nothing to read there.
+            if backend == "iptables-legacy" && access("/proc/net/ip_tables_names", F_OK) != 0 {
+                readings.append(.read(Ruleset(source: backend, chains: [])))
+                continue
+            }
             let tool = SystemCommand.locate("\(backend)-save") != nil ? "\(backend)-save"
                 : (defaultBackend == backend && SystemCommand.locate("iptables-save") != nil ? "iptables-save" : nil)
             guard let tool else {
