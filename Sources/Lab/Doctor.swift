@@ -25,7 +25,8 @@ public struct Doctor: Sendable {
     public func facts() -> DoctorFacts {
         var f = DoctorFacts(device: device, kind: DeviceKind(device: device))
         f.heldByCaller = heldByCaller
-        guard f.kind != .missing else { return f }
+        // Only a tun or tap is judged further (diagnose stops at anything else).
+        guard f.kind == .tun || f.kind == .tap else { return f }
         f.link = (try? SystemCommand.runStatus(["ip", "-j", "addr", "show", "dev", device])).flatMap { LinkReport.parse($0.1) }
         f.owner = DeviceKind.attribute("owner", of: device).flatMap { Int64($0) }
         f.group = DeviceKind.attribute("group", of: device).flatMap { Int64($0) }
