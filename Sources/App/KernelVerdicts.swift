@@ -26,6 +26,8 @@ public final class KernelVerdicts {
     /// The packets offered so far.
     private var offeredUpTo = 0
     private(set) var reported = 0
+    /// Drops given up on unmatched because too many waited (the screen fell behind a storm).
+    private(set) var unmatched = 0
 
     /// `tracer`: the running tracer; nil to be given drops by `add` (tests).
     public init(tracer: DropSource?) {
@@ -42,7 +44,9 @@ public final class KernelVerdicts {
     /// Takes drops in (the tracer's, or a test's).
     func add(_ drops: [DropEvent]) {
         reported += drops.count
-        for (drop, packet) in matcher.add(drops) { settle(drop, packet: packet) }
+        for (drop, packet) in matcher.add(drops) {
+            if packet == nil { unmatched += 1 } else { settle(drop, packet: packet) }
+        }
     }
 
     /// Microseconds since the epoch, the clock packets and drops are stamped with.

@@ -65,7 +65,7 @@ extension Monitor {
         if let v = kernelVerdicts {
             // How many packets the kernel threw away, and drops it could not tell (ring full).
             let lost = v.undelivered.map { $0 > 0 ? ", \($0) untold" : "" } ?? ""
-            parts.append("kernel drops \(v.reported)\(lost)")
+            parts.append("kernel drops \(v.reported)\(lost)" + (v.unmatched > 0 ? ", \(v.unmatched) unmatched" : ""))
         }
         let live = capture.map { $0.isRunning ? "LIVE" : "STOPPED" } ?? stream?.label ?? "FILE"
         parts.append(loading ? "LOADING" : (pausedAt != nil ? "PAUSED" : live))

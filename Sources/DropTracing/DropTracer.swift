@@ -37,7 +37,7 @@ public final class DropTracer: DropSource, @unchecked Sendable {
 
     /// Loads and attaches the program, reporting drops in the network namespaces `namespaceInodes`
     /// (the inode of /proc/self/ns/net, or of /run/netns/NAME). `ringBufferBytes` (a power of
-    /// two, at least a page; the program's own 1 MiB when nil) bounds what waits to be read.
+    /// two, at least a page; the program's own 4 MiB when nil) bounds what waits to be read.
     public init(namespaceInodes: [UInt32], ringBufferBytes: UInt32? = nil) throws(Unavailable) {
         if BPFObject.base64.isEmpty { throw Unavailable(BPFObject.missing) }
         guard access("/sys/kernel/btf/vmlinux", R_OK) == 0 else {

@@ -29,7 +29,7 @@ public struct DropMatcher {
     /// At most this many drops wait: past it the oldest is given up on (as unmatched).
     public let waitingLimit: Int
 
-    public init(recentPackets: Int = 65_536, waitingLimit: Int = 16_384) {
+    public init(recentPackets: Int = 131_072, waitingLimit: Int = 65_536) {
         recentRing = Array(repeating: nil, count: max(1, recentPackets))
         self.waitingLimit = waitingLimit
     }

@@ -50,7 +50,8 @@ struct VerdictPrinter {
     mutating func collect(into text: inout TextWriter) {
         let drops = tracer.take()
         reported += drops.count
-        for (drop, packet) in matcher.add(drops) { write(drop, packet: packet, into: &text) }
+        // Pushed out of the matcher's bounded wait: printing fell that far behind the drops.
+        for (drop, packet) in matcher.add(drops) { write(drop, packet: packet, fellBehind: true, into: &text) }
     }
 
     /// The kernel's drop of this packet, if it dropped it.
@@ -91,7 +92,12 @@ struct VerdictPrinter {
 
     /// A drop on a line of its own: of packet `packet` (dropped a while after it was printed),
     /// or of one tunscope did not capture, with its headers decoded.
-    private mutating func write(_ drop: DropEvent, packet: Int?, into text: inout TextWriter) {
+    /// `fellBehind`: given up on unmatched because too many drops were waiting, not because no
+    /// packet of its bytes was captured.
+    private mutating func write(_ drop: DropEvent, packet: Int?, fellBehind: Bool = false, into text: inout TextWriter) {
+        // Tied to its packet all the same, only after the packet was printed: under a storm the
+        // kernel drops a packet a while after it was captured (stamped as it was queued).
+        if packet != nil { matched += 1 }
         switch format {
         case .json:
             text.write("{\"kernel.drop_reason\":")
@@ -106,6 +112,7 @@ struct VerdictPrinter {
                 text.write(",\"kernel.drop_packet\":")
                 text.write(decimal: packet)
             } else {
+                if fellBehind { text.write(",\"kernel.drop_unmatched\":\"tunscope fell behind\"") }
                 var summary = TextWriter(capacity: 256)
                 drop.writeHeaders(into: &summary)
                 text.write(",\"kernel.drop_summary\":")
@@ -120,7 +127,7 @@ struct VerdictPrinter {
                 text.write(": ")
                 text.write(drop.verdict)
             } else {
-                text.write(" kernel dropped, not captured")
+                text.write(fellBehind ? " kernel dropped, not matched (tunscope fell behind)" : " kernel dropped, not captured")
                 if !drop.device.isEmpty {
                     text.write(", on ")
                     text.write(drop.device)

@@ -112,6 +112,15 @@ struct DisplayFilterCrossCheckTests {
         try compare(["ip.addr == 10.0.0.0/8", "tcp.port in {80, 443}", "dns.qry.name contains \"example\"", "udp.port == 53", ""], on: try Tools.capture(linkType: "raw"))
     }
 
+    /// Header filters, which read plain packets' headers straight from their bytes, on traffic as
+    /// it comes: arbitrary payloads on every decoded port, IPv4 and IPv6 (make_arbitrary_capture.py).
+    @Test func headerFiltersOnArbitraryPayloadsKeepWhatTsharkKeeps() throws {
+        try compare(["tcp.flags.syn == 1 && ip.ttl <= 64", "ip.addr == 192.0.2.0/24", "tcp.port in {53, 80, 443}", "udp.port == 53",
+                     "tcp.len > 100", "ipv6.addr == 2001:db8::/32 && tcp", "tcp.flags & 0x18 == 0x18", "frame.len > 200 && udp",
+                     "ip.id < 1000 || ipv6.hlim > 60", "!(tcp.srcport == 80) && tcp.window_size_value > 1000", "udp.length < 100"],
+                    on: try ArbitraryPayloadTests.capture())
+    }
+
     @Test func streamAnalysisFieldsKeepWhatTsharkKeeps() throws {
         try compare(Self.streams, on: try Tools.streamsCapture())
     }
