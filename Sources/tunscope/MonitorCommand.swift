@@ -7,6 +7,7 @@ import Capture
 import Curses
 import DisplayFilter
 import DropTracing
+import Lab
 import Screen
 import Synchronization
 import Wire
@@ -282,6 +283,9 @@ func runLive(devices: [String], tap: Bool, namespace: String?, target: (IPAddres
     let capture = try LiveOpening.open(devices: devices, tap: tap, namespace: namespace, filter: nil, watch: watch,
                                        timesProbes: !tap, beside: beside, store: store)
     defer { capture.stop() }
+    let held = capture as? LiveCapture
+    // While still root (the firewall needs it) and before the screen starts: what the set-up lacks.
+    let setUpProblem = held != nil && namespace == nil && !tap ? Doctor(device: devices[0], heldByCaller: true).examine().headline : nil
     // The kernel's verdicts: attached while still root (BPF needs it), read after.
     var verdicts: KernelVerdicts?
     var verdictsOff: String?
@@ -293,7 +297,6 @@ func runLive(devices: [String], tap: Bool, namespace: String?, target: (IPAddres
     defer { verdicts?.stop() }
     try Privileges.dropToInvokingUser()
     let writer = try writeFile.map { try CaptureFileWriter(path: $0, linkType: capture.linkType) }
-    let held = capture as? LiveCapture
     let me = held.flatMap { held in source ?? held.addresses.map { .v4($0.peer) } }
     let host = tap || me == nil ? nil : held.map { LiveHost(capture: $0, ownAddresses: [me!]) }
     host?.start()
@@ -309,6 +312,8 @@ func runLive(devices: [String], tap: Bool, namespace: String?, target: (IPAddres
     if let themeProblem { monitor.say(themeProblem, error: true) }
     if held != nil && host == nil && !tap {
         monitor.say("\(devices[0]) has no point-to-point address: only watching (give --source to send)")
+    } else if let setUpProblem, themeProblem == nil {
+        monitor.say("\(setUpProblem) (tunscope doctor \(devices[0]) says how to fix it)", error: true)
     }
     var stoppedBecause: String?
     MonitorLoop.run(monitor, noColor: screen.noColor, record: writer) {

@@ -59,7 +59,14 @@ struct SetupCommand: ParsableCommand {
     @Flag(help: "Print the commands as a shell script and change nothing.")
     var dryRun = false
 
+    @Flag(help: "Change nothing: check the set-up and say what is missing, as 'tunscope doctor' does.")
+    var check = false
+
     func run() throws {
+        if check {
+            try runDoctor(device: device.name, target: nil)
+            return
+        }
         let owner = user ?? getenv("SUDO_USER").map { String(cString: $0) }
         let setup = DeviceSetup(name: device.name, user: owner, address: device.address, peer: device.peer, nat: device.nat)
         if dryRun {
