@@ -214,7 +214,8 @@ public final class Monitor {
         }
         if let kernelVerdicts {
             let dropsBefore = kernelVerdicts.byPacket.count
-            for drop in kernelVerdicts.update(store: store, linkType: linkType) { say(drop.notCapturedLine, error: true) }
+            // Said unless something more pressing is (the device went away, the set-up lacks NAT).
+            for drop in kernelVerdicts.update(store: store, linkType: linkType) where message?.isError != true { say(drop.notCapturedLine) }
             if kernelVerdicts.byPacket.count != dropsBefore {
                 cachedTreeRows = nil  // the selected packet's verdict may be among them
                 changed = true
