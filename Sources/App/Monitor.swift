@@ -91,6 +91,9 @@ public final class Monitor {
     var filter: ListFilter?
     /// The kernel's verdicts on the packets it dropped, while capturing live with BPF allowed.
     public var kernelVerdicts: KernelVerdicts?
+    /// What `tunscope doctor` found missing in the set-up when the screen started: kept in the
+    /// status bar (the bottom line's message goes with the next key).
+    public var setUpProblem: String?
     /// The filter's pass over the stored packets (and the analysis it carries along).
     private var filterPass: FilterPass?
     /// With a filter: the numbers of the matching packets, in order, and how far the filter has got.

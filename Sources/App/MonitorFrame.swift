@@ -74,6 +74,7 @@ extension Monitor {
             let lost = v.undelivered.map { $0 > 0 ? ", \($0) untold" : "" } ?? ""
             parts.append("kernel drops \(v.reported)\(lost)" + (v.unmatched > 0 ? ", \(v.unmatched) unmatched" : ""))
         }
+        if let problem = setUpProblem { parts.append("set-up: " + problem.prefix { $0 != ":" }) }
         b.write(parts.joined(separator: "  "), x: area.x + 1, y: area.y, style: style, limit: area.width - 1)
     }
 

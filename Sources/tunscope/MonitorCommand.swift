@@ -307,6 +307,7 @@ func runLive(devices: [String], tap: Bool, namespace: String?, target: (IPAddres
                           kernelAddress: held?.addresses.map { .v4($0.local) }, target: held == nil ? nil : target)
     monitor.holdsConnections = !screen.closeAtOnce
     monitor.kernelVerdicts = verdicts
+    monitor.setUpProblem = setUpProblem
     if let verdictsOff { monitor.say(verdictsOff) }
     if let filter { monitor.showOnly(filter) }
     if let themeProblem { monitor.say(themeProblem, error: true) }
