@@ -1,4 +1,4 @@
-// One drop as the BPF program (Sources/Verdicts/BPF/drops.bpf.c) hands it to user space; the
+// One drop as the BPF program (Sources/DropTracing/BPF/drops.bpf.c) hands it to user space; the
 // same struct is read in Swift (DropTracer.swift), so the two cannot disagree.
 #ifndef DROP_EVENT_H
 #define DROP_EVENT_H
