@@ -1,6 +1,6 @@
 #!/bin/sh
 # Builds drops.bpf.c into a BPF object and writes it, base64, into a Swift file (BPFObject) that
-# the Verdicts target compiles in. Run by the BPFObjectBuilder plugin on every `swift build`
+# the DropTracing target compiles in. Run by the BPFObjectBuilder plugin on every `swift build`
 # whose inputs changed; by hand:
 #   sh build-object.sh BPF_DIR CBPF_DIR WORK_DIR OUT.swift [CLANG]
 # vmlinux.h is made here from the kernel's BTF (CO-RE: the object then runs on any kernel with
