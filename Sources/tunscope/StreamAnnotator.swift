@@ -45,11 +45,19 @@ struct StreamAnnotator {
         return a
     }
 
+    /// The batch's annotations, or none at all while every one is empty (reassembly alone, for
+    /// -Y, finds nothing in a batch without fragments): readers take a missing one as `.none`.
     mutating func annotate(_ packets: [CapturedPacket], firstNumber: Int) -> [StreamAnnotation] {
         guard isActive else { return [] }
         var out: [StreamAnnotation] = []
-        out.reserveCapacity(packets.count)
-        for (i, p) in packets.enumerated() { out.append(annotate(p, number: firstNumber + i)) }
+        for (i, p) in packets.enumerated() {
+            let a = annotate(p, number: firstNumber + i)
+            if out.isEmpty && (a.analysis != .none || a.tcpdumpOffsets != nil) {
+                out.reserveCapacity(packets.count)
+                out.append(contentsOf: repeatElement(.none, count: i))
+            }
+            if !out.isEmpty { out.append(a) }
+        }
         return out
     }
 }
