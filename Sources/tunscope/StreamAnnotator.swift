@@ -50,13 +50,15 @@ struct StreamAnnotator {
     mutating func annotate(_ packets: [CapturedPacket], firstNumber: Int) -> [StreamAnnotation] {
         guard isActive else { return [] }
         var out: [StreamAnnotation] = []
+        var any = false
         for (i, p) in packets.enumerated() {
             let a = annotate(p, number: firstNumber + i)
-            if out.isEmpty && (a.analysis != .none || a.tcpdumpOffsets != nil) {
+            if !any && (a.analysis != .none || a.tcpdumpOffsets != nil) {
+                any = true
                 out.reserveCapacity(packets.count)
                 out.append(contentsOf: repeatElement(.none, count: i))
             }
-            if !out.isEmpty { out.append(a) }
+            if any { out.append(a) }
         }
         return out
     }
