@@ -14,15 +14,11 @@ public final class KernelVerdicts {
     static let hold: Int64 = 50_000
     /// Packets offered a frame at most: under a flood the walk catches up over frames.
     static let packetsPerFrame = 8192
-    /// Drops of packets not captured kept for the screen, newest last.
-    static let notCapturedLimit = 256
 
     private let tracer: DropSource?
     private var matcher = DropMatcher()
     /// The verdict on each stored packet the kernel dropped, by number.
     private(set) var byPacket: [Int: DropEvent] = [:]
-    /// Drops of packets tunscope did not capture (a forwarded copy, a reply dropped on its way).
-    private(set) var notCaptured: [DropEvent] = []
     /// The packets offered so far.
     private var offeredUpTo = 0
     private(set) var reported = 0
@@ -60,8 +56,8 @@ public final class KernelVerdicts {
     /// `now` less the hold; returns the drops of packets not captured that this call settled.
     @discardableResult
     func update(store: PacketStore, linkType: LinkType, now: Int64 = KernelVerdicts.wallClock()) -> [DropEvent] {
+        settledNow = []
         if let tracer { add(tracer.take()) }
-        let before = notCaptured.count
         let counts = store.counts
         let oldest = counts.total - counts.stored + 1
         if offeredUpTo < oldest - 1 { offeredUpTo = oldest - 1 }  // evicted before they were offered
@@ -81,8 +77,12 @@ public final class KernelVerdicts {
         }
         for (drop, packet) in matcher.expired(upTo: settledUpTo) { settle(drop, packet: packet) }
         forgetEvicted(before: oldest)
-        return Array(notCaptured[min(before, notCaptured.count)...])
+        return settledNow
     }
+
+    /// The drops of packets tunscope did not capture (a forwarded copy, a reply dropped on its
+    /// way) that the current `update` settled: the screen says them, keeps none.
+    private var settledNow: [DropEvent] = []
 
     /// A drop no packet took as it was offered: of an earlier packet of the same bytes (dropped a
     /// while after it came), or of one not captured.
@@ -90,8 +90,7 @@ public final class KernelVerdicts {
         if let packet {
             byPacket[packet] = drop
         } else {
-            notCaptured.append(drop)
-            if notCaptured.count > Self.notCapturedLimit { notCaptured.removeFirst(notCaptured.count - Self.notCapturedLimit) }
+            settledNow.append(drop)
         }
     }
 
