@@ -22,3 +22,15 @@ public struct SequenceAnalysis {
         return analysis
     }
 }
+
+extension Dissector {
+    /// A packet's dissection as a display filter reads it (`print -Y`, the screen's `/`): no
+    /// text, the datagram it completed, its stream analysis, and `frame` first when given.
+    public static func dissectForFilter(_ packet: Bytes, linkType: LinkType, wireLength: Int, analysis: PacketAnalysis,
+                                        frame: FrameInfo?) -> Dissection {
+        var d = dissect(packet, linkType: linkType, wireLength: wireLength, describing: false, reassembled: analysis.reassembled)
+        d.add(analysis)
+        if let frame { d.layers.insert(frame.layer(capturedLength: packet.count, describing: false), at: 0) }
+        return d
+    }
+}

@@ -96,15 +96,10 @@ struct FilterPass {
                         out.buffer[i] = batch.withPacket(i) { bytes, seconds, microseconds, originalLength in
                             f.matches(bytes, linkType: linkType, wireLength: originalLength) {
                                 let packet = Array(bytes)
-                                var d = Dissector.dissect(packet, linkType: linkType, wireLength: originalLength, describing: false,
-                                                          reassembled: analysed[i].reassembled)
-                                d.add(analysed[i])
-                                if f.readsFrame {
-                                    let frame = FrameInfo(number: batch.firstNumber + i, seconds: seconds, microseconds: microseconds,
-                                                          originalLength: originalLength)
-                                    d.layers.insert(frame.layer(capturedLength: packet.count, describing: false), at: 0)
-                                }
-                                return (d, packet)
+                                let frame = f.readsFrame ? FrameInfo(number: batch.firstNumber + i, seconds: seconds,
+                                                                     microseconds: microseconds, originalLength: originalLength) : nil
+                                return (Dissector.dissectForFilter(packet, linkType: linkType, wireLength: originalLength,
+                                                                   analysis: analysed[i], frame: frame), packet)
                             }
                         }
                     }

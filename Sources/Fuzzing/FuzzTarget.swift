@@ -186,10 +186,10 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         }
         var analyzer = StreamAnalyzer(linkType: linkType, maximumConversations: 8)
         for number in 1...2 {
-            var d = Dissector.dissect(packet, linkType: linkType, describing: false)
-            d.add(analyzer.analyze(packet, number: number, microseconds: Int64(number) * 200_000))
             let frame = FrameInfo(number: number, seconds: 1_700_000_000, microseconds: number, originalLength: packet.count)
-            d.layers.insert(frame.layer(capturedLength: packet.count, describing: false), at: 0)
+            let d = Dissector.dissectForFilter(packet, linkType: linkType, wireLength: packet.count,
+                                               analysis: analyzer.analyze(packet, number: number, microseconds: Int64(number) * 200_000),
+                                               frame: frame)
             let dissected = filter.matches(d, bytes: packet)
             let direct = packet.withUnsafeBytes { filter.matches($0, linkType: linkType, wireLength: packet.count) { (d, packet) } }
             precondition(direct == dissected, "a filter read from plain headers disagrees with the dissection")

@@ -24,13 +24,10 @@ struct PacketSelector {
     }
 
     private func dissection(_ p: CapturedPacket, number: Int, annotation: StreamAnnotation) -> Dissection {
-        var d = Dissector.dissect(p.bytes, linkType: linkType, wireLength: p.originalLength, describing: false,
-                                  reassembled: annotation.analysis.reassembled)
-        d.add(annotation.analysis)
-        guard filter.readsFrame else { return d }
-        let frame = FrameInfo(number: number, seconds: p.seconds, microseconds: p.microseconds, originalLength: p.originalLength)
-        d.layers.insert(frame.layer(capturedLength: p.bytes.count, describing: false), at: 0)
-        return d
+        let frame = filter.readsFrame
+            ? FrameInfo(number: number, seconds: p.seconds, microseconds: p.microseconds, originalLength: p.originalLength) : nil
+        return Dissector.dissectForFilter(p.bytes, linkType: linkType, wireLength: p.originalLength, analysis: annotation.analysis,
+                                          frame: frame)
     }
 
     /// The packets of a batch the filter keeps, with their numbers in the capture and annotations.
