@@ -80,22 +80,26 @@ struct FilterPass {
                 verdicts[i] = batch.withPacket(i) { bytes, _, _, originalLength in f.matches(bytes, originalLength: originalLength) }
             }
         case let .display(f):
-            var analyses: [PacketAnalysis] = []
+            // Each packet's bytes copied once: the analysis takes them, and a dissection reads them again.
+            var packets: [Bytes] = [], analyses: [PacketAnalysis] = []
+            packets.reserveCapacity(batch.count)
             analyses.reserveCapacity(batch.count)
             for i in 0..<batch.count {
-                analyses.append(batch.withPacket(i) { bytes, seconds, microseconds, originalLength in
-                    sequence!.next(Array(bytes), number: batch.firstNumber + i,
-                                   microseconds: Int64(seconds) * 1_000_000 + Int64(microseconds), wireLength: originalLength)
-                })
+                let analysis = batch.withPacket(i) { bytes, seconds, microseconds, originalLength in
+                    packets.append(Array(bytes))
+                    return sequence!.next(packets[i], number: batch.firstNumber + i,
+                                          microseconds: Int64(seconds) * 1_000_000 + Int64(microseconds), wireLength: originalLength)
+                }
+                analyses.append(analysis)
             }
-            let linkType = self.linkType, parts = min(Self.workers, max(1, batch.count / 256)), analysed = analyses
+            let linkType = self.linkType, parts = min(Self.workers, max(1, batch.count / 256)), analysed = analyses, copies = packets
             verdicts.withUnsafeMutableBufferPointer { verdicts in
                 let out = Verdicts(buffer: verdicts)
                 DispatchQueue.concurrentPerform(iterations: parts) { part in
                     for i in (batch.count * part / parts)..<(batch.count * (part + 1) / parts) {
                         out.buffer[i] = batch.withPacket(i) { bytes, seconds, microseconds, originalLength in
                             f.matches(bytes, linkType: linkType, wireLength: originalLength) {
-                                let packet = Array(bytes)
+                                let packet = copies[i]
                                 let frame = f.readsFrame ? FrameInfo(number: batch.firstNumber + i, seconds: seconds,
                                                                      microseconds: microseconds, originalLength: originalLength) : nil
                                 return (Dissector.dissectForFilter(packet, linkType: linkType, wireLength: originalLength,

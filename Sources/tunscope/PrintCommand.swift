@@ -116,52 +116,32 @@ struct PrintCommand: ParsableCommand {
         guard reader.linkType.isSupported else {
             throw CaptureError("\(path): link type \(reader.linkType.rawValue) is not one tunscope decodes (Ethernet, raw IP, IPv4, IPv6 and Linux cooked v1 and v2 are)")
         }
-        var out = StandardOutput()
         // An SLL2 packet's interface is named as tcpdump names it: by this machine's interfaces.
         let names = reader.linkType == .linuxSLL2 ? LocalInterfaces.names() : [:]
-        let formatter = BatchFormatter(format: output.format, hex: output.hex, linkType: reader.linkType, interfaceNames: names)
-        var streams = StreamAnnotator(output, linkType: reader.linkType, filter: filter)
-        let selector = filter.map { PacketSelector(filter: $0, linkType: reader.linkType) }
-        var number = 0  // packets read
-        var printed = 0
-        defer { out.flush() }
-        var batch: [CapturedPacket] = []
-        batch.reserveCapacity(BatchFormatter.batchSize)
+        let printer = BatchPrinter(formatter: BatchFormatter(format: output.format, hex: output.hex, linkType: reader.linkType,
+                                                             interfaceNames: names),
+                                   quiet: output.quiet, streams: StreamAnnotator(output, linkType: reader.linkType, filter: filter),
+                                   selector: filter.map { PacketSelector(filter: $0, linkType: reader.linkType) })
         // A damaged file still gets every packet before the damage printed, then the error.
         var damage: Error?
         // Read once: an option's value goes through ArgumentParser's generic property wrapper.
         let limit = output.count ?? Int.max
-        while damage == nil && printed < limit {
-            batch.removeAll(keepingCapacity: true)
+        while damage == nil && printer.printed < limit {
             do {
                 // With -Y, -c counts the packets kept, so a batch reads on; without, exactly what -c leaves.
-                let wanted = selector == nil ? limit - printed : BatchFormatter.batchSize
-                while batch.count < BatchFormatter.batchSize && batch.count < wanted, let packet = try reader.next() {
-                    batch.append(packet)
+                let wanted = filter == nil ? limit - printer.printed : BatchFormatter.batchSize
+                while printer.batch.count < BatchFormatter.batchSize && printer.batch.count < wanted, let packet = try reader.next() {
+                    printer.batch.append(packet)
                 }
             } catch {
                 damage = error
             }
-            if batch.isEmpty { break }
-            // The analysis follows the packets in order; the formatting then splits them over the cores.
-            let annotations = streams.annotate(batch, firstNumber: number + 1)
-            if let selector {
-                // Analysis runs on every packet read; the filter applies after it.
-                let kept = selector.select(batch, firstNumber: number + 1, annotations: annotations).prefix(limit - printed)
-                if !output.quiet {
-                    formatter.format(kept.map { batch[$0] }, numbers: kept.map { number + 1 + $0 },
-                                     annotations: annotations.isEmpty ? [] : kept.map { annotations[$0] }) { out.write($0) }
-                }
-                printed += kept.count
-            } else {
-                if !output.quiet { formatter.format(batch, firstNumber: number + 1, annotations: annotations) { out.write($0) } }
-                printed += batch.count
-            }
-            number += batch.count
+            if printer.batch.isEmpty { break }
+            printer.flush(room: limit - printer.printed)
         }
-        if output.quiet { printError(quietSummary(read: number, kept: printed)) }
+        if output.quiet { printError(quietSummary(read: printer.number, kept: printer.printed)) }
         // Where: the packets before the damage were all printed.
-        if let damage { throw RuntimeError("\(damage) (after packet \(number), the last \(selector == nil ? "printed" : "read"))") }
+        if let damage { throw RuntimeError("\(damage) (after packet \(printer.number), the last \(filter == nil ? "printed" : "read"))") }
     }
 }
 
@@ -232,11 +212,14 @@ final class BatchPrinter {
         batch.reserveCapacity(BatchFormatter.batchSize)
     }
 
-    func flush() {
+    /// Prints the batch: with -Y, at most `room` of the packets it keeps (-c's rest).
+    func flush(room: Int = Int.max) {
         guard !batch.isEmpty else { return }
+        // The analysis follows the packets in order; the formatting then splits them over the cores.
         let annotations = streams.annotate(batch, firstNumber: number + 1)
         if let selector {
-            let kept = selector.select(batch, firstNumber: number + 1, annotations: annotations)
+            // Analysis runs on every packet read; the filter applies after it.
+            let kept = selector.select(batch, firstNumber: number + 1, annotations: annotations).prefix(room)
             if !quiet {
                 formatter.format(kept.map { batch[$0] }, numbers: kept.map { number + 1 + $0 },
                                  annotations: annotations.isEmpty ? [] : kept.map { annotations[$0] }) { out.write($0) }
