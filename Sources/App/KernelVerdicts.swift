@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Capture
 import Verdicts
 import Wire
@@ -8,10 +5,8 @@ import Wire
 /// The kernel's verdicts on the screen: the drops the tracer reports, tied to the stored packets
 /// they belong to by their bytes (`DropMatcher`), as `print --drops` ties them. Brought up to
 /// date once a frame: stored packets are offered to the matcher once their drop has had time to
-/// come (`hold`), a bounded number a frame.
+/// come (`DropMatcher.hold`), a bounded number a frame.
 public final class KernelVerdicts {
-    /// How long a packet waits for its drop: the two come by different roads.
-    static let hold: Int64 = 50_000
     /// Packets offered a frame at most: under a flood the walk catches up over frames.
     static let packetsPerFrame = 8192
 
@@ -45,28 +40,21 @@ public final class KernelVerdicts {
         }
     }
 
-    /// Microseconds since the epoch, the clock packets and drops are stamped with.
-    static func wallClock() -> Int64 {
-        var t = timeval()
-        gettimeofday(&t, nil)
-        return Int64(t.tv_sec) * 1_000_000 + Int64(t.tv_usec)
-    }
-
     /// Takes the tracer's new drops and offers the packets stored since the last call, up to
     /// `now` less the hold; returns the drops of packets not captured that this call settled.
     @discardableResult
-    func update(store: PacketStore, linkType: LinkType, now: Int64 = KernelVerdicts.wallClock()) -> [DropEvent] {
+    func update(store: PacketStore, linkType: LinkType, now: Int64 = DropMatcher.wallClock()) -> [DropEvent] {
         settledNow = []
         if let tracer { add(tracer.take()) }
         let counts = store.counts
         let oldest = counts.total - counts.stored + 1
         if offeredUpTo < oldest - 1 { offeredUpTo = oldest - 1 }  // evicted before they were offered
-        var settledUpTo = now - Self.hold
+        var settledUpTo = now - DropMatcher.hold
         let last = min(store.newestNumber, offeredUpTo + Self.packetsPerFrame)
         if last > offeredUpTo {
             for p in store.packets(numbered: (offeredUpTo + 1)...last) {
                 let time = Int64(p.packet.seconds) * 1_000_000 + Int64(p.packet.microseconds)
-                if time > now - Self.hold { break }
+                if time > now - DropMatcher.hold { break }
                 let start = Dissector.networkLayerStart(p.packet.bytes, linkType: linkType)
                 if let drop = matcher.verdict(for: p.packet.bytes, at: start, number: p.number) { byPacket[p.number] = drop }
                 offeredUpTo = p.number

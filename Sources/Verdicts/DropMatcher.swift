@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 /// Ties the kernel's drops to the captured packets they belong to, by the packets' bytes
 /// (`PacketKey`): a hash look-up per drop and per packet, in bounded tables.
 ///
@@ -28,6 +31,17 @@ public struct DropMatcher {
 
     /// At most this many drops wait: past it the oldest is given up on (as unmatched).
     public let waitingLimit: Int
+
+    /// How long a packet waits for its drop before it is shown (printed, or its row settled):
+    /// a drop and its packet reach tunscope by different roads, the drop usually just after.
+    public static let hold: Int64 = 50_000
+
+    /// Microseconds since the epoch, the clock packets and drops are stamped with.
+    public static func wallClock() -> Int64 {
+        var t = timeval()
+        gettimeofday(&t, nil)
+        return Int64(t.tv_sec) * 1_000_000 + Int64(t.tv_usec)
+    }
 
     public init(recentPackets: Int = 131_072, waitingLimit: Int = 65_536) {
         recentRing = Array(repeating: nil, count: max(1, recentPackets))

@@ -5,6 +5,7 @@ import Analysis
 import App
 import Capture
 import DisplayFilter
+import Verdicts
 import Wire
 
 /// Prints (and with -w records) what a live capture stores, until Ctrl-C, SIGTERM, SIGHUP, the
@@ -140,7 +141,7 @@ struct LivePrinter {
             }
         }
         capture.stop()
-        if verdicts != nil { usleep(UInt32(VerdictPrinter.hold)) }  // the last packets' drops
+        if verdicts != nil { usleep(UInt32(DropMatcher.hold)) }  // the last packets' drops
         while next <= store.newestNumber && kept < limit { drain(final: true) }
         text.removeAll()
         verdicts?.collect(into: &text)

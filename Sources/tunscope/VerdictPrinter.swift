@@ -8,12 +8,10 @@ import Verdicts
 import Wire
 
 /// `print --drops`: the kernel's verdict under each packet it dropped, and a line of its own for
-/// a drop of a packet not captured. Packets are held back `hold` microseconds before they are
+/// a drop of a packet not captured. Packets are held back `DropMatcher.hold` microseconds before they are
 /// printed, so that a drop reported a moment after its packet was captured is there to be
 /// matched (the two come by different roads).
 struct VerdictPrinter {
-    static let hold: Int64 = 50_000
-
     let tracer: DropTracer
     let format: OutputFormat
     private var matcher = DropMatcher()
@@ -39,11 +37,7 @@ struct VerdictPrinter {
     }
 
     /// The time before which packets may be printed now: a drop of theirs has had time to come.
-    static func printableBefore() -> Int64 {
-        var now = timeval()
-        gettimeofday(&now, nil)
-        return Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_usec) - hold
-    }
+    static func printableBefore() -> Int64 { DropMatcher.wallClock() - DropMatcher.hold }
 
     /// Takes the drops the tracer read since the last call; any the matcher had no room for
     /// are written at once.
