@@ -217,8 +217,9 @@ public final class Monitor {
         }
         if let kernelVerdicts {
             let dropsBefore = kernelVerdicts.byPacket.count
-            // Said unless something more pressing is (the device went away, the set-up lacks NAT).
-            for drop in kernelVerdicts.update(store: store, linkType: linkType) where message?.isError != true { say(drop.notCapturedLine) }
+            // Said only on a free bottom line: never over another message (the device went away,
+            // what w wrote), which a drop arriving 50 ms late would otherwise hide.
+            for drop in kernelVerdicts.update(store: store, linkType: linkType) where message == nil { say(drop.notCapturedLine) }
             if kernelVerdicts.byPacket.count != dropsBefore {
                 cachedTreeRows = nil  // the selected packet's verdict may be among them
                 changed = true
